@@ -1,0 +1,110 @@
+//! `cargo bench -p ticker-core`: nanoseconds per operation of the model's hot paths, printed
+//! as a markdown table with the targets. A plain harness (no criterion): each row runs
+//! its operation for a fixed time budget, five rounds, and reports the best round, which is
+//! the least disturbed by other load on a shared machine.
+#![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use ticker_core::{Market, MarketConfig, Seq, SessionTracker, SymbolId};
+
+/// Runs `op` in batches until `budget` elapses; returns nanoseconds per call.
+fn ns_per_op(budget: Duration, mut op: impl FnMut(u64)) -> f64 {
+    let mut best = f64::INFINITY;
+    let mut i = 0u64;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < budget {
+            for _ in 0..256 {
+                op(i);
+                i += 1;
+            }
+            calls += 256;
+        }
+        best = best.min(start.elapsed().as_nanos() as f64 / calls as f64);
+    }
+    best
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let budget = Duration::from_millis(if quick { 40 } else { 300 });
+    let market = Market::new(MarketConfig::default()).unwrap();
+    let id = SymbolId(0);
+    let now = Seq(93_000_000); // ~ late 2026 at the default 1 s interval
+
+    let mut rows: Vec<(&str, f64, &str)> = Vec::new();
+
+    let spread = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40; // pseudo-random offsets
+    rows.push((
+        "random-access price, n ≈ 9.3e7",
+        ns_per_op(budget, |i| {
+            black_box(market.price(id, Seq(now.0 + spread(i))));
+        }),
+        "< 2000",
+    ));
+    rows.push((
+        "random-access price, n ≈ 2^40",
+        ns_per_op(budget, |i| {
+            black_box(market.price(id, Seq((1 << 40) + spread(i))));
+        }),
+        "< 2000",
+    ));
+
+    let mut walk = market.log_offsets(id, now);
+    rows.push((
+        "sequential tick (log-price)",
+        ns_per_op(budget, |_| {
+            black_box(walk.next());
+        }),
+        "< 100",
+    ));
+
+    let mut tracker = SessionTracker::new(id);
+    let mut seq = now.0;
+    tracker.quote(&market, Seq(seq));
+    rows.push((
+        "sequential quote (tracker)",
+        ns_per_op(budget, |_| {
+            seq += 1;
+            black_box(tracker.quote(&market, Seq(seq)));
+        }),
+        "",
+    ));
+
+    let quote = market.quote(id, now);
+    let mut buf = Vec::with_capacity(512);
+    rows.push((
+        "serialise quote (write_json)",
+        ns_per_op(budget, |_| {
+            buf.clear();
+            black_box(&quote).write_json(&mut buf);
+            black_box(&buf);
+        }),
+        "< 300",
+    ));
+    rows.push((
+        "serialise quote (serde_json)",
+        ns_per_op(budget, |_| {
+            buf.clear();
+            serde_json::to_writer(&mut buf, black_box(&quote)).unwrap();
+            black_box(&buf);
+        }),
+        "",
+    ));
+
+    let minute = "1m".parse().unwrap();
+    let to = market.schedule().time_of(now);
+    let candle_ns = ns_per_op(budget, |_| {
+        black_box(market.candles(id, minute, to - 500 * 60_000, to, now));
+    });
+    rows.push(("500 × 1m candles (30 000 ticks)", candle_ns, ""));
+
+    println!("| operation | ns/op | target |");
+    println!("| --- | ---: | ---: |");
+    for (name, ns, target) in rows {
+        println!("| {name} | {ns:.1} | {target} |");
+    }
+}

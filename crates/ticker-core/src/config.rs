@@ -1,0 +1,520 @@
+//! The market configuration shared by every service: the seed, the tick schedule and the
+//! symbols. Built-in defaults reproduce the classic five-symbol mock; a JSON file, `TICKER_*`
+//! environment variables and command-line flags override them in that order (see
+//! [`MarketArgs`](crate::MarketArgs)). Every field is documented in `docs/config.md`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::decimal::{TickSize, MAX_DECIMALS};
+use crate::symbol::Symbol;
+use crate::time::{format_rfc3339, parse_time, MAX_TIME_MS, MIN_TIME_MS};
+
+/// The default seed: two processes started with defaults produce the same market.
+pub const DEFAULT_SEED: u64 = 42;
+/// The default epoch, tick 0: 2024-01-01T00:00:00Z.
+pub const DEFAULT_EPOCH_MS: i64 = 1_704_067_200_000;
+/// The default tick interval: one second.
+pub const DEFAULT_INTERVAL_MS: u64 = 1000;
+/// The default session length: one UTC day.
+pub const DEFAULT_SESSION_MS: u64 = 86_400_000;
+/// The default half-life of deviations from the reference price.
+pub const DEFAULT_HALF_LIFE_DAYS: f64 = 10.0;
+/// The most symbols one market may configure.
+pub const MAX_SYMBOLS: usize = 4096;
+
+const MAX_INTERVAL_MS: u64 = 3_600_000;
+const MAX_SESSION_MS: u64 = 7 * 86_400_000;
+const MAX_PRICE: f64 = 1e9;
+const MAX_AVG_VOLUME: u64 = 1_000_000_000_000;
+
+/// The whole market: what every price depends on besides the tick number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    /// Seed of every random draw: same seed, same market.
+    pub seed: u64,
+    /// Milliseconds between ticks, 1 ..= 3 600 000.
+    pub interval_ms: u64,
+    /// Time of tick 0, Unix milliseconds (RFC 3339 or a number in JSON).
+    #[serde(rename = "epoch", with = "epoch_json")]
+    pub epoch_ms: i64,
+    /// Length of a trading session (open/high/low/volume reset), ≥ the interval, ≤ 7 days.
+    pub session_ms: u64,
+    /// Offset of session boundaries from UTC midnight, in milliseconds.
+    pub session_offset_ms: i64,
+    /// Half-life of a price deviation from its reference, in days (0 < x ≤ 3650).
+    pub mean_reversion_half_life_days: f64,
+    /// The symbols, in the order every listing uses.
+    pub symbols: Vec<SymbolConfig>,
+}
+
+/// One symbol of the market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SymbolConfig {
+    /// Ticker: 1–12 of `A–Z 0–9 . -`.
+    pub symbol: String,
+    /// Display name; defaults to the symbol.
+    #[serde(default)]
+    pub name: String,
+    /// Price at tick 0 and the level prices revert to, > 0.
+    pub reference_price: f64,
+    /// Annualised volatility of log-returns (0.25 = 25 %/year), 0 ..= 10.
+    #[serde(default = "defaults::volatility")]
+    pub volatility: f64,
+    /// Bid/ask spread in basis points of the price, 0 ..= 10 000.
+    #[serde(default = "defaults::spread_bps")]
+    pub spread_bps: f64,
+    /// Price grid: a positive multiple of 0.0001.
+    #[serde(default = "defaults::tick_size")]
+    pub tick_size: f64,
+    /// Average volume per session (shares).
+    #[serde(default = "defaults::avg_volume")]
+    pub avg_volume: u64,
+}
+
+mod defaults {
+    pub(super) fn volatility() -> f64 {
+        0.3
+    }
+    pub(super) fn spread_bps() -> f64 {
+        2.0
+    }
+    pub(super) fn tick_size() -> f64 {
+        0.01
+    }
+    pub(super) fn avg_volume() -> u64 {
+        10_000_000
+    }
+}
+
+impl SymbolConfig {
+    fn classic(symbol: &str, name: &str, price: f64, vol: f64, volume: u64) -> Self {
+        Self {
+            symbol: symbol.to_owned(),
+            name: name.to_owned(),
+            reference_price: price,
+            volatility: vol,
+            spread_bps: 2.0,
+            tick_size: 0.01,
+            avg_volume: volume,
+        }
+    }
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SEED,
+            interval_ms: DEFAULT_INTERVAL_MS,
+            epoch_ms: DEFAULT_EPOCH_MS,
+            session_ms: DEFAULT_SESSION_MS,
+            session_offset_ms: 0,
+            mean_reversion_half_life_days: DEFAULT_HALF_LIFE_DAYS,
+            symbols: vec![
+                SymbolConfig::classic("AAPL", "Apple Inc.", 150.45, 0.25, 55_000_000),
+                SymbolConfig::classic("GOOGL", "Alphabet Inc.", 140.32, 0.28, 25_000_000),
+                SymbolConfig::classic("MSFT", "Microsoft Corp.", 380.15, 0.22, 22_000_000),
+                SymbolConfig::classic("AMZN", "Amazon.com Inc.", 175.90, 0.30, 45_000_000),
+                SymbolConfig::classic("TSLA", "Tesla Inc.", 245.67, 0.55, 95_000_000),
+            ],
+        }
+    }
+}
+
+/// Why a configuration was rejected: one line naming the field or file and the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The config file is not valid JSON for [`MarketConfig`] (includes unknown fields).
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        reason: String,
+    },
+    /// A field has a value outside its documented range.
+    Invalid {
+        /// The field, e.g. `symbols[2].reference_price` or `interval_ms`.
+        field: String,
+        /// What is wrong, naming the value.
+        problem: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, reason } => {
+                write!(
+                    f,
+                    "config file `{}`: cannot read it: {reason}",
+                    path.display()
+                )
+            }
+            Self::Parse { path, reason } => write!(f, "config file `{}`: {reason}", path.display()),
+            Self::Invalid { field, problem } => write!(f, "config field `{field}`: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Checks `lo ≤ value ≤ hi` for an integer field.
+fn check_range<T>(field: &str, value: T, lo: T, hi: T) -> Result<(), ConfigError>
+where
+    T: PartialOrd + fmt::Display + Copy,
+{
+    if value < lo {
+        return Err(invalid(
+            field,
+            format!("{value} is below the minimum of {lo}"),
+        ));
+    }
+    if value > hi {
+        return Err(invalid(
+            field,
+            format!("{value} is above the maximum of {hi}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a float field is finite and within `[lo, hi]` (`lo` exclusive when `open_lo`).
+fn check_float(
+    field: &str,
+    value: f64,
+    lo: f64,
+    open_lo: bool,
+    hi: f64,
+) -> Result<(), ConfigError> {
+    if !value.is_finite() {
+        return Err(invalid(field, format!("{value} is not a finite number")));
+    }
+    if open_lo && value <= lo {
+        return Err(invalid(field, format!("{value} must be greater than {lo}")));
+    }
+    check_range(field, value, lo, hi)
+}
+
+impl MarketConfig {
+    /// Reads a JSON config file; fields it omits keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Keeps only the listed symbols (case-insensitive), in configuration order.
+    pub fn retain_symbols(&mut self, wanted: &[String]) -> Result<(), ConfigError> {
+        let mut keep = Vec::with_capacity(wanted.len());
+        for w in wanted.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+            let found = self
+                .symbols
+                .iter()
+                .any(|s| s.symbol.eq_ignore_ascii_case(w));
+            if !found {
+                let known: Vec<&str> = self.symbols.iter().map(|s| s.symbol.as_str()).collect();
+                return Err(invalid(
+                    "symbols",
+                    format!(
+                        "{w:?} is not a configured symbol (configured: {})",
+                        known.join(",")
+                    ),
+                ));
+            }
+            keep.push(w.to_ascii_uppercase());
+        }
+        if keep.is_empty() {
+            return Err(invalid("symbols", "the symbol list is empty"));
+        }
+        self.symbols
+            .retain(|s| keep.iter().any(|k| k.eq_ignore_ascii_case(&s.symbol)));
+        Ok(())
+    }
+
+    /// Checks every field; the error names the first offending field and its value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_range("interval_ms", self.interval_ms, 1, MAX_INTERVAL_MS)?;
+        check_range("epoch", self.epoch_ms, MIN_TIME_MS, MAX_TIME_MS)?;
+        check_range(
+            "session_ms",
+            self.session_ms,
+            self.interval_ms.max(60_000),
+            MAX_SESSION_MS,
+        )?;
+        check_range(
+            "session_offset_ms",
+            self.session_offset_ms,
+            -(self.session_ms as i64),
+            self.session_ms as i64,
+        )?;
+        check_float(
+            "mean_reversion_half_life_days",
+            self.mean_reversion_half_life_days,
+            0.0,
+            true,
+            3650.0,
+        )?;
+        if self.symbols.is_empty() {
+            return Err(invalid("symbols", "the symbol list is empty"));
+        }
+        if self.symbols.len() > MAX_SYMBOLS {
+            return Err(invalid(
+                "symbols",
+                format!(
+                    "{} symbols is above the maximum of {MAX_SYMBOLS}",
+                    self.symbols.len()
+                ),
+            ));
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, s) in self.symbols.iter().enumerate() {
+            s.validate(i)?;
+            if let Some(first) = seen.insert(s.symbol.as_str(), i) {
+                return Err(invalid(
+                    format!("symbols[{i}].symbol"),
+                    format!("{:?} duplicates symbols[{first}]", s.symbol),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SymbolConfig {
+    fn validate(&self, i: usize) -> Result<(), ConfigError> {
+        let field = |name: &str| format!("symbols[{i}].{name}");
+        Symbol::parse(&self.symbol)
+            .map_err(|e| invalid(field("symbol"), format!("{:?}: {e}", self.symbol)))?;
+        if self.name.chars().count() > 100 || self.name.chars().any(char::is_control) {
+            return Err(invalid(
+                field("name"),
+                format!("{:?} must be at most 100 printable characters", self.name),
+            ));
+        }
+        check_float(
+            &field("reference_price"),
+            self.reference_price,
+            0.0,
+            true,
+            MAX_PRICE,
+        )?;
+        check_float(&field("volatility"), self.volatility, 0.0, false, 10.0)?;
+        check_float(&field("spread_bps"), self.spread_bps, 0.0, false, 10_000.0)?;
+        check_float(
+            &field("tick_size"),
+            self.tick_size,
+            0.0,
+            true,
+            self.reference_price,
+        )?;
+        if TickSize::from_f64(self.tick_size).is_none() {
+            return Err(invalid(
+                field("tick_size"),
+                format!(
+                    "{} is not a multiple of 0.{:0>width$}",
+                    self.tick_size,
+                    1,
+                    width = usize::from(MAX_DECIMALS)
+                ),
+            ));
+        }
+        check_range(&field("avg_volume"), self.avg_volume, 0, MAX_AVG_VOLUME)
+    }
+
+    /// The display name, falling back to the symbol.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.symbol
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// `epoch` in JSON: an RFC 3339 string or Unix milliseconds; written as RFC 3339.
+mod epoch_json {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{format_rfc3339, parse_time};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Millis(i64),
+        Text(String),
+    }
+
+    pub(super) fn serialize<S: Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_rfc3339(*ms))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        match Raw::deserialize(d)? {
+            Raw::Millis(ms) => Ok(ms),
+            Raw::Text(text) => parse_time(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "epoch {text:?} is neither Unix milliseconds nor an RFC 3339 time"
+                ))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(cfg: &MarketConfig) -> String {
+        cfg.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_are_the_classic_five_and_valid() {
+        let cfg = MarketConfig::default();
+        cfg.validate().unwrap();
+        let listed: Vec<(&str, f64)> = cfg
+            .symbols
+            .iter()
+            .map(|s| (s.symbol.as_str(), s.reference_price))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("AAPL", 150.45),
+                ("GOOGL", 140.32),
+                ("MSFT", 380.15),
+                ("AMZN", 175.90),
+                ("TSLA", 245.67)
+            ]
+        );
+    }
+
+    #[test]
+    fn each_bad_field_is_named_with_its_value() {
+        let base = MarketConfig::default();
+        type Mutation = Box<dyn Fn(&mut MarketConfig)>;
+        let cases: Vec<(Mutation, &str)> = vec![
+            (
+                Box::new(|c| c.interval_ms = 0),
+                "config field `interval_ms`: 0 is below the minimum of 1",
+            ),
+            (
+                Box::new(|c| c.interval_ms = 3_600_001),
+                "config field `interval_ms`: 3600001 is above the maximum of 3600000",
+            ),
+            (
+                Box::new(|c| c.symbols.clear()),
+                "config field `symbols`: the symbol list is empty",
+            ),
+            (
+                Box::new(|c| c.symbols[1].symbol = "AAPL".into()),
+                "config field `symbols[1].symbol`: \"AAPL\" duplicates symbols[0]",
+            ),
+            (
+                Box::new(|c| c.symbols[2].symbol = "ms ft".into()),
+                "config field `symbols[2].symbol`: \"ms ft\": 'm' is not allowed in a symbol (use A-Z, 0-9, '.' and '-')",
+            ),
+            (
+                Box::new(|c| c.symbols[0].symbol = "ABCDEFGHIJKLM".into()),
+                "config field `symbols[0].symbol`: \"ABCDEFGHIJKLM\": a symbol has at most 12 characters, this one has 13",
+            ),
+            (
+                Box::new(|c| c.symbols[3].reference_price = 0.0),
+                "config field `symbols[3].reference_price`: 0 must be greater than 0",
+            ),
+            (
+                Box::new(|c| c.symbols[3].reference_price = -5.0),
+                "config field `symbols[3].reference_price`: -5 must be greater than 0",
+            ),
+            (
+                Box::new(|c| c.symbols[4].volatility = -0.1),
+                "config field `symbols[4].volatility`: -0.1 is below the minimum of 0",
+            ),
+            (
+                Box::new(|c| c.symbols[4].volatility = f64::NAN),
+                "config field `symbols[4].volatility`: NaN is not a finite number",
+            ),
+            (
+                Box::new(|c| c.symbols[0].tick_size = 0.00001),
+                "config field `symbols[0].tick_size`: 0.00001 is not a multiple of 0.0001",
+            ),
+            (
+                Box::new(|c| c.mean_reversion_half_life_days = 0.0),
+                "config field `mean_reversion_half_life_days`: 0 must be greater than 0",
+            ),
+            (
+                Box::new(|c| c.session_ms = 1000),
+                "config field `session_ms`: 1000 is below the minimum of 60000",
+            ),
+        ];
+        for (mutate, want) in cases {
+            let mut cfg = base.clone();
+            mutate(&mut cfg);
+            assert_eq!(problem(&cfg), want);
+        }
+    }
+
+    #[test]
+    fn file_fields_override_defaults_and_unknown_fields_are_rejected() {
+        let cfg: MarketConfig =
+            serde_json::from_str(r#"{"seed": 7, "epoch": "2025-01-01T00:00:00Z"}"#).unwrap();
+        assert_eq!(cfg.seed, 7);
+        assert_eq!(cfg.epoch_ms, 1_735_689_600_000);
+        assert_eq!(cfg.interval_ms, DEFAULT_INTERVAL_MS);
+        let err = serde_json::from_str::<MarketConfig>(r#"{"sede": 7}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `sede`"), "{err}");
+        let err = serde_json::from_str::<MarketConfig>(
+            r#"{"symbols":[{"symbol":"X","reference_price":1,"colour":"red"}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn config_round_trips_through_json() {
+        let cfg = MarketConfig::default();
+        let text = serde_json::to_string(&cfg).unwrap();
+        assert!(text.contains(r#""epoch":"2024-01-01T00:00:00Z""#), "{text}");
+        let back: MarketConfig = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, cfg);
+    }
+
+    #[test]
+    fn retain_symbols_selects_a_subset_case_insensitively() {
+        let mut cfg = MarketConfig::default();
+        cfg.retain_symbols(&["tsla".into(), "AAPL".into()]).unwrap();
+        let kept: Vec<&str> = cfg.symbols.iter().map(|s| s.symbol.as_str()).collect();
+        assert_eq!(kept, ["AAPL", "TSLA"], "configuration order is kept");
+        let err = MarketConfig::default()
+            .retain_symbols(&["NOPE".into()])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config field `symbols`: \"NOPE\" is not a configured symbol (configured: AAPL,GOOGL,MSFT,AMZN,TSLA)"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! # ticker-core
+//!
+//! The market model every ticker service shares. It has no sockets and no mutable global state:
+//! the price of a symbol at tick `n` is a pure function of (configuration, seed, symbol, n).
+//! That is why the REST and WebSocket services agree on every price without talking to each
+//! other, why replicas need no broker, and why history needs no database.
+//!
+//! * [`config`]: the [`MarketConfig`] (defaults ← file ← env ← flags, via [`MarketArgs`]).
+//! * [`Market`]: per-symbol models; [`Market::price`] is random access in O(log n).
+//! * [`SessionTracker`]: consecutive quotes in amortised O(1) per tick.
+//! * [`Market::candles`]: OHLCV aggregated from the ticks.
+//! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
+//! * [`Clock`]: injected time, so tests run at any virtual instant.
+//!
+//! Start with `model.rs` for how the walk is built.
+
+mod candle;
+mod cli;
+mod clock;
+pub mod config;
+mod decimal;
+mod market;
+mod model;
+mod noise;
+mod quote;
+mod session;
+mod symbol;
+pub mod time;
+
+pub use candle::{CandleInterval, TickRange, UnknownInterval};
+pub use cli::MarketArgs;
+pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
+pub use config::{ConfigError, MarketConfig, SymbolConfig};
+pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
+pub use market::{LogOffsets, Market};
+pub use quote::{Candle, Quote, SymbolInfo};
+pub use session::SessionTracker;
+pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
+
+/// The version of the ticker workspace, reported by `/health` and `/` of every service.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
