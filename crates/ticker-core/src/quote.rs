@@ -131,6 +131,16 @@ impl Quote {
         self.write_fields(out);
         out.push(b'}');
     }
+
+    /// Appends the quote in the shape of classic broadcast frontends, which read
+    /// `stock`/`price`/`change`: `{"stock":"AAPL","symbol":"AAPL","price":…,…}`.
+    pub fn write_classic(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"stock\":\"");
+        out.extend_from_slice(self.symbol.as_str().as_bytes());
+        out.extend_from_slice(b"\",");
+        self.write_fields(out);
+        out.push(b'}');
+    }
 }
 
 impl Candle {
@@ -203,6 +213,18 @@ mod tests {
             String::from_utf8(fast).unwrap(),
             serde_json::to_string(&c).unwrap()
         );
+    }
+
+    #[test]
+    fn classic_shape_adds_stock_before_the_fields() {
+        let q = sample(15_045);
+        let mut out = Vec::new();
+        q.write_classic(&mut out);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["stock"], "BRK.B");
+        assert_eq!(v["symbol"], "BRK.B");
+        assert_eq!(v["price"], 150.45);
+        assert_eq!(v["change"], 0.0);
     }
 
     #[test]

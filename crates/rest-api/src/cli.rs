@@ -1,0 +1,256 @@
+//! The rest-api command line. Every flag has a `TICKER_*` environment variable; market flags
+//! are shared with the ws-server through [`MarketArgs`]. `--help` is the reference;
+//! `docs/config.md` repeats it with context.
+
+use std::time::Duration;
+
+use clap::{Args, Parser};
+use ticker_core::MarketArgs;
+use ticker_net::HeadLimits;
+
+/// The URL of the WebSocket service when none is configured.
+pub const DEFAULT_WS_URL: &str = "ws://127.0.0.1:8001";
+
+/// ticker REST API: quotes, candles, health and metrics over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "rest-api", version, about, long_about = None)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "TICKER_REST_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "TICKER_REST_PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// Market settings shared with the ws-server.
+    #[command(flatten)]
+    pub market: MarketArgs,
+
+    /// Service settings and limits.
+    #[command(flatten)]
+    pub rest: RestConfig,
+}
+
+/// Settings and limits of the REST service.
+#[derive(Debug, Clone, Args)]
+pub struct RestConfig {
+    /// WebSocket service URL: probed by /health and advertised by / to clients.
+    #[arg(long, env = "TICKER_WS_URL", default_value = DEFAULT_WS_URL)]
+    pub ws_url: String,
+
+    /// URL advertised to browsers when it differs from --ws-url (e.g. behind compose or a proxy).
+    #[arg(long, env = "TICKER_WS_PUBLIC_URL")]
+    pub ws_public_url: Option<String>,
+
+    /// Origins allowed by CORS, comma-separated; `*` allows any.
+    #[arg(
+        long,
+        env = "TICKER_REST_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Most concurrent connections; more are answered 503.
+    #[arg(long, env = "TICKER_REST_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
+    /// Most bytes in a request head (431 beyond).
+    #[arg(long, env = "TICKER_REST_MAX_HEADER_BYTES", default_value_t = 16_384)]
+    pub max_header_bytes: usize,
+
+    /// Most bytes in a request target (414 beyond).
+    #[arg(long, env = "TICKER_REST_MAX_URI_BYTES", default_value_t = 4096)]
+    pub max_uri_bytes: usize,
+
+    /// Most header fields in a request (431 beyond; at most 100).
+    #[arg(long, env = "TICKER_REST_MAX_HEADERS", default_value_t = 64)]
+    pub max_headers: usize,
+
+    /// Most bytes in a request body (413 beyond). No endpoint takes a body.
+    #[arg(long, env = "TICKER_REST_MAX_BODY_BYTES", default_value_t = 16_384)]
+    pub max_body_bytes: u64,
+
+    /// Milliseconds for a request head to arrive in full (slowloris guard; 408 after).
+    #[arg(long, env = "TICKER_REST_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+
+    /// Milliseconds a keep-alive connection may idle between requests.
+    #[arg(long, env = "TICKER_REST_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub idle_timeout_ms: u64,
+
+    /// Milliseconds a client may stall reading a response before it is dropped.
+    #[arg(long, env = "TICKER_REST_WRITE_TIMEOUT_MS", default_value_t = 30_000)]
+    pub write_timeout_ms: u64,
+
+    /// Milliseconds in-flight requests get to finish after SIGTERM.
+    #[arg(long, env = "TICKER_REST_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+
+    /// Most candles one history request returns.
+    #[arg(long, env = "TICKER_REST_MAX_CANDLES", default_value_t = 1000)]
+    pub max_candles: usize,
+
+    /// Most ticks one history request may aggregate (bounds its CPU time).
+    #[arg(
+        long,
+        env = "TICKER_REST_MAX_HISTORY_TICKS",
+        default_value_t = 20_000_000
+    )]
+    pub max_history_ticks: u64,
+
+    /// Milliseconds the /health probe of the ws-server may take.
+    #[arg(long, env = "TICKER_REST_PROBE_TIMEOUT_MS", default_value_t = 500)]
+    pub probe_timeout_ms: u64,
+
+    /// Milliseconds a ws-server probe result is reused by /health.
+    #[arg(long, env = "TICKER_REST_PROBE_CACHE_MS", default_value_t = 3000)]
+    pub probe_cache_ms: u64,
+
+    /// Serve /debug/panic and /debug/sleep (tests only).
+    #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
+    pub debug_routes: bool,
+}
+
+impl Default for RestConfig {
+    fn default() -> Self {
+        Self {
+            ws_url: DEFAULT_WS_URL.to_owned(),
+            ws_public_url: None,
+            cors_origins: vec!["*".to_owned()],
+            max_connections: 4096,
+            max_header_bytes: 16_384,
+            max_uri_bytes: 4096,
+            max_headers: 64,
+            max_body_bytes: 16_384,
+            header_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            write_timeout_ms: 30_000,
+            shutdown_grace_ms: 10_000,
+            max_candles: 1000,
+            max_history_ticks: 20_000_000,
+            probe_timeout_ms: 500,
+            probe_cache_ms: 3000,
+            debug_routes: false,
+        }
+    }
+}
+
+impl RestConfig {
+    /// Checks the settings; the error names the flag and the value.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |flag: &str, value: &dyn std::fmt::Display, rule: &str| {
+            Err(format!("--{flag}: {value} {rule}"))
+        };
+        for url in std::iter::once(&self.ws_url).chain(self.ws_public_url.iter()) {
+            if !(url.starts_with("ws://") || url.starts_with("wss://"))
+                || url
+                    .parse::<http::Uri>()
+                    .map_or(true, |u| u.host().is_none())
+            {
+                return bad("ws-url", url, "is not a ws:// or wss:// URL with a host");
+            }
+        }
+        if self.max_connections == 0 {
+            return bad(
+                "max-connections",
+                &self.max_connections,
+                "must be at least 1",
+            );
+        }
+        if !(1024..=1 << 20).contains(&self.max_header_bytes) {
+            return bad(
+                "max-header-bytes",
+                &self.max_header_bytes,
+                "must be 1024..=1048576",
+            );
+        }
+        if !(64..=self.max_header_bytes).contains(&self.max_uri_bytes) {
+            return bad(
+                "max-uri-bytes",
+                &self.max_uri_bytes,
+                "must be 64..=max-header-bytes",
+            );
+        }
+        if !(1..=100).contains(&self.max_headers) {
+            return bad("max-headers", &self.max_headers, "must be 1..=100");
+        }
+        if self.header_timeout_ms == 0 || self.idle_timeout_ms == 0 || self.write_timeout_ms == 0 {
+            return Err("timeouts must be at least 1 ms".to_owned());
+        }
+        if !(1..=100_000).contains(&self.max_candles) {
+            return bad("max-candles", &self.max_candles, "must be 1..=100000");
+        }
+        if self.cors_origins.is_empty() {
+            return bad("cors-origins", &"(empty)", "must list origins or be *");
+        }
+        Ok(())
+    }
+
+    /// The URL `/` advertises to clients.
+    pub fn public_ws_url(&self) -> &str {
+        self.ws_public_url.as_deref().unwrap_or(&self.ws_url)
+    }
+
+    /// Head limits for the connection guard.
+    pub fn head_limits(&self) -> HeadLimits {
+        HeadLimits {
+            max_header_bytes: self.max_header_bytes,
+            max_uri_bytes: self.max_uri_bytes,
+            max_headers: self.max_headers,
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
+
+    /// `ms` flags as durations.
+    pub(crate) fn ms(value: u64) -> Duration {
+        Duration::from_millis(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_validate_and_bad_values_name_the_flag() {
+        RestConfig::default().validate().unwrap();
+        let cfg = RestConfig {
+            ws_url: "http://x".into(),
+            ..RestConfig::default()
+        };
+        assert_eq!(
+            cfg.validate().unwrap_err(),
+            "--ws-url: http://x is not a ws:// or wss:// URL with a host"
+        );
+        let cfg = RestConfig {
+            max_headers: 500,
+            ..RestConfig::default()
+        };
+        assert_eq!(
+            cfg.validate().unwrap_err(),
+            "--max-headers: 500 must be 1..=100"
+        );
+    }
+
+    #[test]
+    fn help_documents_every_env_var() {
+        let help = Cli::command().render_long_help().to_string();
+        for var in [
+            "TICKER_REST_PORT",
+            "TICKER_SEED",
+            "TICKER_WS_URL",
+            "TICKER_REST_MAX_CONNECTIONS",
+        ] {
+            assert!(help.contains(var), "{var} missing from --help");
+        }
+    }
+}

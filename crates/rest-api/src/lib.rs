@@ -1,0 +1,26 @@
+//! # rest-api
+//!
+//! ticker's REST service (port 8000) on raw hyper 1.x. Every price comes from
+//! [`ticker_core::Market`] at the current tick of the injected clock, so a quote fetched here
+//! is byte-identical to the one the ws-server streams for the same tick.
+//!
+//! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
+//! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`] and
+//!   [`status`].
+//! * [`cli`]: flags and their `TICKER_*` variables.
+//!
+//! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
+
+pub mod app;
+pub mod cli;
+pub mod cors;
+pub mod history;
+pub mod probe;
+pub mod quotes;
+pub mod response;
+pub mod routes;
+pub mod server;
+pub mod status;
+
+pub use cli::{Cli, RestConfig};
+pub use server::{run, Settings};

@@ -1,0 +1,117 @@
+//! `/api/v1/symbols` and `/api/v1/latest`: symbol details and current quotes. Quotes are
+//! encoded with the core's allocation-light writer, byte-identical to the ws-server's.
+
+use http::{Response, StatusCode};
+use serde::Serialize;
+use ticker_core::{SymbolId, SymbolInfo};
+use ticker_net::ApiError;
+
+use crate::app::App;
+use crate::response::{self, Body};
+use ticker_net::query::{percent_decode, shorten, Query};
+
+/// Resolves a user-supplied symbol: 400 if it cannot be a symbol, 404 if it is not configured.
+pub fn resolve_symbol(app: &App, raw: &str) -> Result<SymbolId, ApiError> {
+    let text = percent_decode(raw, false).unwrap_or_else(|| raw.to_owned());
+    if let Err(e) = ticker_core::Symbol::parse_loose(&text) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_symbol",
+            format!("{:?} is not a valid symbol: {e}", shorten(&text)),
+        ));
+    }
+    app.market.lookup(&text).ok_or_else(|| {
+        let known: Vec<&str> = app
+            .market
+            .ids()
+            .map(|id| app.market.info(id).symbol.as_str())
+            .collect();
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_symbol",
+            format!(
+                "unknown symbol {:?}; known symbols: {}",
+                text.trim().to_ascii_uppercase(),
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// `GET /api/v1/symbols`.
+pub fn symbols(app: &App) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Symbols<'a> {
+        symbols: Vec<&'a str>,
+        details: Vec<&'a SymbolInfo>,
+    }
+    let m = &app.market;
+    response::json_value(&Symbols {
+        symbols: m.ids().map(|id| m.info(id).symbol.as_str()).collect(),
+        details: m.ids().map(|id| m.info(id)).collect(),
+    })
+}
+
+/// `GET /api/v1/latest/{symbol}`: the quote object itself.
+pub fn latest_one(app: &App, raw: &str) -> Result<Response<Body>, ApiError> {
+    let id = resolve_symbol(app, raw)?;
+    let quote = app.quote(id, app.current_tick());
+    let mut body = Vec::with_capacity(320);
+    quote.write_json(&mut body);
+    Ok(response::json(StatusCode::OK, body))
+}
+
+/// `GET /api/v1/latest?symbols=A,B[&format=array]`: several quotes of the same tick.
+pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError> {
+    let ids: Vec<SymbolId> = match query.get("symbols")? {
+        Some(list) if !list.trim().is_empty() => {
+            let mut ids = Vec::new();
+            for raw in list.split(',').filter(|s| !s.trim().is_empty()) {
+                let id = resolve_symbol(app, raw)?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            ids
+        }
+        _ => app.market.ids().collect(),
+    };
+    let classic = match query.get("format")? {
+        None | Some("object") => false,
+        Some("array") => true,
+        Some(other) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                format!(
+                    "query parameter `format`: {:?} is not `object` or `array`",
+                    shorten(other)
+                ),
+            ))
+        }
+    };
+    let seq = app.current_tick();
+    let mut body = Vec::with_capacity(64 + 340 * ids.len());
+    if classic {
+        body.push(b'[');
+    } else {
+        body.extend_from_slice(b"{\"seq\":");
+        body.extend_from_slice(seq.0.to_string().as_bytes());
+        body.extend_from_slice(b",\"timestamp\":");
+        body.extend_from_slice(app.market.schedule().time_of(seq).to_string().as_bytes());
+        body.extend_from_slice(b",\"quotes\":[");
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let quote = app.quote(*id, seq);
+        if classic {
+            quote.write_classic(&mut body);
+        } else {
+            quote.write_json(&mut body);
+        }
+    }
+    body.extend_from_slice(if classic { b"]" } else { b"]}" });
+    Ok(response::json(StatusCode::OK, body))
+}

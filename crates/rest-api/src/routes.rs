@@ -1,0 +1,250 @@
+//! Path → handler. The route table is the single list of endpoints: `/` describes it and
+//! `/metrics` labels requests with it.
+
+use std::time::Duration;
+
+use http::{Method, Request, Response};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
+
+use crate::app::App;
+use crate::cors::ALLOWED_METHODS;
+use crate::response::{self, Body};
+use crate::{history, quotes, status};
+use ticker_net::query::Query;
+
+/// A matched endpoint; symbol segments are still raw (percent-encoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// `/`: service info and the endpoint list.
+    Info,
+    /// `/health`.
+    Health,
+    /// `/api/v1/symbols`.
+    Symbols,
+    /// `/api/v1/latest/{symbol}`.
+    Latest(&'a str),
+    /// `/api/v1/latest?symbols=…`.
+    LatestMany,
+    /// `/api/v1/history/{symbol}`.
+    History(&'a str),
+    /// `/metrics`.
+    Metrics,
+    /// `/debug/panic` (only with `--debug-routes`).
+    DebugPanic,
+    /// `/debug/sleep?ms=` (only with `--debug-routes`).
+    DebugSleep,
+}
+
+/// Metric labels, indexed by [`label`].
+pub const ROUTE_LABELS: &[&str] = &[
+    "info",
+    "health",
+    "symbols",
+    "latest",
+    "latest_many",
+    "history",
+    "metrics",
+    "debug",
+    "rejected",
+    "not_found",
+];
+const REJECTED: usize = 8;
+const NOT_FOUND: usize = 9;
+
+/// Every endpoint as `(method, path, description)`, for `/`.
+pub const ENDPOINTS: &[(&str, &str, &str)] = &[
+    ("GET", "/", "service info and this list"),
+    (
+        "GET",
+        "/health",
+        "liveness, with the market clock and ws-server components",
+    ),
+    (
+        "GET",
+        "/api/v1/symbols",
+        "configured symbols and their details",
+    ),
+    (
+        "GET",
+        "/api/v1/latest/{symbol}",
+        "the current quote of one symbol",
+    ),
+    (
+        "GET",
+        "/api/v1/latest?symbols=A,B",
+        "current quotes of several (default all) symbols",
+    ),
+    (
+        "GET",
+        "/api/v1/history/{symbol}?interval=1m&from=&to=&limit=",
+        "OHLCV candles",
+    ),
+    ("GET", "/metrics", "Prometheus metrics"),
+];
+
+/// Matches a path (one trailing slash is ignored).
+pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
+    let path = match path.strip_suffix('/') {
+        Some(p) if !p.is_empty() => p,
+        _ => path,
+    };
+    let route = match path {
+        "/" => Route::Info,
+        "/health" => Route::Health,
+        "/metrics" => Route::Metrics,
+        "/api/v1/symbols" => Route::Symbols,
+        "/api/v1/latest" => Route::LatestMany,
+        "/debug/panic" if debug_routes => Route::DebugPanic,
+        "/debug/sleep" if debug_routes => Route::DebugSleep,
+        _ => {
+            if let Some(s) = path.strip_prefix("/api/v1/latest/") {
+                Route::Latest(s)
+            } else if let Some(s) = path.strip_prefix("/api/v1/history/") {
+                Route::History(s)
+            } else {
+                return None;
+            }
+        }
+    };
+    // A symbol segment is one segment: `/api/v1/latest/a/b` is no route at all.
+    match route {
+        Route::Latest(s) | Route::History(s) if s.is_empty() || s.contains('/') => None,
+        r => Some(r),
+    }
+}
+
+/// The metrics label of a path.
+pub fn label(path: &str, debug_routes: bool) -> usize {
+    if path == REJECTED_PATH {
+        return REJECTED;
+    }
+    match route(path, debug_routes) {
+        Some(Route::Info) => 0,
+        Some(Route::Health) => 1,
+        Some(Route::Symbols) => 2,
+        Some(Route::Latest(_)) => 3,
+        Some(Route::LatestMany) => 4,
+        Some(Route::History(_)) => 5,
+        Some(Route::Metrics) => 6,
+        Some(Route::DebugPanic | Route::DebugSleep) => 7,
+        None => NOT_FOUND,
+    }
+}
+
+/// Whether a request carries a body (which ends keep-alive: see `ticker_net::guard`).
+pub fn has_body(req: &Request<Incoming>) -> bool {
+    let h = req.headers();
+    h.contains_key(http::header::TRANSFER_ENCODING)
+        || h.get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
+/// Answers one request (errors become JSON by the caller).
+pub async fn respond(
+    app: &App,
+    slot: &RejectSlot,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let with_body = has_body(&req);
+    let (head, body) = req.into_parts();
+    let path = head.uri.path();
+    if path == REJECTED_PATH {
+        if let Some(rejection) = slot.take() {
+            return Err(rejection);
+        }
+    }
+    let Some(route) = route(path, app.config.debug_routes) else {
+        return Err(ApiError::not_found(path));
+    };
+    match head.method {
+        Method::GET | Method::HEAD => {}
+        Method::OPTIONS => return Ok(app.cors.preflight(&head.headers)),
+        ref other => return Ok(response::method_not_allowed(other, ALLOWED_METHODS)),
+    }
+    let query = Query::parse(head.uri.query())?;
+    if with_body {
+        drain_body(app, body).await?;
+    }
+    match route {
+        Route::Info => Ok(status::info(app)),
+        Route::Health => Ok(status::health(app).await),
+        Route::Metrics => Ok(status::metrics(app)),
+        Route::Symbols => Ok(quotes::symbols(app)),
+        Route::Latest(raw) => quotes::latest_one(app, raw),
+        Route::LatestMany => quotes::latest_many(app, &query),
+        Route::History(raw) => history::history(app, raw, &query).await,
+        Route::DebugPanic => panic_on_purpose(),
+        Route::DebugSleep => {
+            let ms = query
+                .get("ms")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1000u64);
+            tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
+            Ok(response::json(http::StatusCode::OK, r#"{"slept":true}"#))
+        }
+    }
+}
+
+/// Reads and discards a request body, enforcing the size limit and the header timeout.
+async fn drain_body(app: &App, body: Incoming) -> Result<(), ApiError> {
+    let limit = usize::try_from(app.config.max_body_bytes).unwrap_or(usize::MAX);
+    let read = Limited::new(body, limit).collect();
+    match tokio::time::timeout(Duration::from_millis(app.config.header_timeout_ms), read).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request bodies are limited to {limit} bytes"),
+        )),
+        Ok(Err(_)) => Err(ApiError::bad_request("the request body is malformed")),
+        Err(_) => Err(ApiError::new(
+            http::StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body did not arrive in time",
+        )),
+    }
+}
+
+#[allow(clippy::panic)]
+fn panic_on_purpose() -> Result<Response<Body>, ApiError> {
+    panic!("/debug/panic was requested");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_every_endpoint() {
+        assert_eq!(route("/", false), Some(Route::Info));
+        assert_eq!(route("/health/", false), Some(Route::Health));
+        assert_eq!(
+            route("/api/v1/latest/AAPL", false),
+            Some(Route::Latest("AAPL"))
+        );
+        assert_eq!(route("/api/v1/latest", false), Some(Route::LatestMany));
+        assert_eq!(
+            route("/api/v1/history/msft/", false),
+            Some(Route::History("msft"))
+        );
+        assert_eq!(route("/api/v1/latest/", false), Some(Route::LatestMany));
+        assert_eq!(route("/api/v1/latest/a/b", false), None);
+        assert_eq!(route("/debug/panic", false), None);
+        assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
+        assert_eq!(
+            route("//", false),
+            Some(Route::Info),
+            "one trailing slash is dropped"
+        );
+        assert_eq!(route("", false), None);
+    }
+
+    #[test]
+    fn labels_cover_the_table() {
+        assert_eq!(ROUTE_LABELS[label("/api/v1/latest/X", false)], "latest");
+        assert_eq!(ROUTE_LABELS[label("/nope", false)], "not_found");
+        assert_eq!(ROUTE_LABELS[label(REJECTED_PATH, false)], "rejected");
+    }
+}

@@ -1,0 +1,156 @@
+//! The accept loop and per-connection serving: admission (503 beyond the limit), the request
+//! head guard, hyper HTTP/1.1 with keep-alive, panic containment, CORS on every answer,
+//! metrics and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use http::header::{HeaderValue, CONNECTION, ORIGIN};
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use ticker_core::{Clock, Market};
+use ticker_net::{accept_loop, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::cli::RestConfig;
+use crate::response::{self, Body};
+use crate::routes;
+
+/// Everything [`run`] needs besides the socket.
+pub struct Settings {
+    /// Service settings and limits.
+    pub rest: RestConfig,
+    /// The market model.
+    pub market: Arc<Market>,
+    /// The wall clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Serves the REST API on an already-bound listener until `shutdown` resolves, then drains
+/// in-flight requests for up to the grace period.
+pub async fn run(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let Settings {
+        rest,
+        market,
+        clock,
+    } = settings;
+    rest.validate()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let admission = Admission::new(
+        rest.max_connections,
+        ApiError::overloaded(rest.max_connections)
+            .raw_response("access-control-allow-origin: *\r\n"),
+    );
+    let app = Arc::new(App::new(rest, market, clock, admission.clone()));
+    {
+        // Pay the session's history once, in the background, before clients ask for quotes.
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || app.warm_up());
+    }
+    let guard = GuardConfig {
+        limits: app.config.head_limits(),
+        header_timeout: RestConfig::ms(app.config.header_timeout_ms),
+        idle_timeout: RestConfig::ms(app.config.idle_timeout_ms),
+        write_timeout: Some(RestConfig::ms(app.config.write_timeout_ms)),
+        upgrades: false,
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .keep_alive(true)
+        .half_close(true)
+        .header_read_timeout(None)
+        .max_headers(100)
+        // The guard enforces the real head limit; hyper's buffer only needs to hold one head.
+        .max_buf_size((app.config.max_header_bytes + 1024).max(8192));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let graceful = GracefulShutdown::new();
+    tracing::info!(addr = %listener.local_addr()?, "rest-api listening");
+    let accepting = accept_loop(&listener, &admission, stop_rx, |stream, peer, permit| {
+        let slot = RejectSlot::default();
+        let io = TokioIo::new(GuardedIo::new(stream, guard, slot.clone()));
+        let app = app.clone();
+        let service = service_fn(move |req| {
+            let app = app.clone();
+            let slot = slot.clone();
+            async move { Ok::<_, Infallible>(handle(&app, &slot, req).await) }
+        });
+        let conn = graceful.watch(builder.serve_connection(io, service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    });
+    tokio::select! {
+        () = accepting => {}
+        () = shutdown => {}
+    }
+    let _ = stop_tx.send(true);
+    drop(listener);
+    let grace = Duration::from_millis(app.config.shutdown_grace_ms);
+    tracing::info!(in_flight = graceful.count(), ?grace, "draining connections");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+    }
+    Ok(())
+}
+
+/// One request: route, contain panics, add CORS, record metrics, log.
+async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let origin = req.headers().get(ORIGIN).cloned();
+    let method = req.method().clone();
+    let label = routes::label(req.uri().path(), app.config.debug_routes);
+    let path = tracing::enabled!(tracing::Level::DEBUG).then(|| req.uri().path().to_owned());
+    let close = routes::has_body(&req) || req.uri().path() == ticker_net::REJECTED_PATH;
+
+    let outcome = AssertUnwindSafe(routes::respond(app, slot, req))
+        .catch_unwind()
+        .await;
+    let mut resp = match outcome {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(e)) => response::error(&e),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%method, panic = %what, "handler panicked; answering 500");
+            response::error(&ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the request could not be completed; the failure was logged",
+            ))
+        }
+    };
+    app.cors.apply(origin.as_ref(), &mut resp);
+    if close {
+        resp.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    let status = resp.status().as_u16();
+    app.metrics.record(label, status, started.elapsed());
+    if let Some(path) = path {
+        tracing::debug!(%method, path, status, micros = started.elapsed().as_micros() as u64, "request");
+    }
+    resp
+}

@@ -1,0 +1,125 @@
+//! The accept loop both services share: a connection limit with an explicit 503 beyond it,
+//! back-off when accepting fails (e.g. out of file descriptors), and a clean stop on shutdown.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+
+/// Most connections being turned away at once; beyond this they are simply closed, so that
+/// refusing load can never itself exhaust file descriptors.
+const MAX_REFUSING: usize = 64;
+
+/// Counters of the accept loop, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct AcceptStats {
+    /// Connections admitted.
+    pub accepted: AtomicU64,
+    /// Connections answered 503 (or closed) because the limit was reached.
+    pub refused: AtomicU64,
+    /// Failed `accept` calls (each followed by a back-off).
+    pub errors: AtomicU64,
+}
+
+/// Admission control: at most `max` connections at once.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    slots: Arc<Semaphore>,
+    refusing: Arc<Semaphore>,
+    max: usize,
+    refusal: Bytes,
+    /// Shared counters.
+    pub stats: Arc<AcceptStats>,
+}
+
+impl Admission {
+    /// At most `max` connections; `refusal` is the complete HTTP response sent beyond that.
+    pub fn new(max: usize, refusal: Bytes) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(max)),
+            refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
+            max,
+            refusal,
+            stats: Arc::new(AcceptStats::default()),
+        }
+    }
+
+    /// The configured limit.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Connections currently admitted.
+    pub fn open(&self) -> usize {
+        self.max - self.slots.available_permits()
+    }
+
+    fn refuse(&self, mut stream: TcpStream) {
+        self.stats.refused.fetch_add(1, Ordering::Relaxed);
+        let Ok(permit) = self.refusing.clone().try_acquire_owned() else {
+            return; // dropping closes it
+        };
+        let refusal = self.refusal.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            // An empty socket buffer takes a small response in one non-blocking write.
+            let _ = stream.try_write(&refusal);
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
+            // Read what the client sent before closing: closing with unread input makes the
+            // kernel send RST, which can destroy the 503 before the client reads it.
+            let mut sink = [0u8; 1024];
+            let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            })
+            .await;
+        });
+    }
+}
+
+/// Accepts until `shutdown` turns true, handing each admitted connection and its permit to
+/// `serve` (which must spawn; it is called on the accept task).
+pub async fn accept_loop<F>(
+    listener: &TcpListener,
+    admission: &Admission,
+    mut shutdown: watch::Receiver<bool>,
+    mut serve: F,
+) where
+    F: FnMut(TcpStream, SocketAddr, OwnedSemaphorePermit),
+{
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = shutdown.wait_for(|stop| *stop) => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                backoff = Duration::from_millis(5);
+                let _ = stream.set_nodelay(true);
+                match admission.slots.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        admission.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                        serve(stream, peer, permit);
+                    }
+                    Err(_) => admission.refuse(stream),
+                }
+            }
+            Err(e) => {
+                // EMFILE/ENFILE/ENOBUFS: wait for connections to close rather than spin.
+                admission.stats.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, ?backoff, "accept failed; backing off");
+                tokio::select! {
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}

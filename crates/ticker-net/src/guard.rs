@@ -1,0 +1,431 @@
+//! [`GuardedIo`]: the socket as hyper sees it, with every request head vetted first.
+//!
+//! The guard sits between the TCP stream and hyper. It buffers each request head, checks it
+//! with [`scan_head`](crate::head::scan_head) and only then hands the exact bytes to hyper.
+//! It also owns the connection's clocks:
+//!
+//! * **header timeout** (slowloris): a head must arrive whole within this time of its first
+//!   byte (of the accept, for the first request); a late one is answered 408;
+//! * **idle timeout**: a keep-alive connection with no new request for this long is closed;
+//! * **write stall timeout**: a peer that accepts no response bytes for this long is dropped.
+//!
+//! A rejected head is replaced by a fixed synthetic request for [`REJECTED_PATH`], and the
+//! error is left in the connection's [`RejectSlot`]; the service answers it like any other
+//! request, so the JSON error, CORS headers and metrics come from one place and pipelined
+//! responses stay in order. Nothing after a rejected head is read.
+//!
+//! Once a head announces a body or a protocol switch, the guard stops parsing and passes bytes
+//! through: the service must then close the connection after its response (it sends
+//! `connection: close`), so an unvetted head can never reach hyper.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{sleep, Instant, Sleep};
+
+use crate::error::ApiError;
+use crate::head::{scan_head, Framing, HeadLimits, Scan};
+
+/// The path of the synthetic request that stands in for a rejected head.
+pub const REJECTED_PATH: &str = "/.ticker/rejected";
+
+const SYNTHETIC: &[u8] =
+    b"GET /.ticker/rejected HTTP/1.1\r\nhost: ticker\r\nconnection: close\r\n\r\n";
+
+/// Everything the guard enforces on one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardConfig {
+    /// Size limits of a head.
+    pub limits: HeadLimits,
+    /// Time allowed for a whole head to arrive.
+    pub header_timeout: Duration,
+    /// Time a keep-alive connection may wait for its next request.
+    pub idle_timeout: Duration,
+    /// Time a response write may make no progress; `None` leaves it to the service.
+    pub write_timeout: Option<Duration>,
+    /// Whether `Upgrade` requests switch the guard to pass-through (the WebSocket server).
+    pub upgrades: bool,
+}
+
+/// Where the guard leaves the error of a rejected head for the service.
+#[derive(Debug, Clone, Default)]
+pub struct RejectSlot(Arc<Mutex<Option<ApiError>>>);
+
+impl RejectSlot {
+    /// The rejection for a request to [`REJECTED_PATH`], if the guard produced it.
+    pub fn take(&self) -> Option<ApiError> {
+        self.0.lock().map(|mut slot| slot.take()).unwrap_or(None)
+    }
+
+    fn put(&self, error: ApiError) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(error);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Vetting request heads.
+    Heads,
+    /// Everything from here on goes straight through.
+    Pass,
+    /// Handing out the synthetic request, then end of stream.
+    Rejected { sent: usize },
+    /// End of stream.
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    /// Between requests: the idle timeout runs.
+    Idle,
+    /// Inside a head: the header timeout runs.
+    Head,
+}
+
+/// An IO stream whose reads yield only vetted request heads (see the module docs).
+pub struct GuardedIo<T> {
+    inner: T,
+    config: GuardConfig,
+    mode: Mode,
+    /// Bytes read from `inner` that hyper has not been given yet.
+    buf: Vec<u8>,
+    /// `buf[..released]` is vetted and may be handed to hyper.
+    released: usize,
+    slot: RejectSlot,
+    waiting: Waiting,
+    read_deadline: Pin<Box<Sleep>>,
+    write_deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl<T> GuardedIo<T> {
+    /// Guards `inner`; the first request's head must arrive within the header timeout.
+    pub fn new(inner: T, config: GuardConfig, slot: RejectSlot) -> Self {
+        Self {
+            inner,
+            config,
+            mode: Mode::Heads,
+            buf: Vec::new(),
+            released: 0,
+            slot,
+            waiting: Waiting::Head,
+            read_deadline: Box::pin(sleep(config.header_timeout)),
+            write_deadline: None,
+        }
+    }
+
+    fn arm(&mut self, waiting: Waiting) {
+        self.waiting = waiting;
+        let after = match waiting {
+            Waiting::Idle => self.config.idle_timeout,
+            Waiting::Head => self.config.header_timeout,
+        };
+        self.read_deadline.as_mut().reset(Instant::now() + after);
+    }
+
+    fn reject(&mut self, error: ApiError) {
+        tracing::debug!(
+            status = error.status.as_u16(),
+            code = error.code,
+            "request head rejected"
+        );
+        self.slot.put(error);
+        self.buf = Vec::new();
+        self.released = 0;
+        self.mode = Mode::Rejected { sent: 0 };
+    }
+
+    /// Copies up to `out.remaining()` bytes from the front of `buf`.
+    fn drain_into(&mut self, limit: usize, out: &mut ReadBuf<'_>) {
+        let n = limit.min(out.remaining()).min(self.buf.len());
+        out.put_slice(self.buf.get(..n).unwrap_or_default());
+        self.buf.drain(..n);
+        if self.buf.is_empty() {
+            // Release the head buffer's memory on long-lived (e.g. upgraded) connections.
+            self.buf = Vec::new();
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> GuardedIo<T> {
+    /// Reads more bytes into `buf`, at most enough to exceed the head limit by one byte.
+    fn fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let cap = self.config.limits.max_header_bytes + 1;
+        let want = cap.saturating_sub(self.buf.len()).clamp(1, 4096);
+        let start = self.buf.len();
+        self.buf.resize(start + want, 0);
+        let mut rb = ReadBuf::new(self.buf.get_mut(start..).unwrap_or_default());
+        let polled = Pin::new(&mut self.inner).poll_read(cx, &mut rb);
+        let got = rb.filled().len();
+        self.buf.truncate(start + got);
+        match polled {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(got)),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            match this.mode {
+                Mode::Closed => return Poll::Ready(Ok(())),
+                Mode::Rejected { sent } => {
+                    let rest = SYNTHETIC.get(sent..).unwrap_or_default();
+                    let n = rest.len().min(out.remaining());
+                    out.put_slice(rest.get(..n).unwrap_or_default());
+                    this.mode = if sent + n >= SYNTHETIC.len() {
+                        Mode::Closed
+                    } else {
+                        Mode::Rejected { sent: sent + n }
+                    };
+                    return Poll::Ready(Ok(()));
+                }
+                Mode::Pass => {
+                    if !this.buf.is_empty() {
+                        this.drain_into(usize::MAX, out);
+                        return Poll::Ready(Ok(()));
+                    }
+                    return Pin::new(&mut this.inner).poll_read(cx, out);
+                }
+                Mode::Heads => {}
+            }
+            if this.released > 0 {
+                let before = this.buf.len();
+                this.drain_into(this.released, out);
+                this.released -= before - this.buf.len();
+                return Poll::Ready(Ok(()));
+            }
+            if !this.buf.is_empty() {
+                match scan_head(&this.buf, &this.config.limits) {
+                    Scan::Complete(head) => {
+                        let switch = this.config.upgrades && head.upgrade;
+                        if head.framing != Framing::None || switch {
+                            this.mode = Mode::Pass;
+                        } else {
+                            this.released = head.len;
+                            this.arm(Waiting::Idle);
+                        }
+                        continue;
+                    }
+                    Scan::Rejected(error) => {
+                        this.reject(error);
+                        continue;
+                    }
+                    Scan::Partial => {
+                        if this.waiting == Waiting::Idle {
+                            this.arm(Waiting::Head);
+                        }
+                    }
+                }
+            }
+            match this.fill(cx) {
+                Poll::Ready(Ok(0)) => {
+                    // The peer closed; a partial head cannot be answered usefully.
+                    this.mode = Mode::Closed;
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Ok(_)) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    if this.read_deadline.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    if this.buf.is_empty() {
+                        // Idle (or never spoke): close quietly.
+                        this.mode = Mode::Closed;
+                        return Poll::Ready(Ok(()));
+                    }
+                    let secs = this.config.header_timeout.as_secs_f64();
+                    this.reject(ApiError::new(
+                        http::StatusCode::REQUEST_TIMEOUT,
+                        "request_timeout",
+                        format!("the request head did not arrive within {secs} s"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> GuardedIo<T> {
+    /// Maps a write result through the stall timer.
+    fn stall<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        let Some(limit) = self.config.write_timeout else {
+            return polled;
+        };
+        match polled {
+            Poll::Pending => {
+                let deadline = self
+                    .write_deadline
+                    .get_or_insert_with(|| Box::pin(sleep(limit)));
+                if deadline.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "peer stopped reading the response",
+                    )));
+                }
+                Poll::Pending
+            }
+            ready => {
+                self.write_deadline = None;
+                ready
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, data);
+        this.stall(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.stall(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_flush(cx);
+        this.stall(cx, polled)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{duplex, AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    fn config() -> GuardConfig {
+        GuardConfig {
+            limits: HeadLimits::default(),
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
+            write_timeout: Some(Duration::from_secs(5)),
+            upgrades: false,
+        }
+    }
+
+    async fn read_all(io: &mut GuardedIo<tokio::io::DuplexStream>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 7]; // small reads exercise partial hand-outs
+        loop {
+            let n = io.read(&mut chunk).await.unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    #[tokio::test]
+    async fn passes_valid_pipelined_heads_verbatim() {
+        let (mut client, server) = duplex(1 << 16);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        let reqs = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+        client.write_all(reqs).await.unwrap();
+        client.shutdown().await.unwrap();
+        assert_eq!(read_all(&mut io).await, reqs);
+        assert!(slot.take().is_none());
+    }
+
+    #[tokio::test]
+    async fn replaces_a_bad_head_after_good_ones_and_stops_reading() {
+        let (mut client, server) = duplex(1 << 16);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        client
+            .write_all(b"GET /ok HTTP/1.1\r\n\r\nGET / HTTP/9.9\r\n\r\nGET /never HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        let got = read_all(&mut io).await;
+        let mut want = b"GET /ok HTTP/1.1\r\n\r\n".to_vec();
+        want.extend_from_slice(SYNTHETIC);
+        assert_eq!(got, want);
+        assert_eq!(slot.take().unwrap().code, "bad_request");
+    }
+
+    #[tokio::test]
+    async fn bodies_switch_to_pass_through() {
+        let (mut client, server) = duplex(1 << 16);
+        let mut io = GuardedIo::new(server, config(), RejectSlot::default());
+        let reqs = b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGARBAGE \x00\x01";
+        client.write_all(reqs).await.unwrap();
+        client.shutdown().await.unwrap();
+        assert_eq!(read_all(&mut io).await, reqs);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dripping_head_times_out_with_408() {
+        let (mut client, server) = duplex(1 << 16);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        client
+            .write_all(b"GET / HTTP/1.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        let got = read_all(&mut io).await; // time auto-advances while nothing else can run
+        assert_eq!(got, SYNTHETIC);
+        assert_eq!(slot.take().unwrap().status.as_u16(), 408);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_connection_is_closed_quietly() {
+        let (_client, server) = duplex(1 << 16);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        assert!(read_all(&mut io).await.is_empty());
+        assert!(slot.take().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_oversize_head_is_rejected_without_buffering_it_all() {
+        let (mut client, server) = duplex(1 << 20);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        let mut big = b"GET / HTTP/1.1\r\n".to_vec();
+        big.extend(std::iter::repeat_n(b'a', 100_000));
+        client.write_all(&big).await.unwrap();
+        assert_eq!(read_all(&mut io).await, SYNTHETIC);
+        assert_eq!(slot.take().unwrap().status.as_u16(), 431);
+        assert!(io.buf.capacity() <= config().limits.max_header_bytes + 4096);
+    }
+}

@@ -1,0 +1,28 @@
+//! # ticker-net
+//!
+//! HTTP plumbing shared by the two ticker services, so that limits, errors and shutdown behave
+//! the same on both ports. No market logic lives here.
+//!
+//! * [`guard`]: [`GuardedIo`], which vets every request head (size, syntax, slowloris) before
+//!   hyper parses it, so malformed requests still get the JSON error shape;
+//! * [`head`]: the pure head validator behind it (fuzzed);
+//! * [`accept`]: the accept loop with a connection limit, 503 beyond it, and back-off;
+//! * [`error`]: [`ApiError`], the one `{"error":{"code","message"}}` shape;
+//! * [`metrics`]: lock-free Prometheus counters and histograms;
+//! * [`query`]: query strings and percent-decoding, with errors naming the parameter;
+//! * [`shutdown`], [`telemetry`]: signals and logging.
+
+pub mod accept;
+pub mod error;
+pub mod guard;
+pub mod head;
+pub mod metrics;
+pub mod query;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use accept::{accept_loop, Admission};
+pub use error::ApiError;
+pub use guard::{GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH};
+pub use head::{HeadLimits, Scan};
+pub use query::Query;

@@ -1,0 +1,260 @@
+//! The ws-server command line. Every flag has a `TICKER_*` environment variable; market flags
+//! are shared with the rest-api through [`MarketArgs`]. `docs/config.md` lists them all.
+
+use std::time::Duration;
+
+use clap::{Args, Parser};
+use ticker_core::MarketArgs;
+use ticker_net::HeadLimits;
+
+/// ticker WebSocket server: streams quotes with per-symbol subscriptions.
+#[derive(Debug, Parser)]
+#[command(name = "ws-server", version, about, long_about = None)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "TICKER_WS_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "TICKER_WS_PORT", default_value_t = 8001)]
+    pub port: u16,
+
+    /// Market settings shared with the rest-api.
+    #[command(flatten)]
+    pub market: MarketArgs,
+
+    /// Service settings and limits.
+    #[command(flatten)]
+    pub ws: WsConfig,
+}
+
+/// Settings and limits of the WebSocket service.
+#[derive(Debug, Clone, Args)]
+pub struct WsConfig {
+    /// Most concurrent WebSocket clients; more are answered HTTP 503 before the upgrade.
+    #[arg(long, env = "TICKER_WS_MAX_CONNECTIONS", default_value_t = 19_500)]
+    pub max_connections: usize,
+
+    /// Most bytes in a client message or frame (closed with 1009 beyond).
+    #[arg(long, env = "TICKER_WS_MAX_MESSAGE_BYTES", default_value_t = 16_384)]
+    pub max_message_bytes: usize,
+
+    /// Most symbols one connection may subscribe to.
+    #[arg(long, env = "TICKER_WS_MAX_SYMBOLS", default_value_t = 1024)]
+    pub max_symbols: usize,
+
+    /// Client messages allowed per second, sustained (closed with 1008 beyond).
+    #[arg(long, env = "TICKER_WS_MAX_MESSAGE_RATE", default_value_t = 20)]
+    pub max_message_rate: u32,
+
+    /// Client messages allowed in a burst above the sustained rate.
+    #[arg(long, env = "TICKER_WS_MESSAGE_BURST", default_value_t = 40)]
+    pub message_burst: u32,
+
+    /// Milliseconds for the HTTP upgrade request to arrive in full.
+    #[arg(long, env = "TICKER_WS_HANDSHAKE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub handshake_timeout_ms: u64,
+
+    /// Milliseconds between WebSocket pings; a peer silent for twice this is closed.
+    #[arg(long, env = "TICKER_WS_PING_INTERVAL_MS", default_value_t = 15_000)]
+    pub ping_interval_ms: u64,
+
+    /// Milliseconds a client may go without draining anything before it is closed (1008).
+    #[arg(long, env = "TICKER_WS_STALL_TIMEOUT_MS", default_value_t = 10_000)]
+    pub stall_timeout_ms: u64,
+
+    /// Ticks a connection may have pending; older ones are dropped in favour of the newest.
+    #[arg(long, env = "TICKER_WS_QUEUE_TICKS", default_value_t = 16)]
+    pub queue_ticks: usize,
+
+    /// Ticks kept for `since` resume; older requests get a snapshot plus a `gap` message.
+    #[arg(long, env = "TICKER_WS_REPLAY_TICKS", default_value_t = 600)]
+    pub replay_ticks: usize,
+
+    /// Origins allowed to open a WebSocket, comma-separated; `*` allows any.
+    #[arg(
+        long,
+        env = "TICKER_WS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Kernel send buffer per connection in bytes (0 keeps the system default).
+    #[arg(long, env = "TICKER_WS_SEND_BUFFER_BYTES", default_value_t = 0)]
+    pub send_buffer_bytes: usize,
+
+    /// Read buffer per connection in bytes (tungstenite allocates it up front).
+    #[arg(long, env = "TICKER_WS_READ_BUFFER_BYTES", default_value_t = 1024)]
+    pub read_buffer_bytes: usize,
+
+    /// Milliseconds clients get to receive their close frame after SIGTERM.
+    #[arg(long, env = "TICKER_WS_SHUTDOWN_GRACE_MS", default_value_t = 5_000)]
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 19_500,
+            max_message_bytes: 16_384,
+            max_symbols: 1024,
+            max_message_rate: 20,
+            message_burst: 40,
+            handshake_timeout_ms: 10_000,
+            ping_interval_ms: 15_000,
+            stall_timeout_ms: 10_000,
+            queue_ticks: 16,
+            replay_ticks: 600,
+            allowed_origins: vec!["*".to_owned()],
+            send_buffer_bytes: 0,
+            read_buffer_bytes: 1024,
+            shutdown_grace_ms: 5_000,
+        }
+    }
+}
+
+impl WsConfig {
+    /// Checks the settings; the error names the flag and the value.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |ok: bool, flag: &str, value: &dyn std::fmt::Display, rule: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("--{flag}: {value} {rule}"))
+            }
+        };
+        check(
+            self.max_connections >= 1,
+            "max-connections",
+            &self.max_connections,
+            "must be at least 1",
+        )?;
+        check(
+            (128..=16 << 20).contains(&self.max_message_bytes),
+            "max-message-bytes",
+            &self.max_message_bytes,
+            "must be 128..=16777216",
+        )?;
+        check(
+            self.max_symbols >= 1,
+            "max-symbols",
+            &self.max_symbols,
+            "must be at least 1",
+        )?;
+        check(
+            self.max_message_rate >= 1,
+            "max-message-rate",
+            &self.max_message_rate,
+            "must be at least 1",
+        )?;
+        check(
+            self.ping_interval_ms >= 10,
+            "ping-interval-ms",
+            &self.ping_interval_ms,
+            "must be at least 10",
+        )?;
+        check(
+            self.stall_timeout_ms >= 10,
+            "stall-timeout-ms",
+            &self.stall_timeout_ms,
+            "must be at least 10",
+        )?;
+        check(
+            self.handshake_timeout_ms >= 10,
+            "handshake-timeout-ms",
+            &self.handshake_timeout_ms,
+            "must be at least 10",
+        )?;
+        check(
+            (1..=4096).contains(&self.queue_ticks),
+            "queue-ticks",
+            &self.queue_ticks,
+            "must be 1..=4096",
+        )?;
+        check(
+            (1..=1_000_000).contains(&self.replay_ticks),
+            "replay-ticks",
+            &self.replay_ticks,
+            "must be 1..=1000000",
+        )?;
+        check(
+            (256..=1 << 20).contains(&self.read_buffer_bytes),
+            "read-buffer-bytes",
+            &self.read_buffer_bytes,
+            "must be 256..=1048576",
+        )?;
+        check(
+            !self.allowed_origins.is_empty(),
+            "allowed-origins",
+            &"(empty)",
+            "must list origins or be *",
+        )
+    }
+
+    /// Limits of the HTTP upgrade request.
+    pub fn head_limits(&self) -> HeadLimits {
+        HeadLimits {
+            max_header_bytes: 8192,
+            max_uri_bytes: 2048,
+            max_headers: 64,
+            max_body_bytes: 0,
+        }
+    }
+
+    /// A millisecond setting as a duration.
+    pub fn ms(value: u64) -> Duration {
+        Duration::from_millis(value)
+    }
+
+    /// Whether a browser page from `origin` may connect.
+    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        if self.allowed_origins.iter().any(|o| o.trim() == "*") {
+            return true;
+        }
+        // Non-browser clients send no Origin; the check exists to stop other web pages.
+        origin.is_none_or(|o| {
+            self.allowed_origins
+                .iter()
+                .any(|a| a.trim().eq_ignore_ascii_case(o))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_validate_and_bad_values_name_the_flag() {
+        WsConfig::default().validate().unwrap();
+        let cfg = WsConfig {
+            queue_ticks: 0,
+            ..WsConfig::default()
+        };
+        assert_eq!(
+            cfg.validate().unwrap_err(),
+            "--queue-ticks: 0 must be 1..=4096"
+        );
+    }
+
+    #[test]
+    fn origins_are_checked_only_when_listed() {
+        let any = WsConfig::default();
+        assert!(any.origin_allowed(Some("http://x")));
+        let listed = WsConfig {
+            allowed_origins: vec!["http://localhost:5173".into()],
+            ..WsConfig::default()
+        };
+        assert!(listed.origin_allowed(Some("http://localhost:5173")));
+        assert!(!listed.origin_allowed(Some("http://evil.example")));
+        assert!(listed.origin_allowed(None));
+    }
+}

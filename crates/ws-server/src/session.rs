@@ -1,0 +1,588 @@
+//! One WebSocket client: its subscriptions, its queue, its heartbeats.
+//!
+//! A session is one task that waits on four things: the client's messages, the tick channel,
+//! its ping timer and the shutdown signal. It owns no quote serialisation: tick frames are
+//! shared handles from [`crate::ticker`], and the frames of one wake-up go out with a single
+//! flush. Memory is bounded by the broadcast channel's capacity (`--queue-ticks`, shared by all
+//! sessions) plus one flush worth of frames: a client that lags further loses the oldest ticks
+//! (counted, and reported as `"dropped": k` on its next frame), and one that drains nothing
+//! for `--stall-timeout-ms` is closed with 1008.
+//!
+//! The session is generic over any `Sink + Stream` of messages, so it can be driven by a real
+//! socket or, in tests, by channels.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use ticker_core::{Seq, SymbolSet};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use crate::protocol::{self, Command, ProtocolError, Selection};
+use crate::stats::Stats;
+use crate::ticker::{with_dropped, Hub, Tick};
+
+/// How quotes are framed for one connection (`?format=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One `{"type":"quote",…}` frame per symbol per tick (default).
+    Quote,
+    /// One `{"type":"quotes",…}` frame per tick.
+    Batch,
+    /// One bare JSON array per tick, and nothing else.
+    Array,
+}
+
+impl Format {
+    /// Parses the `format` query value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "quote" | "quotes" | "" => Some(Self::Quote),
+            "batch" => Some(Self::Batch),
+            "array" => Some(Self::Array),
+            _ => None,
+        }
+    }
+
+    /// The canonical name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quote => "quote",
+            Self::Batch => "batch",
+            Self::Array => "array",
+        }
+    }
+}
+
+/// What the connection URL asked for.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Framing.
+    pub format: Format,
+    /// Initial subscription.
+    pub subscribed: SymbolSet,
+    /// `?since=`: replay ticks after this one.
+    pub since: Option<Seq>,
+    /// Problems with the URL to report after the welcome (e.g. unknown symbols).
+    pub url_errors: Vec<ProtocolError>,
+}
+
+/// Per-session limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most subscribed symbols.
+    pub max_symbols: usize,
+    /// Sustained client messages per second.
+    pub message_rate: f64,
+    /// Burst of client messages above the rate.
+    pub message_burst: f64,
+    /// Time between pings; twice this without hearing from the client closes it.
+    pub ping_interval: Duration,
+    /// Time a write may make no progress.
+    pub stall_timeout: Duration,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The client closed or vanished; nothing to send.
+    Gone,
+    /// Close with this code and reason.
+    Close(CloseCode, &'static str),
+    /// The client stopped draining: close without waiting on the stuck socket.
+    Slow,
+}
+
+impl End {
+    fn from_error(e: &WsError, stats: &Stats) -> Self {
+        match e {
+            WsError::Capacity(_) => {
+                Stats::bump(&stats.closed_oversize);
+                Self::Close(CloseCode::Size, "message too big")
+            }
+            WsError::Utf8(_) => {
+                Stats::bump(&stats.closed_protocol);
+                Self::Close(CloseCode::Invalid, "text frame is not valid UTF-8")
+            }
+            WsError::Protocol(_) => {
+                Stats::bump(&stats.closed_protocol);
+                Self::Close(CloseCode::Protocol, "WebSocket protocol violation")
+            }
+            _ => Self::Gone,
+        }
+    }
+}
+
+struct Session<S> {
+    ws: S,
+    hub: Arc<Hub>,
+    limits: Limits,
+    format: Format,
+    subs: SymbolSet,
+    /// The oldest tick this connection has covered (initial quotes or replay start).
+    first_seq: Seq,
+    /// The newest tick sent.
+    last_seq: Seq,
+    /// Ticks skipped since the last frame that carried ticks.
+    dropped: u64,
+    tokens: f64,
+    refilled: Instant,
+    last_heard: Instant,
+}
+
+/// Runs one client until it leaves, misbehaves or the server shuts down.
+pub async fn run<S>(
+    ws: S,
+    hub: Arc<Hub>,
+    limits: Limits,
+    params: Params,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+{
+    Stats::bump(&hub.stats.sessions_total);
+    let mut rx = hub.subscribe();
+    let latest = hub.latest();
+    let now = Instant::now();
+    let mut s = Session {
+        ws,
+        hub,
+        limits,
+        format: params.format,
+        subs: params.subscribed,
+        first_seq: latest.seq,
+        last_seq: latest.seq,
+        dropped: 0,
+        tokens: limits.message_burst,
+        refilled: now,
+        last_heard: now,
+    };
+    let mut ping = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ping_interval,
+        limits.ping_interval,
+    );
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    let mut end = s
+        .start(&latest, params.since, params.url_errors)
+        .await
+        .err();
+    drop(latest);
+    while end.is_none() {
+        let step = tokio::select! {
+            biased;
+            _ = shutdown.wait_for(|stop| *stop) => Err(End::Close(CloseCode::Away, "server shutting down")),
+            incoming = s.ws.next() => Ok(Step::Incoming(incoming)),
+            tick = rx.recv() => Ok(Step::Tick(tick)),
+            _ = ping.tick() => Ok(Step::Ping),
+        };
+        let result = match step {
+            Err(e) => Err(e),
+            Ok(Step::Incoming(msg)) => s.on_incoming(msg).await,
+            Ok(Step::Tick(tick)) => s.on_tick(tick, &mut rx).await,
+            Ok(Step::Ping) => s.on_ping().await,
+        };
+        end = result.err();
+    }
+    if let Some(end) = end {
+        s.finish(end).await;
+    }
+}
+
+enum Step {
+    Incoming(Option<Result<Message, WsError>>),
+    Tick(Result<Arc<Tick>, RecvError>),
+    Ping,
+}
+
+impl<S> Session<S>
+where
+    S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+{
+    /// Sends messages with one flush, giving up if the client drains nothing in time.
+    async fn write(&mut self, msgs: Vec<Message>) -> Result<(), End> {
+        let count = msgs.len() as u64;
+        let ws = &mut self.ws;
+        let all = async {
+            for m in msgs {
+                ws.feed(m).await?;
+            }
+            ws.flush().await
+        };
+        match tokio::time::timeout(self.limits.stall_timeout, all).await {
+            Ok(Ok(())) => {
+                self.hub
+                    .stats
+                    .frames_sent
+                    .fetch_add(count, Ordering::Relaxed);
+                Ok(())
+            }
+            Ok(Err(e)) => Err(End::from_error(&e, &self.hub.stats)),
+            Err(_) => {
+                Stats::bump(&self.hub.stats.closed_slow);
+                Err(End::Slow)
+            }
+        }
+    }
+
+    fn text(s: String) -> Message {
+        Message::Text(Utf8Bytes::from(s))
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.subs
+            .iter()
+            .map(|id| self.hub.market.info(id).symbol.as_str())
+            .collect()
+    }
+
+    /// The frames of one tick for a set of symbols, without touching session state.
+    fn frames(&self, tick: &Tick, set: &SymbolSet, dropped: u64, out: &mut Vec<Message>) {
+        if set.is_empty() {
+            return;
+        }
+        let market = &self.hub.market;
+        match self.format {
+            Format::Quote => {
+                for (i, id) in set.iter().enumerate() {
+                    if let Some(frame) = tick.frame(id) {
+                        let frame = if i == 0 && dropped > 0 {
+                            with_dropped(frame, dropped)
+                        } else {
+                            frame.clone()
+                        };
+                        out.push(Message::Text(frame));
+                    }
+                }
+            }
+            Format::Batch => {
+                let frame = tick.batch(set, market);
+                let frame = if dropped > 0 {
+                    with_dropped(&frame, dropped)
+                } else {
+                    frame
+                };
+                out.push(Message::Text(frame));
+            }
+            Format::Array => out.push(Message::Text(tick.array(set, market))),
+        }
+    }
+
+    /// Live tick frames: each (symbol, seq) at most once per connection.
+    fn live(&mut self, tick: &Tick, out: &mut Vec<Message>) {
+        if tick.seq <= self.last_seq {
+            return;
+        }
+        let before = out.len();
+        self.frames(tick, &self.subs, self.dropped, out);
+        if out.len() > before {
+            self.dropped = 0;
+        }
+        self.last_seq = tick.seq;
+    }
+
+    /// A snapshot of `set` at the connection's current tick.
+    fn snapshot(&self, set: &SymbolSet, out: &mut Vec<Message>) {
+        let Some(tick) = self.hub.tick(self.last_seq) else {
+            return;
+        };
+        match self.format {
+            Format::Array => out.push(Message::Text(tick.array(set, &self.hub.market))),
+            _ => out.push(Message::Text(tick.snapshot(set, &self.hub.market))),
+        }
+    }
+
+    fn error(&self, e: &ProtocolError, out: &mut Vec<Message>) {
+        // Array format promises bare arrays and nothing else.
+        if self.format != Format::Array {
+            Stats::bump(&self.hub.stats.errors_sent);
+            out.push(Self::text(e.to_json()));
+        }
+    }
+
+    /// Welcome, URL errors, then either a replay from `since` or the current quotes.
+    async fn start(
+        &mut self,
+        latest: &Tick,
+        since: Option<Seq>,
+        url_errors: Vec<ProtocolError>,
+    ) -> Result<(), End> {
+        let mut out = Vec::new();
+        if self.format != Format::Array {
+            let names = self.names();
+            out.push(Self::text(protocol::welcome(
+                &self.hub.market,
+                &names,
+                latest.seq,
+                self.format.name(),
+            )));
+        }
+        for e in &url_errors {
+            self.error(e, &mut out);
+        }
+        match since {
+            Some(since) if since > latest.seq => {
+                self.error(
+                    &ProtocolError::new(
+                        "invalid_since",
+                        format!("since {since} is ahead of the latest tick {}", latest.seq),
+                    ),
+                    &mut out,
+                );
+                self.frames(latest, &self.subs, 0, &mut out);
+            }
+            Some(since) => {
+                self.first_seq = Seq(since.0 + 1);
+                self.last_seq = since;
+                self.replay_into(since, latest.seq, &mut out);
+                self.last_seq = latest.seq;
+            }
+            None => self.frames(latest, &self.subs, 0, &mut out),
+        }
+        self.write(out).await
+    }
+
+    /// Frames of ticks `after+1 ..= through`, or a gap notice plus a snapshot.
+    fn replay_into(&mut self, after: Seq, through: Seq, out: &mut Vec<Message>) {
+        if after >= through {
+            return;
+        }
+        match self.hub.replay(after, through) {
+            Ok(ticks) => {
+                Stats::bump(&self.hub.stats.resumes);
+                for tick in &ticks {
+                    self.frames(tick, &self.subs, 0, out);
+                }
+            }
+            Err(oldest) => {
+                Stats::bump(&self.hub.stats.gaps);
+                if self.format != Format::Array {
+                    out.push(Self::text(protocol::gap(Seq(after.0 + 1), through, oldest)));
+                }
+                if let Some(tick) = self.hub.tick(through) {
+                    match self.format {
+                        Format::Array => self.frames(&tick, &self.subs, 0, out),
+                        _ => out.push(Message::Text(tick.snapshot(&self.subs, &self.hub.market))),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_tick(
+        &mut self,
+        first: Result<Arc<Tick>, RecvError>,
+        rx: &mut tokio::sync::broadcast::Receiver<Arc<Tick>>,
+    ) -> Result<(), End> {
+        let mut ticks = Vec::with_capacity(2);
+        match first {
+            Ok(t) => ticks.push(t),
+            Err(RecvError::Lagged(k)) => self.lagged(k),
+            Err(RecvError::Closed) => {
+                return Err(End::Close(CloseCode::Away, "server shutting down"))
+            }
+        }
+        // Everything already queued goes out with the same flush.
+        loop {
+            match rx.try_recv() {
+                Ok(t) => ticks.push(t),
+                Err(TryRecvError::Lagged(k)) => self.lagged(k),
+                Err(_) => break,
+            }
+        }
+        let mut out = Vec::with_capacity(ticks.len() * self.subs.len().max(1));
+        for t in &ticks {
+            self.live(t, &mut out);
+        }
+        if out.is_empty() {
+            return Ok(());
+        }
+        self.write(out).await
+    }
+
+    fn lagged(&mut self, ticks: u64) {
+        self.dropped += ticks;
+        let frames = ticks * self.subs.len() as u64;
+        self.hub
+            .stats
+            .frames_dropped
+            .fetch_add(frames, Ordering::Relaxed);
+    }
+
+    async fn on_ping(&mut self) -> Result<(), End> {
+        if self.last_heard.elapsed() >= self.limits.ping_interval * 2 {
+            Stats::bump(&self.hub.stats.closed_heartbeat);
+            return Err(End::Close(CloseCode::Policy, "heartbeat timeout"));
+        }
+        self.write(vec![Message::Ping(bytes::Bytes::new())]).await
+    }
+
+    /// Token bucket over client messages.
+    fn admit(&mut self) -> Result<(), End> {
+        let now = Instant::now();
+        let refill = now.duration_since(self.refilled).as_secs_f64() * self.limits.message_rate;
+        self.tokens = (self.tokens + refill).min(self.limits.message_burst);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            Stats::bump(&self.hub.stats.closed_rate);
+            return Err(End::Close(CloseCode::Policy, "message rate limit exceeded"));
+        }
+        self.tokens -= 1.0;
+        Ok(())
+    }
+
+    async fn on_incoming(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), End> {
+        let msg = match msg {
+            None => return Err(End::Gone),
+            Some(Err(e)) => return Err(End::from_error(&e, &self.hub.stats)),
+            Some(Ok(msg)) => msg,
+        };
+        self.last_heard = Instant::now();
+        let mut out = Vec::new();
+        match msg {
+            Message::Text(text) => {
+                Stats::bump(&self.hub.stats.client_messages);
+                self.admit()?;
+                let market = self.hub.market.clone();
+                match protocol::parse_command(text.as_str(), &market, self.limits.max_symbols) {
+                    Ok(cmd) => self.command(cmd, &mut out),
+                    Err(e) => self.error(&e, &mut out),
+                }
+            }
+            Message::Binary(_) => {
+                Stats::bump(&self.hub.stats.client_messages);
+                self.admit()?;
+                self.error(
+                    &ProtocolError::new(
+                        "unsupported_binary",
+                        "binary messages are not supported; send JSON text",
+                    ),
+                    &mut out,
+                );
+            }
+            // tungstenite queues the pong; the flush below sends it. Pings count against the
+            // rate limit so a ping flood cannot make us write without bound.
+            Message::Ping(_) => self.admit()?,
+            Message::Pong(_) | Message::Frame(_) => return Ok(()),
+            Message::Close(_) => {
+                // tungstenite has queued the close reply; send it and stop.
+                let _ = tokio::time::timeout(Duration::from_secs(1), self.ws.flush()).await;
+                return Err(End::Gone);
+            }
+        }
+        self.write(out).await
+    }
+
+    fn command(&mut self, cmd: Command, out: &mut Vec<Message>) {
+        match cmd {
+            Command::Subscribe(sel) => {
+                let wanted: SymbolSet = if sel.all {
+                    self.hub.market.ids().collect()
+                } else {
+                    sel.ids.iter().copied().collect()
+                };
+                let added: SymbolSet = wanted
+                    .iter()
+                    .filter(|id| !self.subs.contains(*id))
+                    .collect();
+                if self.subs.len() + added.len() > self.limits.max_symbols {
+                    self.error(
+                        &ProtocolError::new(
+                            "too_many_symbols",
+                            format!(
+                                "subscribing would reach {} symbols; at most {} per connection",
+                                self.subs.len() + added.len(),
+                                self.limits.max_symbols
+                            ),
+                        ),
+                        out,
+                    );
+                    return;
+                }
+                for id in added.iter() {
+                    self.subs.insert(id);
+                }
+                self.ack(out);
+                if !added.is_empty() {
+                    self.snapshot(&added, out);
+                }
+                self.report_unknown(&sel, out);
+            }
+            Command::Unsubscribe(sel) => {
+                if sel.all {
+                    self.subs.clear();
+                } else {
+                    for id in &sel.ids {
+                        self.subs.remove(*id);
+                    }
+                }
+                self.ack(out);
+                self.report_unknown(&sel, out);
+            }
+            Command::Ping(id) => {
+                if self.format != Format::Array {
+                    out.push(Self::text(protocol::pong(self.hub.clock.now_ms(), id)));
+                }
+            }
+            Command::Resume(since) => {
+                // Ticks from `first_seq` on were already sent on this connection: replay only
+                // the older ones, so no (symbol, seq) is ever sent twice.
+                if since.0 + 1 < self.first_seq.0 {
+                    let through = Seq(self.first_seq.0 - 1);
+                    self.replay_into(since, through, out);
+                    self.first_seq = Seq(since.0 + 1);
+                }
+            }
+        }
+    }
+
+    fn ack(&self, out: &mut Vec<Message>) {
+        if self.format != Format::Array {
+            out.push(Self::text(protocol::subscribed(&self.names())));
+        }
+    }
+
+    fn report_unknown(&self, sel: &Selection, out: &mut Vec<Message>) {
+        if sel.unknown.is_empty() {
+            return;
+        }
+        let mut e = ProtocolError::new(
+            "unknown_symbols",
+            format!("unknown symbols: {}", sel.unknown.join(", ")),
+        );
+        e.symbols.clone_from(&sel.unknown);
+        self.error(&e, out);
+    }
+
+    /// Sends the close frame (briefly: the peer may be gone or stuck).
+    async fn finish(&mut self, end: End) {
+        let (code, reason, wait) = match end {
+            End::Gone => return,
+            End::Slow => (
+                CloseCode::Policy,
+                "consumer too slow",
+                Duration::from_millis(100),
+            ),
+            End::Close(code, reason) => (code, reason, Duration::from_secs(1)),
+        };
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = tokio::time::timeout(wait, self.ws.send(Message::Close(Some(frame)))).await;
+        // Give the client a moment to answer the close handshake before the socket drops.
+        let _ = tokio::time::timeout(wait, async {
+            while let Some(Ok(m)) = self.ws.next().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}

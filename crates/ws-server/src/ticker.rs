@@ -1,0 +1,370 @@
+//! The tick loop and fan-out. One task, driven by the market clock: at each tick boundary it
+//! computes every symbol's quote once, serialises each once, and publishes the resulting
+//! [`Tick`] on a broadcast channel that every connection reads. Connections never serialise
+//! quotes; they clone `Utf8Bytes` handles (a reference count, not the payload).
+//!
+//! Ticks are aligned to `epoch + n × interval`, so two servers with the same configuration
+//! publish the same `seq` with the same bytes at the same moment. The last `--replay-ticks`
+//! ticks are kept for `since` resume; at start-up they are computed from the model, so a
+//! client can resume across a server restart.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use ticker_core::{Clock, Market, Seq, SessionTracker, SymbolId, SymbolSet};
+use tokio::sync::{broadcast, watch};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use crate::stats::Stats;
+
+/// What every quote frame starts with; the quote's fields follow.
+const QUOTE_PREFIX: &[u8] = b"{\"type\":\"quote\",";
+/// Most missed ticks the loop publishes after a stall before it skips ahead.
+const MAX_CATCH_UP: u64 = 1000;
+/// Longest sleep of the loop, so a clock that jumps (or a test clock) is noticed quickly.
+const MAX_NAP: Duration = Duration::from_millis(50);
+
+/// One tick of every symbol, serialised once and shared by all connections.
+#[derive(Debug)]
+pub struct Tick {
+    /// The tick number.
+    pub seq: Seq,
+    /// Time of the tick, Unix ms.
+    pub timestamp: i64,
+    /// Per symbol, in market order: `{"type":"quote",…}`.
+    frames: Box<[Utf8Bytes]>,
+    /// `format=batch` frames, built at most once per distinct subscription set.
+    batches: Mutex<HashMap<SymbolSet, Utf8Bytes>>,
+    /// `format=array` frames, likewise.
+    arrays: Mutex<HashMap<SymbolSet, Utf8Bytes>>,
+}
+
+fn utf8(bytes: Vec<u8>) -> Utf8Bytes {
+    // Every byte written here is ASCII JSON built by this crate or the core.
+    Utf8Bytes::try_from(bytes).unwrap_or_else(|_| Utf8Bytes::from_static("{}"))
+}
+
+impl Tick {
+    /// Computes and serialises tick `seq` for every symbol.
+    pub fn build(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
+        let mut frames = Vec::with_capacity(trackers.len());
+        let mut buf = Vec::with_capacity(320);
+        for tracker in trackers.iter_mut() {
+            let quote = tracker.quote(market, seq);
+            buf.clear();
+            buf.extend_from_slice(QUOTE_PREFIX);
+            quote.write_fields(&mut buf);
+            buf.push(b'}');
+            frames.push(utf8(buf.clone()));
+        }
+        Self {
+            seq,
+            timestamp: market.schedule().time_of(seq),
+            frames: frames.into_boxed_slice(),
+            batches: Mutex::new(HashMap::new()),
+            arrays: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The quote frame of one symbol (a shared handle).
+    pub fn frame(&self, id: SymbolId) -> Option<&Utf8Bytes> {
+        self.frames.get(id.index())
+    }
+
+    /// The quote's fields, without braces, for embedding in other messages.
+    fn fields(&self, id: SymbolId) -> &[u8] {
+        self.frame(id)
+            .and_then(|f| {
+                f.as_bytes()
+                    .get(QUOTE_PREFIX.len()..f.len().saturating_sub(1))
+            })
+            .unwrap_or_default()
+    }
+
+    /// Appends `{fields}` objects of a set, comma-separated.
+    fn write_quotes(&self, set: &SymbolSet, classic: bool, market: &Market, out: &mut Vec<u8>) {
+        for (i, id) in set.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if classic {
+                out.extend_from_slice(b"{\"stock\":\"");
+                out.extend_from_slice(market.symbol(id).as_str().as_bytes());
+                out.extend_from_slice(b"\",");
+            } else {
+                out.push(b'{');
+            }
+            out.extend_from_slice(self.fields(id));
+            out.push(b'}');
+        }
+    }
+
+    /// `{"type":"quotes","seq":…,"timestamp":…,"quotes":[…]}` for a set, built once per set.
+    pub fn batch(&self, set: &SymbolSet, market: &Market) -> Utf8Bytes {
+        let mut cache = self.batches.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(frame) = cache.get(set) {
+            return frame.clone();
+        }
+        let mut out = Vec::with_capacity(64 + 300 * set.len());
+        out.extend_from_slice(
+            format!(
+                "{{\"type\":\"quotes\",\"seq\":{},\"timestamp\":{},\"quotes\":[",
+                self.seq, self.timestamp
+            )
+            .as_bytes(),
+        );
+        self.write_quotes(set, false, market, &mut out);
+        out.extend_from_slice(b"]}");
+        let frame = utf8(out);
+        cache.insert(set.clone(), frame.clone());
+        frame
+    }
+
+    /// `[{"stock":…,…},…]` for a set, built once per set.
+    pub fn array(&self, set: &SymbolSet, market: &Market) -> Utf8Bytes {
+        let mut cache = self.arrays.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(frame) = cache.get(set) {
+            return frame.clone();
+        }
+        let mut out = Vec::with_capacity(2 + 310 * set.len());
+        out.push(b'[');
+        self.write_quotes(set, true, market, &mut out);
+        out.push(b']');
+        let frame = utf8(out);
+        cache.insert(set.clone(), frame.clone());
+        frame
+    }
+
+    /// `{"type":"snapshot","seq":…,"quotes":[…]}` for a set (per request, not cached).
+    pub fn snapshot(&self, set: &SymbolSet, market: &Market) -> Utf8Bytes {
+        let mut out = Vec::with_capacity(64 + 300 * set.len());
+        out.extend_from_slice(
+            format!(
+                "{{\"type\":\"snapshot\",\"seq\":{},\"timestamp\":{},\"quotes\":[",
+                self.seq, self.timestamp
+            )
+            .as_bytes(),
+        );
+        self.write_quotes(set, false, market, &mut out);
+        out.extend_from_slice(b"]}");
+        utf8(out)
+    }
+}
+
+/// A copy of an object frame with `"dropped":k` added: the rare per-connection frame.
+pub fn with_dropped(frame: &Utf8Bytes, dropped: u64) -> Utf8Bytes {
+    let body = frame.as_bytes();
+    let Some(open) = body.strip_suffix(b"}") else {
+        return frame.clone();
+    };
+    let mut out = Vec::with_capacity(body.len() + 24);
+    out.extend_from_slice(open);
+    out.extend_from_slice(format!(",\"dropped\":{dropped}}}").as_bytes());
+    utf8(out)
+}
+
+/// The shared side of the stream: the latest ticks and the channel that carries new ones.
+pub struct Hub {
+    /// The market model.
+    pub market: Arc<Market>,
+    /// The wall clock.
+    pub clock: Arc<dyn Clock>,
+    tx: broadcast::Sender<Arc<Tick>>,
+    ring: RwLock<VecDeque<Arc<Tick>>>,
+    replay_ticks: usize,
+    /// Counters for `/metrics`.
+    pub stats: Arc<Stats>,
+}
+
+impl Hub {
+    /// Computes the replay window up to the current tick (blocking work: run it off the
+    /// async threads) and returns the hub plus the trackers the loop continues with.
+    pub fn warm_up(
+        market: Arc<Market>,
+        clock: Arc<dyn Clock>,
+        queue_ticks: usize,
+        replay_ticks: usize,
+        stats: Arc<Stats>,
+    ) -> (Self, Vec<SessionTracker>) {
+        let now = market.schedule().tick_at(clock.now_ms());
+        let mut trackers: Vec<SessionTracker> = market.ids().map(SessionTracker::new).collect();
+        let first = now.0.saturating_sub(replay_ticks as u64 - 1);
+        let mut ring = VecDeque::with_capacity(replay_ticks + 1);
+        for seq in first..=now.0 {
+            ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
+        }
+        let (tx, _) = broadcast::channel(queue_ticks.max(1));
+        let hub = Self {
+            market,
+            clock,
+            tx,
+            ring: RwLock::new(ring),
+            replay_ticks,
+            stats,
+        };
+        (hub, trackers)
+    }
+
+    /// The newest published tick.
+    pub fn latest(&self) -> Arc<Tick> {
+        let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
+        match ring.back() {
+            Some(t) => t.clone(),
+            // The ring is never empty after warm-up; this only keeps the type total.
+            None => Arc::new(Tick::build(&self.market, &mut [], Seq(0))),
+        }
+    }
+
+    /// A receiver of every tick published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Tick>> {
+        self.tx.subscribe()
+    }
+
+    /// The kept tick `seq`, if it is still in the replay window.
+    pub fn tick(&self, seq: Seq) -> Option<Arc<Tick>> {
+        let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
+        let oldest = ring.front()?.seq.0;
+        ring.get(usize::try_from(seq.0.checked_sub(oldest)?).ok()?)
+            .cloned()
+    }
+
+    /// Ticks `after+1 ..= through`, or the oldest kept seq if the window does not reach back.
+    pub fn replay(&self, after: Seq, through: Seq) -> Result<Vec<Arc<Tick>>, Seq> {
+        let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
+        let oldest = ring.front().map_or(Seq(0), |t| t.seq);
+        if after.0 + 1 < oldest.0 {
+            return Err(oldest);
+        }
+        Ok(ring
+            .iter()
+            .filter(|t| t.seq > after && t.seq <= through)
+            .cloned()
+            .collect())
+    }
+
+    fn publish(&self, tick: Tick) {
+        let tick = Arc::new(tick);
+        {
+            let mut ring = self.ring.write().unwrap_or_else(PoisonError::into_inner);
+            ring.push_back(tick.clone());
+            while ring.len() > self.replay_ticks {
+                ring.pop_front();
+            }
+        }
+        let lag = self.clock.now_ms() - tick.timestamp;
+        self.stats
+            .publish_lag_ms
+            .store(lag.max(0) as u64, Ordering::Relaxed);
+        self.stats.ticks_published.fetch_add(1, Ordering::Relaxed);
+        // No receivers is fine: nobody is connected.
+        let _ = self.tx.send(tick);
+    }
+
+    /// The tick loop: publishes every tick as its time comes, until `shutdown`.
+    pub async fn run(
+        self: Arc<Self>,
+        mut trackers: Vec<SessionTracker>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let schedule = *self.market.schedule();
+        let mut last = self.latest().seq;
+        loop {
+            let due = schedule.tick_at(self.clock.now_ms());
+            if due > last {
+                let mut from = last.0 + 1;
+                if due.0 - last.0 > MAX_CATCH_UP {
+                    // Far behind (a suspended process, a clock jump): skip; clients see the gap
+                    // in `seq` and can fetch it from history.
+                    from = due.0 + 1 - MAX_CATCH_UP;
+                    self.stats
+                        .ticks_skipped
+                        .fetch_add(from - last.0 - 1, Ordering::Relaxed);
+                    tracing::warn!(
+                        skipped = from - last.0 - 1,
+                        "tick loop fell behind; skipping ahead"
+                    );
+                }
+                for seq in from..=due.0 {
+                    let tick = Tick::build(&self.market, &mut trackers, Seq(seq));
+                    self.publish(tick);
+                }
+                last = due;
+            }
+            let next = schedule.time_of(Seq(last.0 + 1));
+            let wait = (next - self.clock.now_ms()).clamp(0, MAX_NAP.as_millis() as i64);
+            tokio::select! {
+                _ = shutdown.wait_for(|stop| *stop) => return,
+                () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ticker_core::{ManualClock, MarketConfig};
+
+    use super::*;
+
+    fn hub(replay: usize) -> (Hub, Vec<SessionTracker>) {
+        let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
+        let clock = Arc::new(ManualClock::new(market.schedule().time_of(Seq(1000))));
+        Hub::warm_up(market, clock, 4, replay, Arc::new(Stats::default()))
+    }
+
+    #[test]
+    fn frames_are_the_cores_quotes_with_a_type() {
+        let (hub, _) = hub(3);
+        let tick = hub.latest();
+        assert_eq!(tick.seq, Seq(1000));
+        let mut want = b"{\"type\":\"quote\",".to_vec();
+        hub.market
+            .quote(SymbolId(1), Seq(1000))
+            .write_fields(&mut want);
+        want.push(b'}');
+        assert_eq!(tick.frame(SymbolId(1)).unwrap().as_bytes(), &want[..]);
+    }
+
+    #[test]
+    fn batch_and_array_frames_are_built_once_per_set() {
+        let (hub, _) = hub(3);
+        let tick = hub.latest();
+        let set: SymbolSet = [SymbolId(0), SymbolId(3)].into_iter().collect();
+        let a = tick.batch(&set, &hub.market);
+        let b = tick.batch(&set, &hub.market);
+        assert_eq!(
+            a.as_bytes().as_ptr(),
+            b.as_bytes().as_ptr(),
+            "shared, not rebuilt"
+        );
+        let v: serde_json::Value = serde_json::from_str(a.as_str()).unwrap();
+        assert_eq!(v["quotes"].as_array().unwrap().len(), 2);
+        assert_eq!(v["quotes"][1]["symbol"], "AMZN");
+        let arr: serde_json::Value =
+            serde_json::from_str(tick.array(&set, &hub.market).as_str()).unwrap();
+        assert_eq!(arr[0]["stock"], "AAPL");
+        assert!(arr[0]["change"].is_number());
+    }
+
+    #[test]
+    fn replay_window_and_gaps() {
+        let (hub, _) = hub(3);
+        assert_eq!(hub.replay(Seq(997), Seq(1000)).unwrap().len(), 3);
+        assert_eq!(hub.replay(Seq(999), Seq(1000)).unwrap().len(), 1);
+        assert_eq!(hub.replay(Seq(996), Seq(1000)).unwrap_err(), Seq(998));
+        assert!(hub.tick(Seq(998)).is_some());
+        assert!(hub.tick(Seq(997)).is_none());
+    }
+
+    #[test]
+    fn dropped_is_spliced_into_a_copy() {
+        let f = Utf8Bytes::from_static("{\"type\":\"quote\",\"seq\":1}");
+        assert_eq!(
+            with_dropped(&f, 3).as_str(),
+            "{\"type\":\"quote\",\"seq\":1,\"dropped\":3}"
+        );
+        assert_eq!(f.as_str(), "{\"type\":\"quote\",\"seq\":1}");
+    }
+}
