@@ -31,6 +31,8 @@ pub enum Route<'a> {
     History(&'a str),
     /// `/metrics`.
     Metrics,
+    /// `/dashboard`: the live page.
+    Dashboard,
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -49,9 +51,11 @@ pub const ROUTE_LABELS: &[&str] = &[
     "debug",
     "rejected",
     "not_found",
+    "dashboard",
 ];
 const REJECTED: usize = 8;
 const NOT_FOUND: usize = 9;
+const DASHBOARD: usize = 10;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -82,6 +86,7 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "OHLCV candles",
     ),
     ("GET", "/metrics", "Prometheus metrics"),
+    ("GET", "/dashboard", "live dashboard page"),
 ];
 
 /// Matches a path (one trailing slash is ignored).
@@ -94,6 +99,7 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         "/" => Route::Info,
         "/health" => Route::Health,
         "/metrics" => Route::Metrics,
+        "/dashboard" => Route::Dashboard,
         "/api/v1/symbols" => Route::Symbols,
         "/api/v1/latest" => Route::LatestMany,
         "/debug/panic" if debug_routes => Route::DebugPanic,
@@ -129,6 +135,7 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::History(_)) => 5,
         Some(Route::Metrics) => 6,
         Some(Route::DebugPanic | Route::DebugSleep) => 7,
+        Some(Route::Dashboard) => DASHBOARD,
         None => NOT_FOUND,
     }
 }
@@ -171,6 +178,7 @@ pub async fn respond(
         Route::Info => Ok(status::info(app)),
         Route::Health => Ok(status::health(app).await),
         Route::Metrics => Ok(status::metrics(app)),
+        Route::Dashboard => Ok(status::dashboard()),
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => quotes::latest_one(app, raw),
         Route::LatestMany => quotes::latest_many(app, &query),

@@ -103,6 +103,18 @@ pub async fn health(app: &App) -> Response<Body> {
     })
 }
 
+/// The dashboard page, embedded in the binary: no build step, no CDN, works offline.
+const DASHBOARD_HTML: &str = include_str!("../assets/dashboard.html");
+
+/// `GET /dashboard`.
+pub fn dashboard() -> Response<Body> {
+    response::with_body(
+        StatusCode::OK,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+        DASHBOARD_HTML,
+    )
+}
+
 /// `GET /metrics` in the Prometheus text format.
 pub fn metrics(app: &App) -> Response<Body> {
     let mut out = String::with_capacity(8 * 1024);
