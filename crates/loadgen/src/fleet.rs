@@ -1,0 +1,329 @@
+//! A fleet of WebSocket clients: ramped connects under a concurrency cap, spread over several
+//! loopback source addresses, each client counting frames, bytes, tick-to-client latency,
+//! missed and duplicated `seq`s and server-reported drops. Bounded in count and time.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt;
+use tokio::net::TcpSocket;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::histogram::Histogram;
+use crate::scan::scan;
+
+/// What the fleet does.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// `ws://127.0.0.1:PORT/ws?...` (loopback only).
+    pub(crate) url: String,
+    /// Number of clients.
+    pub(crate) clients: usize,
+    /// Most handshakes in flight at once.
+    pub(crate) concurrency: usize,
+    /// New connections per second while ramping.
+    pub(crate) ramp_per_sec: f64,
+    /// How long to stay connected after the ramp.
+    pub(crate) hold: Duration,
+    /// Loopback source addresses to spread over (127.0.0.1, .2, …).
+    pub(crate) sources: u8,
+    /// Connect and hold without subscribing or counting (memory scenarios).
+    pub(crate) idle: bool,
+}
+
+/// Accounting of one client, merged into the fleet's.
+#[derive(Default, Clone)]
+pub(crate) struct Tally {
+    /// Clients that completed the handshake.
+    pub(crate) connected: u64,
+    /// Clients that failed to connect.
+    pub(crate) failed: u64,
+    /// Clients whose connection ended before the hold time did.
+    pub(crate) closed_early: u64,
+    /// Frames received in the measurement window.
+    pub(crate) frames: u64,
+    /// Bytes received in the measurement window.
+    pub(crate) bytes: u64,
+    /// `seq` numbers skipped per symbol (in the window).
+    pub(crate) missed: u64,
+    /// `seq` numbers received twice per symbol.
+    pub(crate) duplicates: u64,
+    /// Ticks the server reported dropping (`dropped` fields).
+    pub(crate) dropped: u64,
+    /// Tick-to-client latency in µs.
+    pub(crate) latency: Histogram,
+    /// Lowest and highest `seq` counted in the window (the window's ticks, for "due").
+    pub(crate) seq_range: Option<(u64, u64)>,
+    /// Close codes seen (code → count).
+    pub(crate) closes: HashMap<u16, u64>,
+    /// First few connect errors.
+    pub(crate) errors: Vec<String>,
+}
+
+impl Tally {
+    fn merge(&mut self, o: &Self) {
+        self.connected += o.connected;
+        self.failed += o.failed;
+        self.closed_early += o.closed_early;
+        self.frames += o.frames;
+        self.bytes += o.bytes;
+        self.missed += o.missed;
+        self.duplicates += o.duplicates;
+        self.dropped += o.dropped;
+        self.latency.merge(&o.latency);
+        self.seq_range = match (self.seq_range, o.seq_range) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+        for (k, v) in &o.closes {
+            *self.closes.entry(*k).or_default() += v;
+        }
+        for e in &o.errors {
+            if self.errors.len() < 5 {
+                self.errors.push(e.clone());
+            }
+        }
+    }
+}
+
+/// Live counters for the progress line and the ramp.
+#[derive(Default)]
+pub(crate) struct Progress {
+    /// Connected so far.
+    pub(crate) connected: AtomicU64,
+    /// Failed so far.
+    pub(crate) failed: AtomicU64,
+    /// Frames so far (all, not only the window).
+    pub(crate) frames: AtomicU64,
+    /// The measurement window in Unix ms, `[start, end)`, set once every client is
+    /// connected. Frames count when their tick time falls inside it.
+    pub(crate) window: Mutex<Option<(i64, i64)>>,
+}
+
+/// How long clients keep reading after the window, so late frames of window ticks count.
+const DRAIN: Duration = Duration::from_secs(1);
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+fn target(url: &str) -> Result<SocketAddr, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("bad URL {url:?}: {e}"))?;
+    let host = uri.host().ok_or("URL has no host")?;
+    let ip: IpAddr = if host == "localhost" {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        host.parse()
+            .map_err(|_| format!("{host} is not an IP address"))?
+    };
+    if !ip.is_loopback() {
+        return Err(format!(
+            "{ip} is not a loopback address: loadgen only targets this machine"
+        ));
+    }
+    Ok(SocketAddr::new(ip, uri.port_u16().unwrap_or(80)))
+}
+
+/// Per-symbol `seq` bookkeeping of one connection.
+#[derive(Default)]
+struct Seqs {
+    last: HashMap<String, u64>,
+}
+
+impl Seqs {
+    /// Returns (missed, duplicate) for a frame.
+    fn see(&mut self, symbol: &str, seq: u64) -> (u64, bool) {
+        match self.last.get_mut(symbol) {
+            Some(last) if seq <= *last => (0, true),
+            Some(last) => {
+                let missed = seq - *last - 1;
+                *last = seq;
+                (missed, false)
+            }
+            None => {
+                self.last.insert(symbol.to_owned(), seq);
+                (0, false)
+            }
+        }
+    }
+}
+
+async fn client(
+    index: usize,
+    plan: Arc<Plan>,
+    addr: SocketAddr,
+    progress: Arc<Progress>,
+    handshake_slot: OwnedSemaphorePermit,
+) -> Tally {
+    let mut t = Tally::default();
+    let source = Ipv4Addr::new(
+        127,
+        0,
+        0,
+        1 + (index % usize::from(plan.sources.max(1))) as u8,
+    );
+    let connect = async {
+        let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+        socket
+            .bind(SocketAddr::new(IpAddr::V4(source), 0))
+            .map_err(|e| format!("bind {source}: {e}"))?;
+        let stream = socket
+            .connect(addr)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let config =
+            WebSocketConfig::default().read_buffer_size(if plan.idle { 1024 } else { 16 * 1024 });
+        tokio_tungstenite::client_async_with_config(plan.url.as_str(), stream, Some(config))
+            .await
+            .map(|(ws, _)| ws)
+            .map_err(|e| format!("handshake: {e}"))
+    };
+    let connected = tokio::time::timeout(Duration::from_secs(15), connect).await;
+    drop(handshake_slot);
+    let mut ws = match connected {
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => {
+            progress.failed.fetch_add(1, Ordering::Relaxed);
+            t.failed = 1;
+            t.errors.push(e);
+            return t;
+        }
+        Err(_) => {
+            progress.failed.fetch_add(1, Ordering::Relaxed);
+            t.failed = 1;
+            t.errors.push("connect timed out".to_owned());
+            return t;
+        }
+    };
+    t.connected = 1;
+    progress.connected.fetch_add(1, Ordering::Relaxed);
+    let mut seqs = Seqs::default();
+    let mut batch_last: Option<u64> = None;
+    loop {
+        let window = *progress
+            .window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let wait = match window {
+            Some((_, end)) => {
+                let stop_us = end * 1000 + DRAIN.as_micros() as i64;
+                Duration::from_micros(u64::try_from(stop_us - now_us()).unwrap_or(0))
+            }
+            None => Duration::from_millis(200),
+        };
+        if window.is_some() && wait.is_zero() {
+            break;
+        }
+        let msg = match tokio::time::timeout(wait, ws.next()).await {
+            Err(_) => continue,
+            Ok(None | Some(Err(_))) => {
+                t.closed_early = 1;
+                break;
+            }
+            Ok(Some(Ok(m))) => m,
+        };
+        let text = match msg {
+            Message::Text(text) => text,
+            Message::Close(frame) => {
+                let code = frame.map_or(1005, |f| u16::from(f.code));
+                *t.closes.entry(code).or_default() += 1;
+                t.closed_early = 1;
+                break;
+            }
+            _ => continue,
+        };
+        progress.frames.fetch_add(1, Ordering::Relaxed);
+        let Some((start, end)) = window else {
+            continue;
+        };
+        let info = scan(text.as_str());
+        let (Some(ts), Some(seq)) = (info.timestamp, info.seq) else {
+            continue;
+        };
+        if !matches!(info.kind, "quote" | "quotes" | "") || ts < start || ts >= end {
+            continue;
+        }
+        t.frames += 1;
+        t.bytes += text.len() as u64;
+        t.dropped += info.dropped;
+        t.latency.record((now_us() - ts * 1000).max(0) as u64);
+        t.seq_range = Some(
+            t.seq_range
+                .map_or((seq, seq), |(a, b)| (a.min(seq), b.max(seq))),
+        );
+        if info.kind == "quote" {
+            let (missed, dup) = seqs.see(info.symbol, seq);
+            t.missed += missed;
+            t.duplicates += u64::from(dup);
+        } else {
+            if let Some(last) = batch_last {
+                if seq <= last {
+                    t.duplicates += 1;
+                } else {
+                    t.missed += seq - last - 1;
+                }
+            }
+            batch_last = Some(seq);
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
+    t
+}
+
+/// Runs the fleet: ramp, hold, close. `on_connected` runs once every client has connected
+/// (or failed), before the hold period (memory scenarios sample the server there).
+pub(crate) async fn run(
+    plan: Plan,
+    progress: Arc<Progress>,
+    on_connected: impl FnOnce(),
+) -> Result<(Tally, Duration), String> {
+    let addr = target(&plan.url)?;
+    let plan = Arc::new(plan);
+    let gate = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let mut tasks = Vec::with_capacity(plan.clients);
+    let gap = Duration::from_secs_f64(1.0 / plan.ramp_per_sec.max(1.0));
+    let started = Instant::now();
+    for i in 0..plan.clients {
+        let Ok(permit) = gate.clone().acquire_owned().await else {
+            break;
+        };
+        tasks.push(tokio::spawn(client(
+            i,
+            plan.clone(),
+            addr,
+            progress.clone(),
+            permit,
+        )));
+        let due = started + gap.mul_f64((i + 1) as f64);
+        tokio::time::sleep_until(due.into()).await;
+    }
+    // Wait until every client has connected or failed.
+    while progress.connected.load(Ordering::Relaxed) + progress.failed.load(Ordering::Relaxed)
+        < plan.clients as u64
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ramp = started.elapsed();
+    on_connected();
+    let start = now_us() / 1000;
+    *progress
+        .window
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) =
+        Some((start, start + plan.hold.as_millis() as i64));
+    let mut total = Tally::default();
+    for task in tasks {
+        if let Ok(t) = task.await {
+            total.merge(&t);
+        }
+    }
+    Ok((total, ramp))
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Benchmarks: builds release binaries, runs every scenario on loopback, prints one markdown
+# table and writes it to target/bench/report.md. Ratios are against baselines measured in the
+# same run, because machines (and shared CI hosts) are noisy.
+#
+#   scripts/bench.sh            # full run (~3 minutes)
+#   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
+#
+# Needs: wrk (Debian package), python3, curl. Client and server share this machine's cores:
+# CPU time of each is printed so the split is visible.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=${BENCH_QUICK:-0}
+hold=10; fanout="1000 5000 10000"; idle_n=19000; wrk_d=10s
+if [ "$quick" = 1 ]; then hold=3; fanout="1000 2000"; idle_n=5000; wrk_d=3s; fi
+
+for tool in wrk python3 curl; do
+  command -v "$tool" >/dev/null || { echo "bench.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
+# 19 000 idle clients need 19 000 descriptors in the load generator and in the server.
+ulimit -n 20000 2>/dev/null || true
+
+cargo build --release -p rest-api -p ws-server -p loadgen >&2
+bin=target/release
+out=target/bench
+mkdir -p "$out"
+rows="$out/rows.md"
+: >"$rows"
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_health() { # port
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "service on port $1 did not become healthy" >&2; return 1
+}
+row() { echo "| $* |" >>"$rows"; echo "| $* |" >&2; }
+cpu_s() { # pid -> seconds of CPU so far
+  python3 -c 'import sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(f[11])+int(f[12]))/100)' "$1"
+}
+wrk_run() { # url -> "req/s p99_ms"
+  wrk -t2 -c64 -d"$wrk_d" --latency "$1" | python3 -c '
+import re,sys
+t=sys.stdin.read()
+rps=float(re.search(r"Requests/sec:\s+([\d.]+)",t).group(1))
+m=re.search(r"99%\s+([\d.]+)(us|ms|s)",t)
+v=float(m.group(1)); v = v/1000 if m.group(2)=="us" else (v*1000 if m.group(2)=="s" else v)
+print(f"{rps:.0f} {v:.2f}")'
+}
+json_field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); v=d[sys.argv[1]]; print("n/a" if v is None else (f"{v:.2f}" if isinstance(v,float) else v))' "$1"; }
+
+# --- 1. REST latest vs a bare hyper server with the same body size -----------------------
+rp=$(free_port)
+$bin/rest-api --port "$rp" >/dev/null 2>&1 & rest_pid=$!; pids+=("$rest_pid")
+wait_health "$rp"
+body=$(curl -s "http://127.0.0.1:$rp/api/v1/latest/AAPL" | wc -c)
+bp=$(free_port)
+$bin/loadgen baseline --port "$bp" --body-bytes "$body" & base_pid=$!; pids+=("$base_pid")
+sleep 0.3
+read -r base_rps base_p99 < <(wrk_run "http://127.0.0.1:$bp/")
+read -r api_rps api_p99 < <(wrk_run "http://127.0.0.1:$rp/api/v1/latest/AAPL")
+kill "$base_pid"
+ratio=$(python3 -c "print(f'{$api_rps/$base_rps:.3f}')")
+row "REST latest/AAPL, wrk 64 conns | $api_rps req/s, p99 $api_p99 ms | baseline $base_rps req/s, p99 $base_p99 ms ($body-byte body) | ratio $ratio (target ≥ 0.85)"
+
+# --- 2. REST history: 500 one-minute candles -----------------------------------------------
+read -r hist_rps hist_p99 < <(wrk_run "http://127.0.0.1:$rp/api/v1/history/AAPL?interval=1m&limit=500")
+row "REST history 500 × 1m, wrk 64 conns | $hist_rps req/s, p99 $hist_p99 ms | 30 000 ticks aggregated per request | "
+kill "$rest_pid"
+
+# --- 3. WebSocket fan-out at a 100 ms interval ---------------------------------------------
+for n in $fanout; do
+  wp=$(free_port)
+  $bin/ws-server --port "$wp" --interval-ms 100 >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
+  wait_health "$wp"
+  res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients "$n" --hold-secs "$hold" --server-pid "$ws_pid" --json 2>/dev/null)
+  echo "$res" >"$out/fanout-$n.txt"
+  kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
+  row "WS fan-out $n clients × 5 symbols @100 ms | $(json_field frames_per_s <<<"$res") frames/s of $(json_field due_per_s <<<"$res") due ($(json_field delivered_pct <<<"$res") %) | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms, missed $(json_field missed <<<"$res") | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s (target at 10k: ≥ 99.9 %, p99 < 25 ms)"
+done
+
+# --- 4. Throughput ceiling: 1 000 clients at a 1 ms interval -------------------------------
+wp=$(free_port)
+$bin/ws-server --port "$wp" --interval-ms 1 >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
+wait_health "$wp"
+res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients 1000 --hold-secs "$hold" --server-pid "$ws_pid" --json 2>/dev/null)
+echo "$res" >"$out/throughput.txt"
+kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
+row "WS ceiling 1000 clients @1 ms | $(json_field frames_per_s <<<"$res") frames/s delivered of $(json_field due_per_s <<<"$res") due | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s over a ${hold}+1 s window (target ≥ 1 M/s)"
+
+# --- 5. Idle connections: memory per connection --------------------------------------------
+wp=$(free_port)
+$bin/ws-server --port "$wp" >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
+wait_health "$wp"
+res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients "$idle_n" --idle --hold-secs 2 --ramp 4000 --server-pid "$ws_pid" --json 2>/dev/null)
+echo "$res" >"$out/idle.txt"
+kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
+row "Idle: $idle_n connections (under the 20 000 open-file limit per process) | RSS $(json_field server_rss_before_kib <<<"$res") → $(json_field server_rss_connected_kib <<<"$res") KiB | $(json_field kib_per_conn <<<"$res") KiB per connection (target ≤ 8) | failed $(json_field failed <<<"$res")"
+
+# --- 6. Start-up: exec to /health 200 ----------------------------------------------------
+for svc in rest-api ws-server; do
+  times=()
+  for _ in 1 2 3 4 5; do
+    p=$(free_port)
+    times+=("$($bin/loadgen startup --port "$p" -- "$bin/$svc" --port "$p")")
+  done
+  med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+  row "Start-up $svc | median ${med} ms of 5 (${times[*]}) | target < 100 ms | "
+done
+
+{
+  echo "# ticker benchmarks"
+  echo
+  echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr), $(rustc --version)."
+  echo "Client and server run on the same machine and share its cores."
+  echo
+  echo "| scenario | result | baseline / detail | notes |"
+  echo "| --- | --- | --- | --- |"
+  cat "$rows"
+} >"$out/report.md"
+cat "$out/report.md"
