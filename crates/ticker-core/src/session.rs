@@ -117,6 +117,23 @@ impl State {
     }
 }
 
+/// Brings every tracker to `seq`, one thread per core. The cold pass over the session's
+/// ticks is the only expensive step of a service's start-up; symbols are independent, so it
+/// parallelises without coordination.
+pub fn warm_up(market: &Market, trackers: &mut [SessionTracker], seq: Seq) {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunk = trackers.len().div_ceil(cores.max(1)).max(1);
+    std::thread::scope(|scope| {
+        for part in trackers.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for tracker in part {
+                    tracker.quote(market, seq);
+                }
+            });
+        }
+    });
+}
+
 impl Market {
     /// The quote of a symbol at a tick, computed from scratch: O(ticks since the session
     /// started). Use a [`SessionTracker`] to follow consecutive ticks.
@@ -168,6 +185,16 @@ mod tests {
         assert_eq!(q.timestamp, m.schedule().time_of(q.seq));
         let pct = q.change.to_f64() / q.prev_close.to_f64() * 100.0;
         assert!((q.change_percent.to_f64() - pct).abs() <= 0.005 + 1e-12);
+    }
+
+    #[test]
+    fn parallel_warm_up_matches_sequential_quotes() {
+        let m = market(1000);
+        let mut trackers: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
+        warm_up(&m, &mut trackers, Seq(50_000));
+        for t in &mut trackers {
+            assert_eq!(t.quote(&m, Seq(50_001)), m.quote(t.id(), Seq(50_001)));
+        }
     }
 
     #[test]
