@@ -1,0 +1,233 @@
+//! Both ticker services, in-process on 127.0.0.1, sharing one [`Market`] and one
+//! [`ManualClock`]: the test decides when a tick happens, so a price read from the page can be
+//! compared with the REST quote of the very same `seq`.
+//!
+//! The ws-server's port is picked once (bind `127.0.0.1:0`, keep the listener) and reused when
+//! the server is restarted, as a real deployment would: the page must find it again at the
+//! URL it was given.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rest_api::RestConfig;
+use serde_json::Value;
+use ticker_core::{Clock, ManualClock, Market, MarketConfig, Seq};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use ws_server::WsConfig;
+
+use crate::TestResult;
+
+/// Milliseconds between ticks. With a manual clock the value only sets the candle grid: four
+/// ticks per one-second candle give the chart real bodies and wicks.
+pub(crate) const INTERVAL_MS: u64 = 250;
+const DAY_MS: i64 = 86_400_000;
+
+/// One running service and the means to stop it.
+struct Running {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl Running {
+    fn spawn<F>(serve: impl FnOnce(oneshot::Receiver<()>) -> F) -> Self
+    where
+        F: std::future::Future<Output = io::Result<()>> + Send + 'static,
+    {
+        let (stop, stopped) = oneshot::channel();
+        Self {
+            stop: Some(stop),
+            task: tokio::spawn(serve(stopped)),
+        }
+    }
+
+    /// Triggers the shutdown future and waits (bounded) for `run` to return.
+    async fn stop(mut self, name: &str) -> TestResult<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match tokio::time::timeout(Duration::from_secs(10), &mut self.task).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(format!("{name} failed: {e}").into()),
+            Ok(Err(e)) => Err(format!("{name} task panicked: {e}").into()),
+            Err(_) => Err(format!("{name} did not shut down within 10 s").into()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The rest-api and the ws-server on one manual clock.
+pub(crate) struct Services {
+    /// The clock both services read; advance it to make ticks.
+    pub(crate) clock: Arc<ManualClock>,
+    /// The market both services compute from.
+    pub(crate) market: Arc<Market>,
+    /// Where the rest-api listens (and serves `/dashboard`).
+    pub(crate) rest_addr: SocketAddr,
+    /// Where the ws-server listens, across restarts.
+    pub(crate) ws_addr: SocketAddr,
+    rest: Option<Running>,
+    ws: Option<Running>,
+}
+
+impl Services {
+    /// Starts both services on fresh ports, the clock ten minutes into a session (so the
+    /// session trackers have little history to walk).
+    pub(crate) async fn start() -> TestResult<Self> {
+        let config = MarketConfig {
+            interval_ms: INTERVAL_MS,
+            ..MarketConfig::default()
+        };
+        let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
+        let market = Arc::new(Market::new(config)?);
+        let clock = Arc::new(ManualClock::new(start));
+
+        let ws_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let ws_addr = ws_listener.local_addr()?;
+        let rest_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let rest_addr = rest_listener.local_addr()?;
+
+        let rest = RestConfig {
+            ws_url: format!("ws://{ws_addr}"),
+            // /health follows the ws-server within a poll, not after a 3 s cache.
+            probe_cache_ms: 100,
+            shutdown_grace_ms: 1000,
+            ..RestConfig::default()
+        };
+        let settings = rest_api::Settings {
+            rest,
+            market: market.clone(),
+            clock: clock.clone() as Arc<dyn Clock>,
+        };
+        let rest = Running::spawn(|stopped| async move {
+            rest_api::run(rest_listener, settings, async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
+
+        let mut services = Self {
+            clock,
+            market,
+            rest_addr,
+            ws_addr,
+            rest: Some(rest),
+            ws: None,
+        };
+        services.spawn_ws(ws_listener);
+        Ok(services)
+    }
+
+    fn spawn_ws(&mut self, listener: TcpListener) {
+        let settings = ws_server::Settings {
+            ws: WsConfig {
+                // Room for a burst of ticks without a lagging receiver dropping any.
+                queue_ticks: 256,
+                shutdown_grace_ms: 2000,
+                ..WsConfig::default()
+            },
+            market: self.market.clone(),
+            clock: self.clock.clone() as Arc<dyn Clock>,
+        };
+        self.ws = Some(Running::spawn(|stopped| async move {
+            ws_server::run(listener, settings, async move {
+                let _ = stopped.await;
+            })
+            .await
+        }));
+    }
+
+    /// Shuts the ws-server down (its clients get close 1001) and waits until it has.
+    pub(crate) async fn stop_ws(&mut self) -> TestResult<()> {
+        match self.ws.take() {
+            Some(ws) => ws.stop("ws-server").await,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts the ws-server again on the port it had.
+    pub(crate) async fn restart_ws(&mut self) -> TestResult<()> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let listener = loop {
+            match TcpListener::bind(self.ws_addr).await {
+                Ok(l) => break l,
+                // The old listener may take a moment to be released.
+                Err(_) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    return Err(format!("cannot bind {} again: {e}", self.ws_addr).into());
+                }
+            }
+        };
+        self.spawn_ws(listener);
+        Ok(())
+    }
+
+    /// Stops both services.
+    pub(crate) async fn stop(mut self) -> TestResult<()> {
+        self.stop_ws().await?;
+        match self.rest.take() {
+            Some(rest) => rest.stop("rest-api").await,
+            None => Ok(()),
+        }
+    }
+
+    /// The tick the clock is in.
+    pub(crate) fn seq(&self) -> u64 {
+        let Seq(seq) = self.market.schedule().tick_at(self.clock.now_ms());
+        seq
+    }
+
+    /// Moves the clock `ticks` ticks forward; returns the new tick.
+    pub(crate) fn advance(&self, ticks: u64) -> u64 {
+        self.clock.advance((ticks * INTERVAL_MS) as i64);
+        self.seq()
+    }
+
+    /// The symbols of the market, in market order.
+    pub(crate) fn symbols(&self) -> Vec<String> {
+        self.market
+            .ids()
+            .map(|id| self.market.info(id).symbol.as_str().to_owned())
+            .collect()
+    }
+
+    /// `GET path` on the rest-api, as JSON (any status other than 200 is an error).
+    pub(crate) async fn rest_json(&self, path: &str) -> TestResult<Value> {
+        get_json(self.rest_addr, path).await
+    }
+}
+
+/// A minimal HTTP/1.1 GET with `Connection: close`: enough for a JSON endpoint.
+async fn get_json(addr: SocketAddr, path: &str) -> TestResult<Value> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut raw = Vec::with_capacity(4096);
+        stream.read_to_end(&mut raw).await?;
+        Ok::<_, io::Error>(raw)
+    };
+    let raw = tokio::time::timeout(Duration::from_secs(5), exchange)
+        .await
+        .map_err(|_| format!("GET {path}: no answer within 5 s"))??;
+    let text = String::from_utf8(raw)?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("GET {path}: malformed response {text:?}"))?;
+    let status = head.lines().next().unwrap_or_default();
+    if !status.starts_with("HTTP/1.1 200") {
+        return Err(format!("GET {path}: {status}: {body}").into());
+    }
+    Ok(serde_json::from_str(body)?)
+}
