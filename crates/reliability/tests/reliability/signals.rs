@@ -1,0 +1,236 @@
+//! Signals against the real binaries: SIGTERM under load closes every WebSocket client with
+//! 1001, lets in-flight REST requests finish and exits 0 within the grace period; a second
+//! SIGTERM exits at once.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers;
+
+/// The path of a workspace binary, building it first if this test run did not.
+fn binary(name: &str) -> PathBuf {
+    let dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .to_path_buf();
+    let path = dir.join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "--bin", name])
+            .status()
+            .unwrap();
+        assert!(status.success(), "could not build {name}");
+    }
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process that is killed if the test fails before it exits.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Service {
+    fn start(name: &str, args: &[&str]) -> Self {
+        Self(
+            Command::new(binary(name))
+                .args(args)
+                .env_remove("RUST_LOG")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for exit up to `limit`; returns the status and how long it took.
+    async fn exit_within(&mut self, limit: Duration) -> (ExitStatus, Duration) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return (status, started.elapsed());
+            }
+            assert!(started.elapsed() < limit, "still running after {limit:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn wait_port(port: u16) {
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    helpers::wait_listening(addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_closes_every_ws_client_with_1001_and_exits_zero() {
+    let port = free_port();
+    let port_s = port.to_string();
+    let mut server = Service::start(
+        "ws-server",
+        &[
+            "--port",
+            &port_s,
+            "--interval-ms",
+            "10",
+            "--shutdown-grace-ms",
+            "3000",
+        ],
+    );
+    wait_port(port).await;
+    let mut clients = Vec::new();
+    for _ in 0..50 {
+        let (c, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws"))
+            .await
+            .unwrap();
+        clients.push(c);
+    }
+    let readers: Vec<_> = clients
+        .into_iter()
+        .map(|mut c| {
+            tokio::spawn(async move {
+                let mut frames = 0u64;
+                loop {
+                    match tokio::time::timeout(Duration::from_secs(10), c.next()).await {
+                        Ok(Some(Ok(Message::Close(Some(f))))) => {
+                            return (u16::from(f.code), frames)
+                        }
+                        Ok(Some(Ok(_))) => frames += 1,
+                        _ => return (0, frames),
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("-TERM");
+    let (status, took) = server.exit_within(Duration::from_secs(5)).await;
+    let mut codes = Vec::new();
+    for r in readers {
+        codes.push(r.await.unwrap());
+    }
+    let all_1001 = codes
+        .iter()
+        .all(|(code, frames)| *code == 1001 && *frames > 0);
+    helpers::record(
+        "sigterm_ws",
+        &json!({"clients": codes.len(), "all_got_1001": all_1001, "exit_code": status.code(), "exit_ms": took.as_millis()}),
+    );
+    assert!(all_1001, "close codes and frames per client: {codes:?}");
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+async fn get(port: u16, path: &str) -> Result<Vec<u8>, String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .map_err(|e| e.to_string())?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.map_err(|e| e.to_string())?;
+    Ok(buf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_rest_requests_finish_then_exits_zero() {
+    let port = free_port();
+    let port_s = port.to_string();
+    let mut server = Service::start(
+        "rest-api",
+        &[
+            "--port",
+            &port_s,
+            "--debug-routes",
+            "--shutdown-grace-ms",
+            "5000",
+        ],
+    );
+    wait_port(port).await;
+    let in_flight: Vec<_> = (0..10)
+        .map(|_| tokio::spawn(get(port, "/debug/sleep?ms=1000")))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("-TERM");
+    let mut completed = 0;
+    for r in in_flight {
+        let body = r.await.unwrap().unwrap();
+        assert!(
+            body.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        completed += 1;
+    }
+    let (status, took) = server.exit_within(Duration::from_secs(6)).await;
+    let refused = get(port, "/health").await.is_err();
+    helpers::record(
+        "sigterm_rest",
+        &json!({"in_flight": 10, "completed": completed, "exit_code": status.code(), "exit_ms": took.as_millis(), "new_connections_refused": refused}),
+    );
+    assert!(status.success(), "{status}");
+    assert!(refused, "the listener is closed after shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_exits_at_once() {
+    let port = free_port();
+    let port_s = port.to_string();
+    let mut server = Service::start(
+        "rest-api",
+        &[
+            "--port",
+            &port_s,
+            "--debug-routes",
+            "--shutdown-grace-ms",
+            "60000",
+        ],
+    );
+    wait_port(port).await;
+    let stuck = tokio::spawn(get(port, "/debug/sleep?ms=30000"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.signal("-TERM");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "the first signal waits for the request"
+    );
+    server.signal("-TERM");
+    let (status, took) = server.exit_within(Duration::from_secs(3)).await;
+    helpers::record(
+        "second_sigterm",
+        &json!({"exit_code": status.code(), "exit_ms_after_second": took.as_millis()}),
+    );
+    assert_eq!(status.code(), Some(130));
+    stuck.abort();
+}
