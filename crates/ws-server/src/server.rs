@@ -192,8 +192,11 @@ fn error_response(e: &ApiError) -> Response<Body> {
 
 fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
+    // After a head that announces a body or a protocol switch the guard stops vetting heads,
+    // so unless the connection is upgraded it must end with this response.
+    let unvetted = req.headers().contains_key(header::UPGRADE) || has_body(&req);
     let path = req.uri().path();
-    let (route, resp) = if path == REJECTED_PATH {
+    let (route, mut resp) = if path == REJECTED_PATH {
         let e = slot
             .take()
             .unwrap_or_else(|| ApiError::not_found(REJECTED_PATH));
@@ -206,9 +209,20 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
             other => (3, error_response(&ApiError::not_found(other))),
         }
     };
+    if unvetted && resp.status() != StatusCode::SWITCHING_PROTOCOLS {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     st.http
         .record(route, resp.status().as_u16(), started.elapsed());
     resp
+}
+
+fn has_body(req: &Request<Incoming>) -> bool {
+    let h = req.headers();
+    h.contains_key(header::TRANSFER_ENCODING)
+        || h.get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
 }
 
 fn only_get(req: &Request<Incoming>) -> Option<Response<Body>> {

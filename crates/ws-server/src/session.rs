@@ -11,12 +11,15 @@
 //! The session is generic over any `Sink + Stream` of messages, so it can be driven by a real
 //! socket or, in tests, by channels.
 
+use std::future::Future;
+use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use ticker_core::{Seq, SymbolSet};
+use ticker_core::{Seq, SymbolId, SymbolSet};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -128,11 +131,14 @@ struct Session<S> {
     first_seq: Seq,
     /// The newest tick sent.
     last_seq: Seq,
+    /// Symbols unsubscribed since `last_seq` whose quote at `last_seq` was already sent.
+    left: SymbolSet,
     /// Ticks skipped since the last frame that carried ticks.
     dropped: u64,
     tokens: f64,
     refilled: Instant,
     last_heard: Instant,
+    shutdown: watch::Receiver<bool>,
 }
 
 /// Runs one client until it leaves, misbehaves or the server shuts down.
@@ -141,7 +147,7 @@ pub async fn run<S>(
     hub: Arc<Hub>,
     limits: Limits,
     params: Params,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) where
     S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
 {
@@ -157,10 +163,12 @@ pub async fn run<S>(
         subs: params.subscribed,
         first_seq: latest.seq,
         last_seq: latest.seq,
+        left: SymbolSet::new(),
         dropped: 0,
         tokens: limits.message_burst,
         refilled: now,
         last_heard: now,
+        shutdown,
     };
     let mut ping = tokio::time::interval_at(
         tokio::time::Instant::now() + limits.ping_interval,
@@ -176,7 +184,7 @@ pub async fn run<S>(
     while end.is_none() {
         let step = tokio::select! {
             biased;
-            _ = shutdown.wait_for(|stop| *stop) => Err(End::Close(CloseCode::Away, "server shutting down")),
+            _ = s.shutdown.wait_for(|stop| *stop) => Err(End::Close(CloseCode::Away, "server shutting down")),
             incoming = s.ws.next() => Ok(Step::Incoming(incoming)),
             tick = rx.recv() => Ok(Step::Tick(tick)),
             _ = ping.tick() => Ok(Step::Ping),
@@ -190,7 +198,36 @@ pub async fn run<S>(
         end = result.err();
     }
     if let Some(end) = end {
+        if end == End::Slow {
+            // Every tick published since the stuck write is lost to this client.
+            s.lagged(rx.len() as u64);
+        }
         s.finish(end).await;
+    }
+}
+
+/// Drives one write step. Most steps complete on the first poll (the socket has room), so
+/// the stall timer is armed only for a step that has to wait.
+async fn progress<F>(
+    step: F,
+    stall: Duration,
+    shutdown: &mut watch::Receiver<bool>,
+    stats: &Stats,
+) -> Result<(), End>
+where
+    F: Future<Output = Result<(), WsError>>,
+{
+    let mut step = pin!(step);
+    if let Poll::Ready(done) = futures_util::poll!(step.as_mut()) {
+        return done.map_err(|e| End::from_error(&e, stats));
+    }
+    tokio::select! {
+        done = &mut step => done.map_err(|e| End::from_error(&e, stats)),
+        () = tokio::time::sleep(stall) => {
+            Stats::bump(&stats.closed_slow);
+            Err(End::Slow)
+        }
+        _ = shutdown.wait_for(|stop| *stop) => Err(End::Close(CloseCode::Away, "server shutting down")),
     }
 }
 
@@ -207,27 +244,22 @@ where
     /// Sends messages with one flush, giving up if the client drains nothing in time.
     async fn write(&mut self, msgs: Vec<Message>) -> Result<(), End> {
         let count = msgs.len() as u64;
-        let ws = &mut self.ws;
-        let all = async {
-            for m in msgs {
-                ws.feed(m).await?;
-            }
-            ws.flush().await
-        };
-        match tokio::time::timeout(self.limits.stall_timeout, all).await {
-            Ok(Ok(())) => {
-                self.hub
-                    .stats
-                    .frames_sent
-                    .fetch_add(count, Ordering::Relaxed);
-                Ok(())
-            }
-            Ok(Err(e)) => Err(End::from_error(&e, &self.hub.stats)),
-            Err(_) => {
-                Stats::bump(&self.hub.stats.closed_slow);
-                Err(End::Slow)
-            }
+        let Self {
+            ws,
+            hub,
+            limits,
+            shutdown,
+            ..
+        } = self;
+        // Each step is bounded separately, so the stall timeout measures time without
+        // progress (a long replay to a client that keeps reading is fine), and shutdown is
+        // honoured even while a write is stuck.
+        for m in msgs {
+            progress(ws.feed(m), limits.stall_timeout, shutdown, &hub.stats).await?;
         }
+        progress(ws.flush(), limits.stall_timeout, shutdown, &hub.stats).await?;
+        hub.stats.frames_sent.fetch_add(count, Ordering::Relaxed);
+        Ok(())
     }
 
     fn text(s: String) -> Message {
@@ -284,6 +316,7 @@ where
             self.dropped = 0;
         }
         self.last_seq = tick.seq;
+        self.left.clear();
     }
 
     /// A snapshot of `set` at the connection's current tick.
@@ -508,17 +541,22 @@ where
                     self.subs.insert(id);
                 }
                 self.ack(out);
-                if !added.is_empty() {
-                    self.snapshot(&added, out);
+                // A symbol dropped and re-added within one tick already has this tick's quote.
+                let fresh: SymbolSet = added.iter().filter(|id| !self.left.contains(*id)).collect();
+                if !fresh.is_empty() {
+                    self.snapshot(&fresh, out);
                 }
                 self.report_unknown(&sel, out);
             }
             Command::Unsubscribe(sel) => {
-                if sel.all {
-                    self.subs.clear();
+                let ids: Vec<SymbolId> = if sel.all {
+                    self.subs.iter().collect()
                 } else {
-                    for id in &sel.ids {
-                        self.subs.remove(*id);
+                    sel.ids.clone()
+                };
+                for id in ids {
+                    if self.subs.remove(id) {
+                        self.left.insert(id);
                     }
                 }
                 self.ack(out);
@@ -559,7 +597,8 @@ where
         self.error(&e, out);
     }
 
-    /// Sends the close frame (briefly: the peer may be gone or stuck).
+    /// Sends the close frame (briefly: the peer may be gone or stuck) and, if it went out,
+    /// gives the client a moment to answer the close handshake before the socket drops.
     async fn finish(&mut self, end: End) {
         let (code, reason, wait) = match end {
             End::Gone => return,
@@ -574,8 +613,10 @@ where
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let _ = tokio::time::timeout(wait, self.ws.send(Message::Close(Some(frame)))).await;
-        // Give the client a moment to answer the close handshake before the socket drops.
+        let sent = tokio::time::timeout(wait, self.ws.send(Message::Close(Some(frame)))).await;
+        if !matches!(sent, Ok(Ok(()))) {
+            return;
+        }
         let _ = tokio::time::timeout(wait, async {
             while let Some(Ok(m)) = self.ws.next().await {
                 if matches!(m, Message::Close(_)) {

@@ -191,6 +191,8 @@ impl Hub {
         let now = market.schedule().tick_at(clock.now_ms());
         let mut trackers: Vec<SessionTracker> = market.ids().map(SessionTracker::new).collect();
         let first = now.0.saturating_sub(replay_ticks as u64 - 1);
+        // The expensive part (the session's history) runs on every core.
+        ticker_core::warm_up(&market, &mut trackers, Seq(first));
         let mut ring = VecDeque::with_capacity(replay_ticks + 1);
         for seq in first..=now.0 {
             ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));

@@ -1,0 +1,22 @@
+//! Integration tests of the ws-server: the real server on `127.0.0.1:0`, driven by a
+//! [`ticker_core::ManualClock`], and real clients (tokio-tungstenite and raw HTTP). Expected
+//! quotes always come from `ticker_core`, never from hard-coded prices.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod agreement;
+mod errors;
+mod helpers;
+mod http;
+mod limits;
+mod resume;
+mod slow;
+mod stream;
+mod subscriptions;
