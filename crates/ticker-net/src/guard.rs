@@ -6,13 +6,14 @@
 //!
 //! * **header timeout** (slowloris): a head must arrive whole within this time of its first
 //!   byte (of the accept, for the first request); a late one is answered 408;
-//! * **idle timeout**: a keep-alive connection with no new request for this long is closed;
+//! * **idle timeout**: a keep-alive connection with no new request for this long after its
+//!   last response is closed;
 //! * **write stall timeout**: a peer that accepts no response bytes for this long is dropped.
 //!
-//! A rejected head is replaced by a fixed synthetic request for [`REJECTED_PATH`], and the
-//! error is left in the connection's [`RejectSlot`]; the service answers it like any other
-//! request, so the JSON error, CORS headers and metrics come from one place and pipelined
-//! responses stay in order. Nothing after a rejected head is read.
+//! A rejected head is replaced by a synthetic request for [`REJECTED_PATH`] (keeping the
+//! client's `Origin`, for CORS), and the error is left in the connection's [`RejectSlot`]; the
+//! service answers it like any other request, so the JSON error, CORS headers and metrics come
+//! from one place and pipelined responses stay in order. Nothing after a rejected head is read.
 //!
 //! Once a head announces a body or a protocol switch, the guard stops parsing and passes bytes
 //! through: the service must then close the connection after its response (it sends
@@ -34,8 +35,35 @@ use crate::head::{scan_head, Framing, HeadLimits, Scan};
 /// The path of the synthetic request that stands in for a rejected head.
 pub const REJECTED_PATH: &str = "/.ticker/rejected";
 
-const SYNTHETIC: &[u8] =
-    b"GET /.ticker/rejected HTTP/1.1\r\nhost: ticker\r\nconnection: close\r\n\r\n";
+/// The synthetic request, carrying the client's `Origin` (if it sent a sane one) so that the
+/// error gets the same CORS treatment as any other answer.
+fn synthetic_request(origin: Option<&str>) -> Vec<u8> {
+    let mut head = format!("GET {REJECTED_PATH} HTTP/1.1\r\nhost: ticker\r\nconnection: close\r\n");
+    if let Some(origin) = origin {
+        head.push_str("origin: ");
+        head.push_str(origin);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+/// The `Origin` header of a (possibly malformed or partial) head, if it is printable ASCII.
+fn origin_of(buf: &[u8]) -> Option<&str> {
+    let head = buf.get(..buf.len().min(16 * 1024))?;
+    head.split(|&b| b == b'\n').skip(1).find_map(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let colon = line.iter().position(|&b| b == b':')?;
+        let (name, value) = line.split_at(colon);
+        if !name.eq_ignore_ascii_case(b"origin") {
+            return None;
+        }
+        let value = std::str::from_utf8(value.get(1..)?).ok()?.trim();
+        let sane =
+            !value.is_empty() && value.len() <= 256 && value.bytes().all(|b| b.is_ascii_graphic());
+        sane.then_some(value)
+    })
+}
 
 /// Everything the guard enforces on one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +111,9 @@ enum Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Waiting {
+    /// A head was handed to hyper and its response is being produced: no timer runs (hyper
+    /// reads again only once the response is out, and that read starts the idle timeout).
+    Serving,
     /// Between requests: the idle timeout runs.
     Idle,
     /// Inside a head: the header timeout runs.
@@ -99,6 +130,8 @@ pub struct GuardedIo<T> {
     /// `buf[..released]` is vetted and may be handed to hyper.
     released: usize,
     slot: RejectSlot,
+    /// The request handed to hyper in place of a rejected head.
+    synthetic: Vec<u8>,
     waiting: Waiting,
     read_deadline: Pin<Box<Sleep>>,
     write_deadline: Option<Pin<Box<Sleep>>>,
@@ -114,6 +147,7 @@ impl<T> GuardedIo<T> {
             buf: Vec::new(),
             released: 0,
             slot,
+            synthetic: Vec::new(),
             waiting: Waiting::Head,
             read_deadline: Box::pin(sleep(config.header_timeout)),
             write_deadline: None,
@@ -123,6 +157,8 @@ impl<T> GuardedIo<T> {
     fn arm(&mut self, waiting: Waiting) {
         self.waiting = waiting;
         let after = match waiting {
+            // Disarmed: far enough in the future never to fire while a response is produced.
+            Waiting::Serving => Duration::from_secs(86_400 * 365),
             Waiting::Idle => self.config.idle_timeout,
             Waiting::Head => self.config.header_timeout,
         };
@@ -136,6 +172,7 @@ impl<T> GuardedIo<T> {
             "request head rejected"
         );
         self.slot.put(error);
+        self.synthetic = synthetic_request(origin_of(&self.buf));
         self.buf = Vec::new();
         self.released = 0;
         self.mode = Mode::Rejected { sent: 0 };
@@ -183,10 +220,10 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
             match this.mode {
                 Mode::Closed => return Poll::Ready(Ok(())),
                 Mode::Rejected { sent } => {
-                    let rest = SYNTHETIC.get(sent..).unwrap_or_default();
+                    let rest = this.synthetic.get(sent..).unwrap_or_default();
                     let n = rest.len().min(out.remaining());
                     out.put_slice(rest.get(..n).unwrap_or_default());
-                    this.mode = if sent + n >= SYNTHETIC.len() {
+                    this.mode = if sent + n >= this.synthetic.len() {
                         Mode::Closed
                     } else {
                         Mode::Rejected { sent: sent + n }
@@ -216,7 +253,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                             this.mode = Mode::Pass;
                         } else {
                             this.released = head.len;
-                            this.arm(Waiting::Idle);
+                            this.arm(Waiting::Serving);
                         }
                         continue;
                     }
@@ -225,11 +262,14 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                         continue;
                     }
                     Scan::Partial => {
-                        if this.waiting == Waiting::Idle {
+                        if this.waiting != Waiting::Head {
                             this.arm(Waiting::Head);
                         }
                     }
                 }
+            } else if this.waiting == Waiting::Serving {
+                // hyper asks for the next request: the previous response is out.
+                this.arm(Waiting::Idle);
             }
             match this.fill(cx) {
                 Poll::Ready(Ok(0)) => {
@@ -378,9 +418,30 @@ mod tests {
             .unwrap();
         let got = read_all(&mut io).await;
         let mut want = b"GET /ok HTTP/1.1\r\n\r\n".to_vec();
-        want.extend_from_slice(SYNTHETIC);
+        want.extend_from_slice(&synthetic_request(None));
         assert_eq!(got, want);
         assert_eq!(slot.take().unwrap().code, "bad_request");
+    }
+
+    #[tokio::test]
+    async fn a_rejected_head_keeps_its_origin_for_cors() {
+        let (mut client, server) = duplex(1 << 16);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        client
+            .write_all(b"GET / HTTP/7.0\r\nOrigin: http://localhost:5173\r\n\r\n")
+            .await
+            .unwrap();
+        let got = read_all(&mut io).await;
+        assert_eq!(got, synthetic_request(Some("http://localhost:5173")));
+        assert!(String::from_utf8(got)
+            .unwrap()
+            .contains("\r\norigin: http://localhost:5173\r\n"));
+        assert_eq!(
+            origin_of(b"GET / HTTP/1.1\r\norigin: a\x01b\r\n"),
+            None,
+            "not printable"
+        );
     }
 
     #[tokio::test]
@@ -403,7 +464,7 @@ mod tests {
             .await
             .unwrap();
         let got = read_all(&mut io).await; // time auto-advances while nothing else can run
-        assert_eq!(got, SYNTHETIC);
+        assert_eq!(got, synthetic_request(None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 408);
     }
 
@@ -424,7 +485,7 @@ mod tests {
         let mut big = b"GET / HTTP/1.1\r\n".to_vec();
         big.extend(std::iter::repeat_n(b'a', 100_000));
         client.write_all(&big).await.unwrap();
-        assert_eq!(read_all(&mut io).await, SYNTHETIC);
+        assert_eq!(read_all(&mut io).await, synthetic_request(None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 431);
         assert!(io.buf.capacity() <= config().limits.max_header_bytes + 4096);
     }
