@@ -79,8 +79,10 @@ impl App {
     /// session's history. Blocking: run it off the async threads.
     pub fn warm_up(&self) {
         let now = self.current_tick();
-        for id in self.market.ids() {
-            self.quote(id, now);
+        let mut warmed: Vec<SessionTracker> = self.market.ids().map(SessionTracker::new).collect();
+        ticker_core::warm_up(&self.market, &mut warmed, now);
+        for (slot, tracker) in self.trackers.iter().zip(warmed) {
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = tracker;
         }
     }
 }

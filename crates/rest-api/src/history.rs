@@ -12,7 +12,7 @@ use ticker_core::{Candle, CandleInterval};
 use ticker_net::ApiError;
 
 use crate::app::App;
-use crate::quotes::resolve_symbol;
+use crate::quotes::resolve_path_symbol;
 use crate::response::{self, Body};
 use ticker_net::query::{shorten, Query};
 
@@ -51,7 +51,7 @@ pub async fn history(
     raw_symbol: &str,
     query: &Query,
 ) -> Result<Response<Body>, ApiError> {
-    let id = resolve_symbol(app, raw_symbol)?;
+    let id = resolve_path_symbol(app, raw_symbol)?;
     let interval: CandleInterval = match query.get("interval")? {
         None => "1m"
             .parse()

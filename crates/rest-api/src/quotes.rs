@@ -10,17 +10,23 @@ use crate::app::App;
 use crate::response::{self, Body};
 use ticker_net::query::{percent_decode, shorten, Query};
 
-/// Resolves a user-supplied symbol: 400 if it cannot be a symbol, 404 if it is not configured.
-pub fn resolve_symbol(app: &App, raw: &str) -> Result<SymbolId, ApiError> {
+/// Resolves a symbol from a URL path segment (percent-decoded here, once).
+pub fn resolve_path_symbol(app: &App, raw: &str) -> Result<SymbolId, ApiError> {
     let text = percent_decode(raw, false).unwrap_or_else(|| raw.to_owned());
-    if let Err(e) = ticker_core::Symbol::parse_loose(&text) {
+    resolve_symbol(app, &text)
+}
+
+/// Resolves an already-decoded symbol: 400 if it cannot be a symbol, 404 if it is not
+/// configured.
+pub fn resolve_symbol(app: &App, text: &str) -> Result<SymbolId, ApiError> {
+    if let Err(e) = ticker_core::Symbol::parse_loose(text) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_symbol",
-            format!("{:?} is not a valid symbol: {e}", shorten(&text)),
+            format!("{:?} is not a valid symbol: {e}", shorten(text)),
         ));
     }
-    app.market.lookup(&text).ok_or_else(|| {
+    app.market.lookup(text).ok_or_else(|| {
         let known: Vec<&str> = app
             .market
             .ids()
@@ -54,7 +60,7 @@ pub fn symbols(app: &App) -> Response<Body> {
 
 /// `GET /api/v1/latest/{symbol}`: the quote object itself.
 pub fn latest_one(app: &App, raw: &str) -> Result<Response<Body>, ApiError> {
-    let id = resolve_symbol(app, raw)?;
+    let id = resolve_path_symbol(app, raw)?;
     let quote = app.quote(id, app.current_tick());
     let mut body = Vec::with_capacity(320);
     quote.write_json(&mut body);

@@ -7,6 +7,8 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use ticker_net::ApiError;
 
+use crate::cors::ALLOWED_METHODS;
+
 /// The body type of every response.
 pub type Body = Full<Bytes>;
 
@@ -46,9 +48,15 @@ pub fn json_value(value: &impl serde::Serialize) -> Response<Body> {
     }
 }
 
-/// The JSON error response for an [`ApiError`].
+/// The JSON error response for an [`ApiError`]. Every 405 names the allowed methods, including
+/// the guard's rejection of `CONNECT` (RFC 9110 §15.5.6 requires `Allow`).
 pub fn error(e: &ApiError) -> Response<Body> {
-    json(e.status, e.body())
+    let mut resp = json(e.status, e.body());
+    if e.status == StatusCode::METHOD_NOT_ALLOWED {
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+    }
+    resp
 }
 
 /// 405 with the `Allow` header.

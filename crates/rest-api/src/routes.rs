@@ -53,8 +53,10 @@ pub const ROUTE_LABELS: &[&str] = &[
     "not_found",
     "dashboard",
 ];
-const REJECTED: usize = 8;
-const NOT_FOUND: usize = 9;
+/// Label of guard rejections.
+pub(crate) const REJECTED: usize = 8;
+/// Label of unknown routes.
+pub(crate) const NOT_FOUND: usize = 9;
 const DASHBOARD: usize = 10;
 
 /// Every endpoint as `(method, path, description)`, for `/`.

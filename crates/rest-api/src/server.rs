@@ -38,7 +38,7 @@ pub struct Settings {
 }
 
 /// Serves the REST API on an already-bound listener until `shutdown` resolves, then drains
-/// in-flight requests for up to the grace period.
+/// in-flight requests for up to the grace period and closes the connections that remain.
 pub async fn run(
     listener: TcpListener,
     settings: Settings,
@@ -53,8 +53,15 @@ pub async fn run(
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let admission = Admission::new(
         rest.max_connections,
-        ApiError::overloaded(rest.max_connections)
-            .raw_response("access-control-allow-origin: *\r\n"),
+        // The refusal is sent before the request is read, so it cannot echo an Origin: with
+        // an origin list configured it carries no CORS header at all.
+        ApiError::overloaded(rest.max_connections).raw_response(
+            if rest.cors_origins.iter().any(|o| o.trim() == "*") {
+                "access-control-allow-origin: *\r\n"
+            } else {
+                ""
+            },
+        ),
     );
     let app = Arc::new(App::new(rest, market, clock, admission.clone()));
     {
@@ -79,6 +86,8 @@ pub async fn run(
         .max_buf_size((app.config.max_header_bytes + 1024).max(8192));
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Closes the connections still open when the grace period ends (or `run` returns).
+    let (kill_tx, kill_rx) = watch::channel(false);
     let graceful = GracefulShutdown::new();
     tracing::info!(addr = %listener.local_addr()?, "rest-api listening");
     let accepting = accept_loop(&listener, &admission, stop_rx, |stream, peer, permit| {
@@ -91,9 +100,17 @@ pub async fn run(
             async move { Ok::<_, Infallible>(handle(&app, &slot, req).await) }
         });
         let conn = graceful.watch(builder.serve_connection(io, service));
+        let mut kill = kill_rx.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            tokio::select! {
+                result = conn => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                }
+                _ = kill.wait_for(|kill| *kill) => {
+                    tracing::debug!(%peer, "connection closed at the end of the grace period");
+                }
             }
             drop(permit);
         });
@@ -108,7 +125,10 @@ pub async fn run(
     tracing::info!(in_flight = graceful.count(), ?grace, "draining connections");
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
-        () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!("grace period over; closing remaining connections");
+            let _ = kill_tx.send(true);
+        }
     }
     Ok(())
 }
@@ -148,6 +168,12 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Respons
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     let status = resp.status().as_u16();
+    // A client asking for the rejection path itself is just an unknown route.
+    let label = if label == routes::REJECTED && status == 404 {
+        routes::NOT_FOUND
+    } else {
+        label
+    };
     app.metrics.record(label, status, started.elapsed());
     if let Some(path) = path {
         tracing::debug!(%method, path, status, micros = started.elapsed().as_micros() as u64, "request");

@@ -1,0 +1,24 @@
+//! The rest-api integration tests: each test starts the real server on `127.0.0.1:0` with a
+//! settable clock and a fixed seed, and talks to it over real sockets with the small raw
+//! HTTP/1.1 client in [`client`], so malformed requests, pipelining and keep-alive are under
+//! the test's control. Expected prices are computed through the same `ticker_core::Market`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod agreement;
+mod client;
+mod connection;
+mod cors;
+mod endpoints;
+mod errors;
+mod health;
+mod helpers;
+mod history;
+mod limits;
+mod shutdown;
