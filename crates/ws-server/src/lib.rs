@@ -7,6 +7,7 @@
 //!   [`run`] is the entry point.
 //! * [`ticker`]: the tick loop, the replay window and per-tick frames.
 //! * [`session`]: one client: subscriptions, queue, heartbeats.
+//! * [`wire`]: WebSocket frames encoded once and shared by every session.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
@@ -16,6 +17,7 @@ pub mod server;
 pub mod session;
 pub mod stats;
 pub mod ticker;
+pub mod wire;
 
 pub use cli::{Cli, WsConfig};
 pub use server::{run, Settings};

@@ -1,15 +1,17 @@
 //! One WebSocket client: its subscriptions, its queue, its heartbeats.
 //!
 //! A session is one task that waits on four things: the client's messages, the tick channel,
-//! its ping timer and the shutdown signal. It owns no quote serialisation: tick frames are
-//! shared handles from [`crate::ticker`], and the frames of one wake-up go out with a single
-//! flush. Memory is bounded by the broadcast channel's capacity (`--queue-ticks`, shared by all
+//! its ping timer and the shutdown signal. It owns no quote serialisation or framing: tick
+//! frames are complete WebSocket frames shared by every session ([`crate::wire`]), and the
+//! frames of one wake-up are copied into one buffer and go out with one write. Memory is bounded by the broadcast channel's capacity (`--queue-ticks`, shared by all
 //! sessions) plus one flush worth of frames: a client that lags further loses the oldest ticks
 //! (counted, and reported as `"dropped": k` on its next frame), and one that drains nothing
 //! for `--stall-timeout-ms` is closed with 1008.
 //!
-//! The session is generic over any `Sink + Stream` of messages, so it can be driven by a real
-//! socket or, in tests, by channels.
+//! Reading stays with tungstenite (masking, fragmentation, UTF-8 and size checks, automatic
+//! pongs); server frames are written to the socket directly, after anything tungstenite has
+//! queued, so the two never interleave. The session is generic over the byte stream, so tests
+//! can drive it over an in-memory duplex.
 
 use std::future::Future;
 use std::pin::pin;
@@ -18,17 +20,20 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::{SinkExt, StreamExt};
 use ticker_core::{Seq, SymbolId, SymbolSet};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
 
 use crate::protocol::{self, Command, ProtocolError, Selection};
 use crate::stats::Stats;
 use crate::ticker::{with_dropped, Hub, Tick};
+use crate::wire::Out;
 
 /// How quotes are framed for one connection (`?format=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,8 +126,12 @@ impl End {
     }
 }
 
-struct Session<S> {
-    ws: S,
+struct Session<T> {
+    ws: WebSocketStream<T>,
+    /// The write buffer, reused from tick to tick.
+    out: Out,
+    /// tungstenite has queued a frame (a pong) that must go out before ours.
+    queued_by_tungstenite: bool,
     hub: Arc<Hub>,
     limits: Limits,
     format: Format,
@@ -142,14 +151,14 @@ struct Session<S> {
 }
 
 /// Runs one client until it leaves, misbehaves or the server shuts down.
-pub async fn run<S>(
-    ws: S,
+pub async fn run<T>(
+    ws: WebSocketStream<T>,
     hub: Arc<Hub>,
     limits: Limits,
     params: Params,
     shutdown: watch::Receiver<bool>,
 ) where
-    S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
 {
     Stats::bump(&hub.stats.sessions_total);
     let mut rx = hub.subscribe();
@@ -157,6 +166,8 @@ pub async fn run<S>(
     let now = Instant::now();
     let mut s = Session {
         ws,
+        out: Out::default(),
+        queued_by_tungstenite: false,
         hub,
         limits,
         format: params.format,
@@ -208,14 +219,14 @@ pub async fn run<S>(
 
 /// Drives one write step. Most steps complete on the first poll (the socket has room), so
 /// the stall timer is armed only for a step that has to wait.
-async fn progress<F>(
+async fn progress<F, R>(
     step: F,
     stall: Duration,
     shutdown: &mut watch::Receiver<bool>,
     stats: &Stats,
-) -> Result<(), End>
+) -> Result<R, End>
 where
-    F: Future<Output = Result<(), WsError>>,
+    F: Future<Output = Result<R, WsError>>,
 {
     let mut step = pin!(step);
     if let Poll::Ready(done) = futures_util::poll!(step.as_mut()) {
@@ -237,33 +248,57 @@ enum Step {
     Ping,
 }
 
-impl<S> Session<S>
+impl<T> Session<T>
 where
-    S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
 {
-    /// Sends messages with one flush, giving up if the client drains nothing in time.
-    async fn write(&mut self, msgs: Vec<Message>) -> Result<(), End> {
-        let count = msgs.len() as u64;
+    /// Writes the queued frames, giving up if the client drains nothing in time.
+    async fn send(&mut self, out: &mut Out) -> Result<(), End> {
         let Self {
             ws,
             hub,
             limits,
             shutdown,
+            queued_by_tungstenite,
             ..
         } = self;
-        // Each step is bounded separately, so the stall timeout measures time without
+        let stall = limits.stall_timeout;
+        if *queued_by_tungstenite {
+            progress(ws.flush(), stall, shutdown, &hub.stats).await?;
+            *queued_by_tungstenite = false;
+        }
+        // Each write is bounded separately, so the stall timeout measures time without
         // progress (a long replay to a client that keeps reading is fine), and shutdown is
         // honoured even while a write is stuck.
-        for m in msgs {
-            progress(ws.feed(m), limits.stall_timeout, shutdown, &hub.stats).await?;
+        let mut written = 0;
+        while let Some(rest) = out.buf.get(written..).filter(|r| !r.is_empty()) {
+            let io = ws.get_mut();
+            let n = progress(
+                async { io.write(rest).await.map_err(WsError::Io) },
+                stall,
+                shutdown,
+                &hub.stats,
+            )
+            .await?;
+            if n == 0 {
+                return Err(End::Gone);
+            }
+            written += n;
         }
-        progress(ws.flush(), limits.stall_timeout, shutdown, &hub.stats).await?;
-        hub.stats.frames_sent.fetch_add(count, Ordering::Relaxed);
+        hub.stats
+            .frames_sent
+            .fetch_add(out.frames, Ordering::Relaxed);
+        out.clear();
         Ok(())
     }
 
-    fn text(s: String) -> Message {
-        Message::Text(Utf8Bytes::from(s))
+    /// Sends what `fill` queues, through the session's reusable buffer.
+    async fn send_with(&mut self, fill: impl FnOnce(&mut Self, &mut Out)) -> Result<(), End> {
+        let mut out = std::mem::take(&mut self.out);
+        fill(self, &mut out);
+        let sent = self.send(&mut out).await;
+        self.out = out;
+        sent
     }
 
     fn names(&self) -> Vec<&str> {
@@ -274,7 +309,7 @@ where
     }
 
     /// The frames of one tick for a set of symbols, without touching session state.
-    fn frames(&self, tick: &Tick, set: &SymbolSet, dropped: u64, out: &mut Vec<Message>) {
+    fn frames(&self, tick: &Tick, set: &SymbolSet, dropped: u64, out: &mut Out) {
         if set.is_empty() {
             return;
         }
@@ -283,36 +318,34 @@ where
             Format::Quote => {
                 for (i, id) in set.iter().enumerate() {
                     if let Some(frame) = tick.frame(id) {
-                        let frame = if i == 0 && dropped > 0 {
-                            with_dropped(frame, dropped)
+                        if i == 0 && dropped > 0 {
+                            out.frame(&with_dropped(frame, dropped));
                         } else {
-                            frame.clone()
-                        };
-                        out.push(Message::Text(frame));
+                            out.frame(frame);
+                        }
                     }
                 }
             }
             Format::Batch => {
                 let frame = tick.batch(set, market);
-                let frame = if dropped > 0 {
-                    with_dropped(&frame, dropped)
+                if dropped > 0 {
+                    out.frame(&with_dropped(&frame, dropped));
                 } else {
-                    frame
-                };
-                out.push(Message::Text(frame));
+                    out.frame(&frame);
+                }
             }
-            Format::Array => out.push(Message::Text(tick.array(set, market))),
+            Format::Array => out.frame(&tick.array(set, market)),
         }
     }
 
     /// Live tick frames: each (symbol, seq) at most once per connection.
-    fn live(&mut self, tick: &Tick, out: &mut Vec<Message>) {
+    fn live(&mut self, tick: &Tick, out: &mut Out) {
         if tick.seq <= self.last_seq {
             return;
         }
-        let before = out.len();
+        let before = out.frames;
         self.frames(tick, &self.subs, self.dropped, out);
-        if out.len() > before {
+        if out.frames > before {
             self.dropped = 0;
         }
         self.last_seq = tick.seq;
@@ -320,21 +353,21 @@ where
     }
 
     /// A snapshot of `set` at the connection's current tick.
-    fn snapshot(&self, set: &SymbolSet, out: &mut Vec<Message>) {
+    fn snapshot(&self, set: &SymbolSet, out: &mut Out) {
         let Some(tick) = self.hub.tick(self.last_seq) else {
             return;
         };
         match self.format {
-            Format::Array => out.push(Message::Text(tick.array(set, &self.hub.market))),
-            _ => out.push(Message::Text(tick.snapshot(set, &self.hub.market))),
+            Format::Array => out.frame(&tick.array(set, &self.hub.market)),
+            _ => out.frame(&tick.snapshot(set, &self.hub.market)),
         }
     }
 
-    fn error(&self, e: &ProtocolError, out: &mut Vec<Message>) {
+    fn error(&self, e: &ProtocolError, out: &mut Out) {
         // Array format promises bare arrays and nothing else.
         if self.format != Format::Array {
             Stats::bump(&self.hub.stats.errors_sent);
-            out.push(Self::text(e.to_json()));
+            out.text(&e.to_json());
         }
     }
 
@@ -345,15 +378,15 @@ where
         since: Option<Seq>,
         url_errors: Vec<ProtocolError>,
     ) -> Result<(), End> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.out);
         if self.format != Format::Array {
             let names = self.names();
-            out.push(Self::text(protocol::welcome(
+            out.text(&protocol::welcome(
                 &self.hub.market,
                 &names,
                 latest.seq,
                 self.format.name(),
-            )));
+            ));
         }
         for e in &url_errors {
             self.error(e, &mut out);
@@ -377,11 +410,13 @@ where
             }
             None => self.frames(latest, &self.subs, 0, &mut out),
         }
-        self.write(out).await
+        let sent = self.send(&mut out).await;
+        self.out = out;
+        sent
     }
 
     /// Frames of ticks `after+1 ..= through`, or a gap notice plus a snapshot.
-    fn replay_into(&mut self, after: Seq, through: Seq, out: &mut Vec<Message>) {
+    fn replay_into(&self, after: Seq, through: Seq, out: &mut Out) {
         if after >= through {
             return;
         }
@@ -395,12 +430,12 @@ where
             Err(oldest) => {
                 Stats::bump(&self.hub.stats.gaps);
                 if self.format != Format::Array {
-                    out.push(Self::text(protocol::gap(Seq(after.0 + 1), through, oldest)));
+                    out.text(&protocol::gap(Seq(after.0 + 1), through, oldest));
                 }
                 if let Some(tick) = self.hub.tick(through) {
                     match self.format {
                         Format::Array => self.frames(&tick, &self.subs, 0, out),
-                        _ => out.push(Message::Text(tick.snapshot(&self.subs, &self.hub.market))),
+                        _ => out.frame(&tick.snapshot(&self.subs, &self.hub.market)),
                     }
                 }
             }
@@ -428,14 +463,12 @@ where
                 Err(_) => break,
             }
         }
-        let mut out = Vec::with_capacity(ticks.len() * self.subs.len().max(1));
-        for t in &ticks {
-            self.live(t, &mut out);
-        }
-        if out.is_empty() {
-            return Ok(());
-        }
-        self.write(out).await
+        self.send_with(|s, out| {
+            for t in &ticks {
+                s.live(t, out);
+            }
+        })
+        .await
     }
 
     fn lagged(&mut self, ticks: u64) {
@@ -452,7 +485,7 @@ where
             Stats::bump(&self.hub.stats.closed_heartbeat);
             return Err(End::Close(CloseCode::Policy, "heartbeat timeout"));
         }
-        self.write(vec![Message::Ping(bytes::Bytes::new())]).await
+        self.send_with(|_, out| out.ping()).await
     }
 
     /// Token bucket over client messages.
@@ -476,7 +509,7 @@ where
             Some(Ok(msg)) => msg,
         };
         self.last_heard = Instant::now();
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.out);
         match msg {
             Message::Text(text) => {
                 Stats::bump(&self.hub.stats.client_messages);
@@ -498,9 +531,12 @@ where
                     &mut out,
                 );
             }
-            // tungstenite queues the pong; the flush below sends it. Pings count against the
-            // rate limit so a ping flood cannot make us write without bound.
-            Message::Ping(_) => self.admit()?,
+            // tungstenite queues the pong; `send` flushes it. Pings count against the rate
+            // limit so a ping flood cannot make us write without bound.
+            Message::Ping(_) => {
+                self.admit()?;
+                self.queued_by_tungstenite = true;
+            }
             Message::Pong(_) | Message::Frame(_) => return Ok(()),
             Message::Close(_) => {
                 // tungstenite has queued the close reply; send it and stop.
@@ -508,10 +544,12 @@ where
                 return Err(End::Gone);
             }
         }
-        self.write(out).await
+        let sent = self.send(&mut out).await;
+        self.out = out;
+        sent
     }
 
-    fn command(&mut self, cmd: Command, out: &mut Vec<Message>) {
+    fn command(&mut self, cmd: Command, out: &mut Out) {
         match cmd {
             Command::Subscribe(sel) => {
                 let wanted: SymbolSet = if sel.all {
@@ -564,8 +602,20 @@ where
             }
             Command::Ping(id) => {
                 if self.format != Format::Array {
-                    out.push(Self::text(protocol::pong(self.hub.clock.now_ms(), id)));
+                    out.text(&protocol::pong(self.hub.clock.now_ms(), id));
                 }
+            }
+            Command::Resume(since) if since > self.last_seq => {
+                self.error(
+                    &ProtocolError::new(
+                        "invalid_since",
+                        format!(
+                            "since {since} is ahead of the latest tick {}",
+                            self.last_seq
+                        ),
+                    ),
+                    out,
+                );
             }
             Command::Resume(since) => {
                 // Ticks from `first_seq` on were already sent on this connection: replay only
@@ -579,13 +629,13 @@ where
         }
     }
 
-    fn ack(&self, out: &mut Vec<Message>) {
+    fn ack(&self, out: &mut Out) {
         if self.format != Format::Array {
-            out.push(Self::text(protocol::subscribed(&self.names())));
+            out.text(&protocol::subscribed(&self.names()));
         }
     }
 
-    fn report_unknown(&self, sel: &Selection, out: &mut Vec<Message>) {
+    fn report_unknown(&self, sel: &Selection, out: &mut Out) {
         if sel.unknown.is_empty() {
             return;
         }

@@ -1,7 +1,8 @@
 //! The tick loop and fan-out. One task, driven by the market clock: at each tick boundary it
 //! computes every symbol's quote once, serialises each once, and publishes the resulting
-//! [`Tick`] on a broadcast channel that every connection reads. Connections never serialise
-//! quotes; they clone `Utf8Bytes` handles (a reference count, not the payload).
+//! [`Tick`] on a broadcast channel that every connection reads. Each frame is stored as a
+//! complete WebSocket frame ([`crate::wire`]): connections never serialise or frame quotes,
+//! they copy shared bytes into one write.
 //!
 //! Ticks are aligned to `epoch + n × interval`, so two servers with the same configuration
 //! publish the same `seq` with the same bytes at the same moment. The last `--replay-ticks`
@@ -13,11 +14,12 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use ticker_core::{Clock, Market, Seq, SessionTracker, SymbolId, SymbolSet};
 use tokio::sync::{broadcast, watch};
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::stats::Stats;
+use crate::wire::{payload, text_frame};
 
 /// What every quote frame starts with; the quote's fields follow.
 const QUOTE_PREFIX: &[u8] = b"{\"type\":\"quote\",";
@@ -33,17 +35,12 @@ pub struct Tick {
     pub seq: Seq,
     /// Time of the tick, Unix ms.
     pub timestamp: i64,
-    /// Per symbol, in market order: `{"type":"quote",…}`.
-    frames: Box<[Utf8Bytes]>,
+    /// Per symbol, in market order: the encoded frame of `{"type":"quote",…}`.
+    frames: Box<[Bytes]>,
     /// `format=batch` frames, built at most once per distinct subscription set.
-    batches: Mutex<HashMap<SymbolSet, Utf8Bytes>>,
+    batches: Mutex<HashMap<SymbolSet, Bytes>>,
     /// `format=array` frames, likewise.
-    arrays: Mutex<HashMap<SymbolSet, Utf8Bytes>>,
-}
-
-fn utf8(bytes: Vec<u8>) -> Utf8Bytes {
-    // Every byte written here is ASCII JSON built by this crate or the core.
-    Utf8Bytes::try_from(bytes).unwrap_or_else(|_| Utf8Bytes::from_static("{}"))
+    arrays: Mutex<HashMap<SymbolSet, Bytes>>,
 }
 
 impl Tick {
@@ -57,7 +54,7 @@ impl Tick {
             buf.extend_from_slice(QUOTE_PREFIX);
             quote.write_fields(&mut buf);
             buf.push(b'}');
-            frames.push(utf8(buf.clone()));
+            frames.push(text_frame(&buf));
         }
         Self {
             seq,
@@ -68,18 +65,16 @@ impl Tick {
         }
     }
 
-    /// The quote frame of one symbol (a shared handle).
-    pub fn frame(&self, id: SymbolId) -> Option<&Utf8Bytes> {
+    /// The encoded quote frame of one symbol.
+    pub fn frame(&self, id: SymbolId) -> Option<&Bytes> {
         self.frames.get(id.index())
     }
 
     /// The quote's fields, without braces, for embedding in other messages.
     fn fields(&self, id: SymbolId) -> &[u8] {
         self.frame(id)
-            .and_then(|f| {
-                f.as_bytes()
-                    .get(QUOTE_PREFIX.len()..f.len().saturating_sub(1))
-            })
+            .map(|f| payload(f))
+            .and_then(|p| p.get(QUOTE_PREFIX.len()..p.len().saturating_sub(1)))
             .unwrap_or_default()
     }
 
@@ -102,7 +97,7 @@ impl Tick {
     }
 
     /// `{"type":"quotes","seq":…,"timestamp":…,"quotes":[…]}` for a set, built once per set.
-    pub fn batch(&self, set: &SymbolSet, market: &Market) -> Utf8Bytes {
+    pub fn batch(&self, set: &SymbolSet, market: &Market) -> Bytes {
         let mut cache = self.batches.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(frame) = cache.get(set) {
             return frame.clone();
@@ -117,13 +112,13 @@ impl Tick {
         );
         self.write_quotes(set, false, market, &mut out);
         out.extend_from_slice(b"]}");
-        let frame = utf8(out);
+        let frame = text_frame(&out);
         cache.insert(set.clone(), frame.clone());
         frame
     }
 
     /// `[{"stock":…,…},…]` for a set, built once per set.
-    pub fn array(&self, set: &SymbolSet, market: &Market) -> Utf8Bytes {
+    pub fn array(&self, set: &SymbolSet, market: &Market) -> Bytes {
         let mut cache = self.arrays.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(frame) = cache.get(set) {
             return frame.clone();
@@ -132,13 +127,13 @@ impl Tick {
         out.push(b'[');
         self.write_quotes(set, true, market, &mut out);
         out.push(b']');
-        let frame = utf8(out);
+        let frame = text_frame(&out);
         cache.insert(set.clone(), frame.clone());
         frame
     }
 
     /// `{"type":"snapshot","seq":…,"quotes":[…]}` for a set (per request, not cached).
-    pub fn snapshot(&self, set: &SymbolSet, market: &Market) -> Utf8Bytes {
+    pub fn snapshot(&self, set: &SymbolSet, market: &Market) -> Bytes {
         let mut out = Vec::with_capacity(64 + 300 * set.len());
         out.extend_from_slice(
             format!(
@@ -149,20 +144,20 @@ impl Tick {
         );
         self.write_quotes(set, false, market, &mut out);
         out.extend_from_slice(b"]}");
-        utf8(out)
+        text_frame(&out)
     }
 }
 
 /// A copy of an object frame with `"dropped":k` added: the rare per-connection frame.
-pub fn with_dropped(frame: &Utf8Bytes, dropped: u64) -> Utf8Bytes {
-    let body = frame.as_bytes();
+pub fn with_dropped(frame: &Bytes, dropped: u64) -> Bytes {
+    let body = payload(frame);
     let Some(open) = body.strip_suffix(b"}") else {
         return frame.clone();
     };
     let mut out = Vec::with_capacity(body.len() + 24);
     out.extend_from_slice(open);
     out.extend_from_slice(format!(",\"dropped\":{dropped}}}").as_bytes());
-    utf8(out)
+    text_frame(&out)
 }
 
 /// The shared side of the stream: the latest ticks and the channel that carries new ones.
@@ -326,7 +321,7 @@ mod tests {
             .quote(SymbolId(1), Seq(1000))
             .write_fields(&mut want);
         want.push(b'}');
-        assert_eq!(tick.frame(SymbolId(1)).unwrap().as_bytes(), &want[..]);
+        assert_eq!(payload(tick.frame(SymbolId(1)).unwrap()), &want[..]);
     }
 
     #[test]
@@ -336,16 +331,12 @@ mod tests {
         let set: SymbolSet = [SymbolId(0), SymbolId(3)].into_iter().collect();
         let a = tick.batch(&set, &hub.market);
         let b = tick.batch(&set, &hub.market);
-        assert_eq!(
-            a.as_bytes().as_ptr(),
-            b.as_bytes().as_ptr(),
-            "shared, not rebuilt"
-        );
-        let v: serde_json::Value = serde_json::from_str(a.as_str()).unwrap();
+        assert_eq!(a.as_ptr(), b.as_ptr(), "shared, not rebuilt");
+        let v: serde_json::Value = serde_json::from_slice(payload(&a)).unwrap();
         assert_eq!(v["quotes"].as_array().unwrap().len(), 2);
         assert_eq!(v["quotes"][1]["symbol"], "AMZN");
         let arr: serde_json::Value =
-            serde_json::from_str(tick.array(&set, &hub.market).as_str()).unwrap();
+            serde_json::from_slice(payload(&tick.array(&set, &hub.market))).unwrap();
         assert_eq!(arr[0]["stock"], "AAPL");
         assert!(arr[0]["change"].is_number());
     }
@@ -362,11 +353,11 @@ mod tests {
 
     #[test]
     fn dropped_is_spliced_into_a_copy() {
-        let f = Utf8Bytes::from_static("{\"type\":\"quote\",\"seq\":1}");
+        let f = text_frame(b"{\"type\":\"quote\",\"seq\":1}");
         assert_eq!(
-            with_dropped(&f, 3).as_str(),
-            "{\"type\":\"quote\",\"seq\":1,\"dropped\":3}"
+            payload(&with_dropped(&f, 3)),
+            b"{\"type\":\"quote\",\"seq\":1,\"dropped\":3}"
         );
-        assert_eq!(f.as_str(), "{\"type\":\"quote\",\"seq\":1}");
+        assert_eq!(payload(&f), b"{\"type\":\"quote\",\"seq\":1}");
     }
 }

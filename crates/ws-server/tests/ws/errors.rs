@@ -160,3 +160,15 @@ async fn an_invalid_since_is_reported_and_the_current_quotes_follow() {
         assert_usable(&mut ws, 1).await;
     }
 }
+
+#[tokio::test]
+async fn a_resume_message_ahead_of_the_stream_is_reported_as_invalid_since() {
+    let server = TestServer::spawn(config()).await;
+    let now = server.seq();
+    let mut ws = connect(&server, "/ws?symbols=AAPL").await;
+    recv_type(&mut ws, "welcome").await;
+    expect_quote_frames(&mut ws, &server, &["AAPL"], now).await;
+    send_json(&mut ws, &json!({"type": "resume", "since": now.0 + 50})).await;
+    assert_error(&recv_type(&mut ws, "error").await, "invalid_since");
+    assert_usable(&mut ws, 2).await;
+}

@@ -1,0 +1,112 @@
+//! WebSocket framing for what the server sends, done once per frame and shared.
+//!
+//! Server-to-client frames are never masked, so a complete frame (header and payload) is the
+//! same bytes for every client. Each tick's frames are encoded once in [`crate::ticker`]; a
+//! session appends the ones it needs to its [`Out`] buffer and writes them with one syscall,
+//! bypassing tungstenite's per-connection framing and copying. Reading client frames (masked,
+//! fragmented, validated) stays with tungstenite.
+
+use bytes::Bytes;
+
+const FIN_TEXT: u8 = 0x81;
+const FIN_PING: u8 = 0x89;
+
+/// Appends an unmasked final text frame.
+pub fn encode_text(payload: &[u8], out: &mut Vec<u8>) {
+    out.push(FIN_TEXT);
+    match payload.len() {
+        n if n < 126 => out.push(n as u8),
+        n if n <= usize::from(u16::MAX) => {
+            out.push(126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(payload);
+}
+
+/// A complete text frame for `payload`.
+pub fn text_frame(payload: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(payload.len() + 10);
+    encode_text(payload, &mut out);
+    Bytes::from(out)
+}
+
+/// The payload of a frame built by [`encode_text`].
+pub fn payload(frame: &[u8]) -> &[u8] {
+    let header = match frame.get(1).map(|b| b & 0x7f) {
+        Some(126) => 4,
+        Some(127) => 10,
+        Some(_) => 2,
+        None => return &[],
+    };
+    frame.get(header..).unwrap_or_default()
+}
+
+/// The frames one wake-up of a session sends, written together.
+#[derive(Debug, Default)]
+pub struct Out {
+    /// Encoded frames, back to back.
+    pub buf: Vec<u8>,
+    /// How many frames `buf` holds.
+    pub frames: u64,
+}
+
+impl Out {
+    /// Appends an already encoded frame.
+    pub fn frame(&mut self, frame: &[u8]) {
+        self.buf.extend_from_slice(frame);
+        self.frames += 1;
+    }
+
+    /// Encodes and appends a text frame.
+    pub fn text(&mut self, payload: &str) {
+        encode_text(payload.as_bytes(), &mut self.buf);
+        self.frames += 1;
+    }
+
+    /// Appends an empty ping.
+    pub fn ping(&mut self) {
+        self.buf.extend_from_slice(&[FIN_PING, 0]);
+        self.frames += 1;
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Empties the buffer, keeping a modest allocation for the next tick.
+    pub fn clear(&mut self) {
+        self.frames = 0;
+        if self.buf.capacity() > 64 * 1024 {
+            self.buf = Vec::new();
+        } else {
+            self.buf.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+
+    use super::*;
+
+    #[test]
+    fn frames_parse_back_with_tungstenite_at_every_length_class() {
+        for len in [0usize, 125, 126, 65_535, 65_536, 100_000] {
+            let body = vec![b'x'; len];
+            let frame = text_frame(&body);
+            let mut cursor = std::io::Cursor::new(&frame[..]);
+            let (header, length) = FrameHeader::parse(&mut cursor).unwrap().unwrap();
+            assert!(header.is_final);
+            assert!(header.mask.is_none(), "server frames are unmasked");
+            assert_eq!(length as usize, len);
+            assert_eq!(payload(&frame), &body[..]);
+        }
+    }
+}
