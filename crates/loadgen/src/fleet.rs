@@ -8,20 +8,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use futures_util::StreamExt;
 use tokio::net::TcpSocket;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::histogram::Histogram;
 use crate::scan::scan;
+use crate::wsclient::{Client, CLOSE, PING, TEXT};
+
+const PONG: u8 = 0xA;
 
 /// What the fleet does.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     /// `ws://127.0.0.1:PORT/ws?...` (loopback only).
     pub(crate) url: String,
+    /// The request target of `url` (`/ws?...`).
+    pub(crate) path: String,
     /// Number of clients.
     pub(crate) clients: usize,
     /// Most handshakes in flight at once.
@@ -132,24 +134,25 @@ fn target(url: &str) -> Result<SocketAddr, String> {
     Ok(SocketAddr::new(ip, uri.port_u16().unwrap_or(80)))
 }
 
-/// Per-symbol `seq` bookkeeping of one connection.
+/// Per-symbol `seq` bookkeeping of one connection (a handful of symbols: a linear scan beats
+/// hashing).
 #[derive(Default)]
 struct Seqs {
-    last: HashMap<String, u64>,
+    last: Vec<(Box<str>, u64)>,
 }
 
 impl Seqs {
     /// Returns (missed, duplicate) for a frame.
     fn see(&mut self, symbol: &str, seq: u64) -> (u64, bool) {
-        match self.last.get_mut(symbol) {
-            Some(last) if seq <= *last => (0, true),
-            Some(last) => {
+        match self.last.iter_mut().find(|(s, _)| &**s == symbol) {
+            Some((_, last)) if seq <= *last => (0, true),
+            Some((_, last)) => {
                 let missed = seq - *last - 1;
                 *last = seq;
                 (missed, false)
             }
             None => {
-                self.last.insert(symbol.to_owned(), seq);
+                self.last.push((symbol.into(), seq));
                 (0, false)
             }
         }
@@ -179,12 +182,9 @@ async fn client(
             .connect(addr)
             .await
             .map_err(|e| format!("connect: {e}"))?;
-        let config =
-            WebSocketConfig::default().read_buffer_size(if plan.idle { 1024 } else { 16 * 1024 });
-        tokio_tungstenite::client_async_with_config(plan.url.as_str(), stream, Some(config))
-            .await
-            .map(|(ws, _)| ws)
-            .map_err(|e| format!("handshake: {e}"))
+        let _ = stream.set_nodelay(true);
+        let chunk = if plan.idle { 1024 } else { 64 * 1024 };
+        Client::handshake(stream, &addr.to_string(), &plan.path, chunk).await
     };
     let connected = tokio::time::timeout(Duration::from_secs(15), connect).await;
     drop(handshake_slot);
@@ -207,7 +207,15 @@ async fn client(
     progress.connected.fetch_add(1, Ordering::Relaxed);
     let mut seqs = Seqs::default();
     let mut batch_last: Option<u64> = None;
+    let mut pong: Option<Vec<u8>> = None;
     loop {
+        if let Some(payload) = pong.take() {
+            // The server's heartbeat: answer it, as a browser would.
+            if ws.control(PONG, &payload).await.is_err() {
+                t.closed_early = 1;
+                break;
+            }
+        }
         let window = *progress
             .window
             .lock()
@@ -222,29 +230,39 @@ async fn client(
         if window.is_some() && wait.is_zero() {
             break;
         }
-        let msg = match tokio::time::timeout(wait, ws.next()).await {
+        let frame = match tokio::time::timeout(wait, ws.next()).await {
             Err(_) => continue,
-            Ok(None | Some(Err(_))) => {
+            Ok(None) => {
                 t.closed_early = 1;
                 break;
             }
-            Ok(Some(Ok(m))) => m,
+            Ok(Some(f)) => f,
         };
-        let text = match msg {
-            Message::Text(text) => text,
-            Message::Close(frame) => {
-                let code = frame.map_or(1005, |f| u16::from(f.code));
+        match frame.opcode {
+            TEXT => {}
+            PING => {
+                pong = Some(frame.payload.to_vec());
+                continue;
+            }
+            CLOSE => {
+                let code = match frame.payload {
+                    [a, b, ..] => u16::from_be_bytes([*a, *b]),
+                    _ => 1005,
+                };
                 *t.closes.entry(code).or_default() += 1;
                 t.closed_early = 1;
                 break;
             }
             _ => continue,
-        };
+        }
         progress.frames.fetch_add(1, Ordering::Relaxed);
         let Some((start, end)) = window else {
             continue;
         };
-        let info = scan(text.as_str());
+        let Ok(text) = std::str::from_utf8(frame.payload) else {
+            continue;
+        };
+        let info = scan(text);
         let (Some(ts), Some(seq)) = (info.timestamp, info.seq) else {
             continue;
         };
@@ -274,7 +292,11 @@ async fn client(
             batch_last = Some(seq);
         }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        ws.control(CLOSE, &1000u16.to_be_bytes()),
+    )
+    .await;
     t
 }
 

@@ -11,6 +11,7 @@ mod histogram;
 mod procstat;
 mod scan;
 mod startup;
+mod wsclient;
 
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -138,8 +139,14 @@ async fn ws(args: WsArgs) -> Result<(), String> {
     } else {
         args.url.clone()
     };
+    let path = url
+        .parse::<http::Uri>()
+        .ok()
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned()))
+        .unwrap_or_else(|| "/".to_owned());
     let plan = Plan {
         url,
+        path,
         clients: args.clients,
         concurrency: args.concurrency,
         ramp_per_sec: args.ramp,

@@ -16,42 +16,84 @@ pub(crate) struct FrameInfo<'a> {
     pub(crate) dropped: u64,
 }
 
-fn find(hay: &str, needle: &str) -> Option<usize> {
-    hay.find(needle).map(|i| i + needle.len())
+/// The first occurrence of `needle` in `hay`, as the index just after it.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + needle.len())
 }
 
-fn string_after<'a>(text: &'a str, key: &str) -> &'a str {
-    let Some(start) = find(text, key) else {
-        return "";
+/// The last occurrence of `needle` in `hay`, as the index just after it.
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .rposition(|w| w == needle)
+        .map(|i| i + needle.len())
+}
+
+fn number_at(bytes: &[u8], at: usize) -> Option<i64> {
+    let rest = bytes.get(at..)?;
+    let (neg, digits) = match rest.first() {
+        Some(b'-') => (true, rest.get(1..)?),
+        _ => (false, rest),
     };
-    let rest = text.get(start..).unwrap_or_default();
+    let mut v: i64 = 0;
+    let mut any = false;
+    for &b in digits.iter().take_while(|b| b.is_ascii_digit()) {
+        v = v.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+        any = true;
+    }
+    any.then_some(if neg { -v } else { v })
+}
+
+fn string_at(text: &str, at: usize) -> &str {
+    let rest = text.get(at..).unwrap_or_default();
     rest.split('"').next().unwrap_or_default()
 }
 
-fn number_after(text: &str, key: &str) -> Option<i64> {
-    let start = find(text, key)?;
-    let rest = text.get(start..)?;
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .unwrap_or(rest.len());
-    rest.get(..end)?.parse().ok()
-}
+const QUOTE: &[u8] = b"{\"type\":\"quote\",\"symbol\":\"";
+const QUOTES: &[u8] = b"{\"type\":\"quotes\",";
 
-/// Extracts the accounting fields. In a batch frame the first `seq`/`timestamp` are the
-/// batch's own (they precede the quotes), which is what this returns.
+/// Extracts the accounting fields. The server's field order is fixed (a quote ends with
+/// `"timestamp":…,"seq":…` and maybe `"dropped":…`; a batch starts with its `seq` and
+/// `timestamp`), so the search looks only where the fields are; anything else falls back to
+/// a search of the whole frame.
 pub(crate) fn scan(text: &str) -> FrameInfo<'_> {
-    let head = text.get(..text.len().min(48)).unwrap_or(text);
-    let kind = if head.starts_with('[') {
-        ""
+    let bytes = text.as_bytes();
+    if bytes.starts_with(QUOTE) {
+        let tail = bytes.len().saturating_sub(80);
+        let end = bytes.get(tail..).unwrap_or_default();
+        let at = |key: &[u8]| rfind(end, key).map(|i| i + tail);
+        return FrameInfo {
+            kind: "quote",
+            symbol: string_at(text, QUOTE.len()),
+            seq: at(b"\"seq\":")
+                .and_then(|i| number_at(bytes, i))
+                .and_then(|s| u64::try_from(s).ok()),
+            timestamp: at(b"\"timestamp\":").and_then(|i| number_at(bytes, i)),
+            dropped: at(b"\"dropped\":")
+                .and_then(|i| number_at(bytes, i))
+                .and_then(|d| u64::try_from(d).ok())
+                .unwrap_or(0),
+        };
+    }
+    let head = bytes.get(..bytes.len().min(96)).unwrap_or(bytes);
+    let (kind, area) = if bytes.starts_with(QUOTES) {
+        ("quotes", head)
+    } else if bytes.starts_with(b"[") {
+        ("", bytes)
     } else {
-        string_after(head, "\"type\":\"")
+        let kind = find(head, b"\"type\":\"").map_or("", |i| string_at(text, i));
+        (kind, bytes)
     };
     FrameInfo {
         kind,
-        symbol: string_after(text, "\"symbol\":\""),
-        seq: number_after(text, "\"seq\":").and_then(|s| u64::try_from(s).ok()),
-        timestamp: number_after(text, "\"timestamp\":"),
-        dropped: number_after(text, "\"dropped\":")
+        symbol: find(bytes, b"\"symbol\":\"").map_or("", |i| string_at(text, i)),
+        seq: find(area, b"\"seq\":")
+            .and_then(|i| number_at(bytes, i))
+            .and_then(|s| u64::try_from(s).ok()),
+        timestamp: find(area, b"\"timestamp\":").and_then(|i| number_at(bytes, i)),
+        dropped: find(bytes, b"\"dropped\":")
+            .and_then(|i| number_at(bytes, i))
             .and_then(|d| u64::try_from(d).ok())
             .unwrap_or(0),
     }
