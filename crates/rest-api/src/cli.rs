@@ -143,13 +143,15 @@ impl RestConfig {
         let bad = |flag: &str, value: &dyn std::fmt::Display, rule: &str| {
             Err(format!("--{flag}: {value} {rule}"))
         };
-        for url in std::iter::once(&self.ws_url).chain(self.ws_public_url.iter()) {
+        let urls = std::iter::once(("ws-url", &self.ws_url))
+            .chain(self.ws_public_url.iter().map(|u| ("ws-public-url", u)));
+        for (flag, url) in urls {
             if !(url.starts_with("ws://") || url.starts_with("wss://"))
                 || url
                     .parse::<http::Uri>()
                     .map_or(true, |u| u.host().is_none())
             {
-                return bad("ws-url", url, "is not a ws:// or wss:// URL with a host");
+                return bad(flag, url, "is not a ws:// or wss:// URL with a host");
             }
         }
         if self.max_connections == 0 {
@@ -178,6 +180,12 @@ impl RestConfig {
         }
         if self.header_timeout_ms == 0 || self.idle_timeout_ms == 0 || self.write_timeout_ms == 0 {
             return Err("timeouts must be at least 1 ms".to_owned());
+        }
+        if self.max_history_ticks == 0 {
+            return bad("max-history-ticks", &0, "must be at least 1");
+        }
+        if self.probe_timeout_ms == 0 {
+            return bad("probe-timeout-ms", &0, "must be at least 1");
         }
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");

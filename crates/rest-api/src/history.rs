@@ -90,6 +90,8 @@ pub async fn history(
     let (from, to, truncated) = match from_param {
         None => (last_bucket - (limit as i64 - 1) * width, to, false),
         Some(from) => {
+            // Nothing exists before the epoch: start there, so `limit` counts real candles.
+            let from = from.max(interval.floor(app.market.schedule().epoch_ms()));
             if from >= to {
                 return Err(invalid(
                     "from",

@@ -7,19 +7,13 @@ use clap::Parser;
 use rest_api::{run, Cli, Settings};
 use ticker_core::{Market, SystemClock};
 use ticker_net::shutdown::{exit_on_second_signal, shutdown_signal};
-use ticker_net::telemetry::init_tracing;
+use ticker_net::telemetry::{exit_status, init_tracing};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    match serve(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_status("rest-api", serve(cli).await)
 }
 
 async fn serve(cli: Cli) -> Result<(), String> {

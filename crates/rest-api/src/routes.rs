@@ -165,7 +165,7 @@ pub async fn respond(
         }
     }
     let Some(route) = route(path, app.config.debug_routes) else {
-        return Err(ApiError::not_found(path));
+        return Err(ApiError::not_found(path, "GET / lists the endpoints"));
     };
     match head.method {
         Method::GET | Method::HEAD => {}

@@ -42,7 +42,8 @@ pub struct MarketConfig {
     /// Time of tick 0, Unix milliseconds (RFC 3339 or a number in JSON).
     #[serde(rename = "epoch", with = "epoch_json")]
     pub epoch_ms: i64,
-    /// Length of a trading session (open/high/low/volume reset), ≥ the interval, ≤ 7 days.
+    /// Length of a trading session (open/high/low/volume reset): at least one minute and the
+    /// interval, at most 7 days.
     pub session_ms: u64,
     /// Offset of session boundaries from UTC midnight, in milliseconds.
     pub session_offset_ms: i64,

@@ -33,13 +33,13 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    /// 404 `not_found`: no such route.
-    pub fn not_found(path: &str) -> Self {
+    /// 404 `not_found`: no such route; `hint` says where the routes are listed.
+    pub fn not_found(path: &str, hint: &str) -> Self {
         let shown: String = path.chars().take(200).collect();
         Self::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            format!("no route for {shown:?}; GET / lists the endpoints"),
+            format!("no route for {shown:?}; {hint}"),
         )
     }
 

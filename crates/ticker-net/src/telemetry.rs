@@ -13,3 +13,18 @@ pub fn init_tracing() {
         .compact()
         .try_init();
 }
+
+/// The exit of a binary: success, or one line on stderr naming the problem (stderr, not the
+/// log, so it shows whatever `RUST_LOG` says) and a non-zero status.
+pub fn exit_status(binary: &str, result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{binary}: {message}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

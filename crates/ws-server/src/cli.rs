@@ -149,6 +149,12 @@ impl WsConfig {
             "must be at least 1",
         )?;
         check(
+            self.message_burst >= 1,
+            "message-burst",
+            &self.message_burst,
+            "must be at least 1",
+        )?;
+        check(
             self.ping_interval_ms >= 10,
             "ping-interval-ms",
             &self.ping_interval_ms,

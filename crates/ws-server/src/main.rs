@@ -6,20 +6,14 @@ use std::sync::Arc;
 use clap::Parser;
 use ticker_core::{Market, SystemClock};
 use ticker_net::shutdown::{exit_on_second_signal, shutdown_signal};
-use ticker_net::telemetry::init_tracing;
+use ticker_net::telemetry::{exit_status, init_tracing};
 use ws_server::{run, Cli, Settings};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    match serve(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            ExitCode::FAILURE
-        }
-    }
+    exit_status("ws-server", serve(cli).await)
 }
 
 async fn serve(cli: Cli) -> Result<(), String> {

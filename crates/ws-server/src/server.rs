@@ -45,6 +45,9 @@ const HTTP_HEADROOM: usize = 64;
 
 const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other"];
 
+/// Where a lost client is pointed.
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws, plus GET /health and /metrics";
+
 type Body = Full<Bytes>;
 
 /// Everything [`run`] needs besides the socket.
@@ -187,7 +190,13 @@ fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
 }
 
 fn error_response(e: &ApiError) -> Response<Body> {
-    json_response(e.status, e.body())
+    let mut resp = json_response(e.status, e.body());
+    if e.status == StatusCode::METHOD_NOT_ALLOWED {
+        // RFC 9110 requires `Allow` on every 405; only GET (and HEAD on the HTTP routes) works.
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    }
+    resp
 }
 
 fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Response<Body> {
@@ -199,14 +208,14 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
     let (route, mut resp) = if path == REJECTED_PATH {
         let e = slot
             .take()
-            .unwrap_or_else(|| ApiError::not_found(REJECTED_PATH));
+            .unwrap_or_else(|| ApiError::not_found(REJECTED_PATH, WS_ROUTES));
         (3, error_response(&e))
     } else {
         match path {
             "/health" => (1, only_get(&req).unwrap_or_else(|| health(st))),
             "/metrics" => (2, only_get(&req).unwrap_or_else(|| metrics(st))),
             "/" | "/ws" => (0, upgrade(st, req)),
-            other => (3, error_response(&ApiError::not_found(other))),
+            other => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),
         }
     };
     if unvetted && resp.status() != StatusCode::SWITCHING_PROTOCOLS {

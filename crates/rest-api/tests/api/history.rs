@@ -151,3 +151,22 @@ async fn history_accepts_rfc3339_times_and_every_candle_equals_the_core_aggregat
         assert_eq!(g, &serde_json::to_value(c).unwrap());
     }
 }
+
+#[tokio::test]
+async fn history_from_before_the_epoch_starts_at_the_epoch() {
+    let app = spawn_app().await;
+    let resp = app
+        .get("/api/v1/history/AAPL?interval=1d&from=0&limit=3")
+        .await;
+    let body = resp.ok_json();
+    let candles = body["candles"].as_array().unwrap();
+    assert_eq!(
+        candles.len(),
+        3,
+        "three real days, not three empty slots before 2024"
+    );
+    let epoch = ticker_core::config::DEFAULT_EPOCH_MS;
+    assert_eq!(candles[0]["timestamp"], epoch);
+    assert_eq!(body["from"], epoch);
+    assert_eq!(body["truncated"], true);
+}

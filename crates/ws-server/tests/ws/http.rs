@@ -93,6 +93,16 @@ async fn unknown_paths_get_404_and_other_methods_405_json() {
     assert_eq!(resp.status, 405);
     assert_eq!(resp.header("allow"), Some("GET, HEAD"));
     assert_eq!(resp.json()["error"]["code"], "method_not_allowed");
+    // The guard's refusal of CONNECT names the allowed methods too.
+    let resp = http(server.addr, "CONNECT a:1 HTTP/1.1\r\nHost: a\r\n\r\n").await;
+    assert_eq!(resp.status, 405);
+    assert_eq!(resp.header("allow"), Some("GET, HEAD"));
+    // A lost client is told what this port serves.
+    let msg = http_get(server.addr, "/nope").await.json()["error"]["message"].clone();
+    assert!(
+        msg.as_str().unwrap().contains("WebSocket on / and /ws"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
