@@ -19,6 +19,7 @@ const PARALLEL: u64 = 32;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_connect_disconnect_cycles_leak_nothing() {
+    let _serial = helpers::SERIAL.lock().await;
     let market = helpers::market(100);
     let ws = helpers::ws(WsConfig::default(), market.clone(), Arc::new(SystemClock)).await;
     let rest = helpers::rest(

@@ -15,6 +15,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use ws_server::WsConfig;
 
+/// Every test here measures process-wide figures (descriptors, RSS) and loads the machine,
+/// so they run one at a time even under `cargo test`'s default parallelism (nextest runs each
+/// in its own process anyway).
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A server running in this process.
 pub struct Server {
     pub addr: SocketAddr,

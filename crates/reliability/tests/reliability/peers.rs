@@ -59,6 +59,7 @@ async fn tiny_window(addr: SocketAddr) -> TcpStream {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_dead_peers_are_dropped_within_their_documented_time() {
+    let _serial = helpers::SERIAL.lock().await;
     let config = WsConfig {
         ping_interval_ms: PING_MS,
         stall_timeout_ms: STALL_MS,

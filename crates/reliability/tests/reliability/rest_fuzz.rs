@@ -149,6 +149,7 @@ async fn send(addr: std::net::SocketAddr, raw: &[u8], drip: bool) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_survives_10k_hostile_requests() {
+    let _serial = helpers::SERIAL.lock().await;
     let market = helpers::market(1000);
     let clock = Arc::new(ManualClock::new(
         market.schedule().time_of(ticker_core::Seq(90_000_000)),

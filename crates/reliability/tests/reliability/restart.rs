@@ -55,6 +55,7 @@ async fn rest_fields(rest: &Server, symbol: &str) -> (u64, Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_restarted_at_different_times_agree_on_every_quote() {
+    let _serial = helpers::SERIAL.lock().await;
     let market = helpers::market(1000);
     let start = Seq(93_000_000);
     let clock = Arc::new(ManualClock::new(market.schedule().time_of(start)));

@@ -93,6 +93,7 @@ async fn wait_port(port: u16) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_closes_every_ws_client_with_1001_and_exits_zero() {
+    let _serial = helpers::SERIAL.lock().await;
     let port = free_port();
     let port_s = port.to_string();
     let mut server = Service::start(
@@ -164,6 +165,7 @@ async fn get(port: u16, path: &str) -> Result<Vec<u8>, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_in_flight_rest_requests_finish_then_exits_zero() {
+    let _serial = helpers::SERIAL.lock().await;
     let port = free_port();
     let port_s = port.to_string();
     let mut server = Service::start(
@@ -204,6 +206,7 @@ async fn sigterm_lets_in_flight_rest_requests_finish_then_exits_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sigterm_exits_at_once() {
+    let _serial = helpers::SERIAL.lock().await;
     let port = free_port();
     let port_s = port.to_string();
     let mut server = Service::start(

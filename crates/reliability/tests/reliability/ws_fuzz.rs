@@ -79,6 +79,7 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ws_survives_10k_hostile_frames_and_other_clients_miss_nothing() {
+    let _serial = helpers::SERIAL.lock().await;
     let market = helpers::market(20);
     let server = helpers::ws(WsConfig::default(), market, Arc::new(SystemClock)).await;
     let addr = server.addr;
