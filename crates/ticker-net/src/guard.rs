@@ -120,13 +120,64 @@ enum Waiting {
     Head,
 }
 
+/// Bytes read but not yet handed to hyper: `data[start..end]`. The allocation is zeroed once and
+/// reused by every head of a keep-alive connection (no per-read zeroing or reallocation).
+#[derive(Default)]
+struct Pending {
+    data: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Pending {
+    fn bytes(&self) -> &[u8] {
+        self.data.get(self.start..self.end).unwrap_or_default()
+    }
+
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Gives the memory back (long-lived upgraded connections need none).
+    fn free(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Room for `want` more bytes after the pending ones.
+    fn spare(&mut self, want: usize) -> &mut [u8] {
+        if self.start > 0 {
+            self.data.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.data.len() < self.end + want {
+            self.data.resize(self.end + want, 0);
+        }
+        self.data
+            .get_mut(self.end..self.end + want)
+            .unwrap_or_default()
+    }
+}
+
 /// An IO stream whose reads yield only vetted request heads (see the module docs).
 pub struct GuardedIo<T> {
     inner: T,
     config: GuardConfig,
     mode: Mode,
     /// Bytes read from `inner` that hyper has not been given yet.
-    buf: Vec<u8>,
+    buf: Pending,
     /// `buf[..released]` is vetted and may be handed to hyper.
     released: usize,
     slot: RejectSlot,
@@ -144,7 +195,7 @@ impl<T> GuardedIo<T> {
             inner,
             config,
             mode: Mode::Heads,
-            buf: Vec::new(),
+            buf: Pending::default(),
             released: 0,
             slot,
             synthetic: Vec::new(),
@@ -172,8 +223,8 @@ impl<T> GuardedIo<T> {
             "request head rejected"
         );
         self.slot.put(error);
-        self.synthetic = synthetic_request(origin_of(&self.buf));
-        self.buf = Vec::new();
+        self.synthetic = synthetic_request(origin_of(self.buf.bytes()));
+        self.buf.free();
         self.released = 0;
         self.mode = Mode::Rejected { sent: 0 };
     }
@@ -181,11 +232,11 @@ impl<T> GuardedIo<T> {
     /// Copies up to `out.remaining()` bytes from the front of `buf`.
     fn drain_into(&mut self, limit: usize, out: &mut ReadBuf<'_>) {
         let n = limit.min(out.remaining()).min(self.buf.len());
-        out.put_slice(self.buf.get(..n).unwrap_or_default());
-        self.buf.drain(..n);
-        if self.buf.is_empty() {
+        out.put_slice(self.buf.bytes().get(..n).unwrap_or_default());
+        self.buf.consume(n);
+        if self.buf.is_empty() && self.mode == Mode::Pass {
             // Release the head buffer's memory on long-lived (e.g. upgraded) connections.
-            self.buf = Vec::new();
+            self.buf.free();
         }
     }
 }
@@ -195,12 +246,10 @@ impl<T: AsyncRead + Unpin> GuardedIo<T> {
     fn fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let cap = self.config.limits.max_header_bytes + 1;
         let want = cap.saturating_sub(self.buf.len()).clamp(1, 4096);
-        let start = self.buf.len();
-        self.buf.resize(start + want, 0);
-        let mut rb = ReadBuf::new(self.buf.get_mut(start..).unwrap_or_default());
+        let mut rb = ReadBuf::new(self.buf.spare(want));
         let polled = Pin::new(&mut self.inner).poll_read(cx, &mut rb);
         let got = rb.filled().len();
-        self.buf.truncate(start + got);
+        self.buf.end += got;
         match polled {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(got)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
@@ -235,6 +284,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                         this.drain_into(usize::MAX, out);
                         return Poll::Ready(Ok(()));
                     }
+                    this.buf.free();
                     return Pin::new(&mut this.inner).poll_read(cx, out);
                 }
                 Mode::Heads => {}
@@ -246,7 +296,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                 return Poll::Ready(Ok(()));
             }
             if !this.buf.is_empty() {
-                match scan_head(&this.buf, &this.config.limits) {
+                match scan_head(this.buf.bytes(), &this.config.limits) {
                     Scan::Complete(head) => {
                         let switch = this.config.upgrades && head.upgrade;
                         if head.framing != Framing::None || switch {
@@ -487,6 +537,6 @@ mod tests {
         client.write_all(&big).await.unwrap();
         assert_eq!(read_all(&mut io).await, synthetic_request(None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 431);
-        assert!(io.buf.capacity() <= config().limits.max_header_bytes + 4096);
+        assert!(io.buf.data.len() <= config().limits.max_header_bytes + 4096);
     }
 }

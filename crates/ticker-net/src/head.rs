@@ -92,8 +92,12 @@ fn uri_too_long(limits: &HeadLimits) -> Scan {
 
 /// Looks at the start of `buf` for one request head and decides what to do with it.
 pub fn scan_head(buf: &[u8], limits: &HeadLimits) -> Scan {
-    let mut headers = vec![httparse::EMPTY_HEADER; limits.max_headers.clamp(1, 100)];
-    let mut req = httparse::Request::new(&mut headers);
+    // On the stack: this runs for every request, so no allocation.
+    let mut all = [httparse::EMPTY_HEADER; 100];
+    let slots = all
+        .get_mut(..limits.max_headers.clamp(1, 100))
+        .unwrap_or_default();
+    let mut req = httparse::Request::new(slots);
     let len = match req.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => {
