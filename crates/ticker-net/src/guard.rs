@@ -208,8 +208,7 @@ impl<T> GuardedIo<T> {
     fn arm(&mut self, waiting: Waiting) {
         self.waiting = waiting;
         let after = match waiting {
-            // Disarmed: far enough in the future never to fire while a response is produced.
-            Waiting::Serving => Duration::from_secs(86_400 * 365),
+            Waiting::Serving => return,
             Waiting::Idle => self.config.idle_timeout,
             Waiting::Head => self.config.header_timeout,
         };
@@ -303,7 +302,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                             this.mode = Mode::Pass;
                         } else {
                             this.released = head.len;
-                            this.arm(Waiting::Serving);
+                            // No timer while the response is produced: the deadline is only
+                            // polled by reads, and the next read re-arms it (idle or head).
+                            this.waiting = Waiting::Serving;
                         }
                         continue;
                     }
