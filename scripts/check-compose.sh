@@ -12,4 +12,11 @@ if ! command -v docker-compose >/dev/null; then
 fi
 docker-compose config -q
 docker-compose --profile scale config -q
-docker-compose config | python3 scripts/check_compose.py Dockerfile
+# PyYAML ships with Debian's docker-compose (for /usr/bin/python3); a python3 earlier on PATH
+# (pyenv, a venv) may lack it.
+py=""
+for candidate in /usr/bin/python3 python3; do
+  if "$candidate" -c 'import yaml' 2>/dev/null; then py=$candidate; break; fi
+done
+[ -n "$py" ] || { echo "no python3 with PyYAML found (apt-get install python3-yaml)" >&2; exit 1; }
+docker-compose config | "$py" scripts/check_compose.py Dockerfile
