@@ -46,17 +46,15 @@ pub(crate) trait Tree {
     fn split(&self, half_level: usize, mid: u64, node: &Self::Node) -> (Self::Node, Self::Node);
 }
 
-/// Random access: the leaf of tick `n` in O(log n).
-pub(crate) fn leaf<T: Tree>(tree: &T, n: u64) -> T::Node {
-    if n == 0 {
-        return tree.zero();
-    }
-    let n = n.min((1 << LEVELS) - 1);
+/// Walks from the spine down to tick `n` (`1 ≤ n < 2^LEVELS`), calling `visit(level, node)`
+/// for the spine block (level `top`) and every node below it; returns the leaf.
+fn descend<T: Tree>(tree: &T, n: u64, mut visit: impl FnMut(usize, T::Node)) -> T::Node {
     let top = 63 - n.leading_zeros() as usize;
     let mut node = tree.first_root();
     for k in 0..top {
         node = tree.next_root(k, &node);
     }
+    visit(top, node);
     let mut lo = 1u64 << top;
     for j in (0..top).rev() {
         let mid = lo + (1 << j);
@@ -67,8 +65,17 @@ pub(crate) fn leaf<T: Tree>(tree: &T, n: u64) -> T::Node {
         } else {
             node = left;
         }
+        visit(j, node);
     }
     node
+}
+
+/// Random access: the leaf of tick `n` in O(log n).
+pub(crate) fn leaf<T: Tree>(tree: &T, n: u64) -> T::Node {
+    match n.min((1 << LEVELS) - 1) {
+        0 => tree.zero(),
+        n => descend(tree, n, |_, _| {}),
+    }
 }
 
 /// Sequential access: the path from the spine down to the current tick, so that the next tick
@@ -90,27 +97,11 @@ impl<T: Tree> Cursor<T> {
             return Self { n, top: 0, path };
         }
         let top = 63 - n.leading_zeros() as usize;
-        let mut node = tree.first_root();
-        for k in 0..top {
-            node = tree.next_root(k, &node);
-        }
-        if let Some(slot) = path.get_mut(top) {
-            *slot = node;
-        }
-        let mut lo = 1u64 << top;
-        for j in (0..top).rev() {
-            let mid = lo + (1 << j);
-            let (left, right) = tree.split(j, mid, &node);
-            if n >= mid {
-                node = right;
-                lo = mid;
-            } else {
-                node = left;
-            }
-            if let Some(slot) = path.get_mut(j) {
+        descend(tree, n, |level, node| {
+            if let Some(slot) = path.get_mut(level) {
                 *slot = node;
             }
-        }
+        });
         Self { n, top, path }
     }
 
