@@ -10,7 +10,7 @@
 //! * [`error`]: [`ApiError`], the one `{"error":{"code","message"}}` shape;
 //! * [`metrics`]: lock-free Prometheus counters and histograms;
 //! * [`query`]: query strings and percent-decoding, with errors naming the parameter;
-//! * [`shutdown`], [`telemetry`]: signals and logging.
+//! * [`shutdown`], [`startup`], [`telemetry`]: signals, start-up and logging.
 
 pub mod accept;
 pub mod error;
@@ -19,6 +19,7 @@ pub mod head;
 pub mod metrics;
 pub mod query;
 pub mod shutdown;
+pub mod startup;
 pub mod telemetry;
 
 pub use accept::{accept_loop, Admission};
