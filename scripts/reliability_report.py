@@ -52,7 +52,7 @@ while one well-behaved client checks that it misses no `seq`.
 | --- | --- |
 | frames sent | {get('ws_fuzz', 'frames_sent')} over {get('ws_fuzz', 'connections')} connections |
 | `error` messages answered (connection kept) | {get('ws_fuzz', 'error_messages')} |
-| close codes (all documented) | {get('ws_fuzz', 'close_codes')} |
+| close codes (all documented) | {", ".join(f"{k}: {v}" for k, v in sorted(get('ws_fuzz', 'close_codes', {}).items()))} |
 | connections dropped without a close frame | {get('ws_fuzz', 'eof_without_close_frame')} |
 | observer frames / `seq` gaps | {get('ws_fuzz', 'observer_frames')} / {get('ws_fuzz', 'observer_seq_gaps')} |
 
