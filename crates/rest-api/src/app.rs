@@ -1,6 +1,8 @@
 //! [`App`]: everything a request handler may touch, shared by all connections.
 
 use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
 use std::time::Instant;
 
 use ticker_core::{Clock, Market, Quote, Seq, SessionTracker, SymbolId};
@@ -21,7 +23,7 @@ pub struct App {
     /// The wall clock (injected so tests can fix time).
     pub clock: Arc<dyn Clock>,
     /// One incremental session tracker per symbol, so `latest` costs O(1) per elapsed tick.
-    trackers: Box<[Mutex<SessionTracker>]>,
+    trackers: Box<[Mutex<Latest>]>,
     /// Request counters and latency histograms.
     pub metrics: HttpMetrics,
     /// CORS policy.
@@ -44,7 +46,12 @@ impl App {
     ) -> Self {
         let trackers = market
             .ids()
-            .map(|id| Mutex::new(SessionTracker::new(id)))
+            .map(|id| {
+                Mutex::new(Latest {
+                    tracker: SessionTracker::new(id),
+                    encoded: None,
+                })
+            })
             .collect();
         Self {
             cors: Cors::new(&config.cors_origins),
@@ -64,15 +71,26 @@ impl App {
         self.market.schedule().tick_at(self.clock.now_ms())
     }
 
-    /// The quote of a symbol at a tick, via its tracker (cheap for consecutive ticks).
-    pub fn quote(&self, id: SymbolId, seq: Seq) -> Quote {
-        match self.trackers.get(id.index()) {
-            Some(t) => t
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .quote(&self.market, seq),
-            None => self.market.quote(id, seq),
+    /// The quote's JSON at a tick. Every request within one tick gets the same bytes, so they
+    /// are encoded once per symbol per tick and shared (as the ws-server does with frames).
+    pub fn quote_json(&self, id: SymbolId, seq: Seq) -> Bytes {
+        let encode = |quote: Quote| {
+            let mut body = Vec::with_capacity(320);
+            quote.write_json(&mut body);
+            Bytes::from(body)
+        };
+        let Some(slot) = self.trackers.get(id.index()) else {
+            return encode(self.market.quote(id, seq));
+        };
+        let mut latest = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, body)) = &latest.encoded {
+            if *at == seq {
+                return body.clone();
+            }
         }
+        let body = encode(latest.tracker.quote(&self.market, seq));
+        latest.encoded = Some((seq, body.clone()));
+        body
     }
 
     /// Brings every tracker to the current tick, so the first request does not pay for the
@@ -82,7 +100,13 @@ impl App {
         let mut warmed: Vec<SessionTracker> = self.market.ids().map(SessionTracker::new).collect();
         ticker_core::warm_up(&self.market, &mut warmed, now);
         for (slot, tracker) in self.trackers.iter().zip(warmed) {
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) = tracker;
+            slot.lock().unwrap_or_else(PoisonError::into_inner).tracker = tracker;
         }
     }
+}
+
+/// A symbol's incremental tracker and the JSON of the last quote it produced.
+struct Latest {
+    tracker: SessionTracker,
+    encoded: Option<(Seq, Bytes)>,
 }

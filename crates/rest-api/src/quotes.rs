@@ -61,10 +61,10 @@ pub fn symbols(app: &App) -> Response<Body> {
 /// `GET /api/v1/latest/{symbol}`: the quote object itself.
 pub fn latest_one(app: &App, raw: &str) -> Result<Response<Body>, ApiError> {
     let id = resolve_path_symbol(app, raw)?;
-    let quote = app.quote(id, app.current_tick());
-    let mut body = Vec::with_capacity(320);
-    quote.write_json(&mut body);
-    Ok(response::json(StatusCode::OK, body))
+    Ok(response::json(
+        StatusCode::OK,
+        app.quote_json(id, app.current_tick()),
+    ))
 }
 
 /// `GET /api/v1/latest?symbols=A,B[&format=array]`: several quotes of the same tick.
@@ -111,11 +111,15 @@ pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError>
         if i > 0 {
             body.push(b',');
         }
-        let quote = app.quote(*id, seq);
+        // The shared per-tick JSON; the classic shape is the same object with `stock` first.
+        let json = app.quote_json(*id, seq);
         if classic {
-            quote.write_classic(&mut body);
+            body.extend_from_slice(b"{\"stock\":\"");
+            body.extend_from_slice(app.market.symbol(*id).as_str().as_bytes());
+            body.extend_from_slice(b"\",");
+            body.extend_from_slice(json.get(1..).unwrap_or_default());
         } else {
-            quote.write_json(&mut body);
+            body.extend_from_slice(&json);
         }
     }
     body.extend_from_slice(if classic { b"]" } else { b"]}" });
