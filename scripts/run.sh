@@ -38,7 +38,7 @@ healthy() { # port: is GET /health answering 200?
   status=$( (exec 3<>"/dev/tcp/127.0.0.1/$1" \
     && printf 'GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 \
     && head -c 12 <&3) 2>/dev/null) || return 1
-  [[ $status == "HTTP/1.1 200" ]]
+  [[ $status == HTTP/1.?" 200" ]]
 }
 for _ in $(seq 1 300); do
   if healthy "$rest_port" && healthy "$ws_port"; then
