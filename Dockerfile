@@ -21,7 +21,7 @@ FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY --from=planner /skeleton/ ./
 COPY scripts/build-release.sh scripts/
-RUN scripts/build-release.sh
+RUN scripts/build-release.sh && rm -rf crates
 COPY . .
 # Newer mtimes than the stubs, so cargo rebuilds our crates (and only them).
 RUN find crates -name '*.rs' -exec touch {} + && scripts/build-release.sh
