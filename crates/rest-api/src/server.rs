@@ -18,7 +18,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use ticker_core::{Clock, Market};
-use ticker_net::{accept_loop, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot};
+use ticker_net::{accept_until, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -85,12 +85,11 @@ pub async fn run(
         // The guard enforces the real head limit; hyper's buffer only needs to hold one head.
         .max_buf_size((app.config.max_header_bytes + 1024).max(8192));
 
-    let (stop_tx, stop_rx) = watch::channel(false);
     // Closes the connections still open when the grace period ends (or `run` returns).
     let (kill_tx, kill_rx) = watch::channel(false);
     let graceful = GracefulShutdown::new();
     tracing::info!(addr = %listener.local_addr()?, "rest-api listening");
-    let accepting = accept_loop(&listener, &admission, stop_rx, |stream, peer, permit| {
+    accept_until(listener, &admission, shutdown, |stream, peer, permit| {
         let slot = RejectSlot::default();
         let io = TokioIo::new(GuardedIo::new(stream, guard, slot.clone()));
         let app = app.clone();
@@ -114,13 +113,8 @@ pub async fn run(
             }
             drop(permit);
         });
-    });
-    tokio::select! {
-        () = accepting => {}
-        () = shutdown => {}
-    }
-    let _ = stop_tx.send(true);
-    drop(listener);
+    })
+    .await;
     let grace = Duration::from_millis(app.config.shutdown_grace_ms);
     tracing::info!(in_flight = graceful.count(), ?grace, "draining connections");
     tokio::select! {

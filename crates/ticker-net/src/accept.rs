@@ -1,6 +1,7 @@
 //! The accept loop both services share: a connection limit with an explicit 503 beyond it,
 //! back-off when accepting fails (e.g. out of file descriptors), and a clean stop on shutdown.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Most connections being turned away at once; beyond this they are simply closed, so that
 /// refusing load can never itself exhaust file descriptors.
@@ -81,24 +82,31 @@ impl Admission {
     }
 }
 
-/// Accepts until `shutdown` turns true, handing each admitted connection and its permit to
-/// `serve` (which must spawn; it is called on the accept task).
-pub async fn accept_loop<F>(
-    listener: &TcpListener,
+/// Accepts until `shutdown` resolves, handing each admitted connection and its permit to
+/// `serve` (which must spawn; it is called on the accept task). Returns with the listener
+/// closed, so new connections are refused from then on.
+pub async fn accept_until<F>(
+    listener: TcpListener,
     admission: &Admission,
-    mut shutdown: watch::Receiver<bool>,
-    mut serve: F,
+    shutdown: impl Future<Output = ()>,
+    serve: F,
 ) where
+    F: FnMut(TcpStream, SocketAddr, OwnedSemaphorePermit),
+{
+    tokio::select! {
+        () = accept_forever(&listener, admission, serve) => {}
+        () = shutdown => {}
+    }
+    drop(listener);
+}
+
+async fn accept_forever<F>(listener: &TcpListener, admission: &Admission, mut serve: F)
+where
     F: FnMut(TcpStream, SocketAddr, OwnedSemaphorePermit),
 {
     let mut backoff = Duration::from_millis(5);
     loop {
-        let accepted = tokio::select! {
-            biased;
-            _ = shutdown.wait_for(|stop| *stop) => return,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
+        match listener.accept().await {
             Ok((stream, peer)) => {
                 backoff = Duration::from_millis(5);
                 let _ = stream.set_nodelay(true);
@@ -114,10 +122,7 @@ pub async fn accept_loop<F>(
                 // EMFILE/ENFILE/ENOBUFS: wait for connections to close rather than spin.
                 admission.stats.errors.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, ?backoff, "accept failed; backing off");
-                tokio::select! {
-                    _ = shutdown.wait_for(|stop| *stop) => return,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
+                tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }

@@ -22,7 +22,7 @@ pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
 
-pub use accept::{accept_loop, Admission};
+pub use accept::{accept_until, Admission};
 pub use error::ApiError;
 pub use guard::{GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH};
 pub use head::{HeadLimits, Scan};

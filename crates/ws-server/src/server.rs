@@ -26,7 +26,7 @@ use ticker_core::{Clock, Market, Seq, SymbolSet, VERSION};
 use ticker_net::metrics::{write_metric, write_process, HttpMetrics, Kind};
 use ticker_net::query::{shorten, Query};
 use ticker_net::{
-    accept_loop, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH,
+    accept_until, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
@@ -137,7 +137,7 @@ pub async fn run(
         .max_buf_size(16 * 1024);
 
     tracing::info!(addr = %listener.local_addr()?, "ws-server listening");
-    let accepting = accept_loop(&listener, &admission, stop_rx, |stream, peer, permit| {
+    accept_until(listener, &admission, shutdown, |stream, peer, permit| {
         if state.config.send_buffer_bytes > 0 {
             let _ = socket2::SockRef::from(&stream)
                 .set_send_buffer_size(state.config.send_buffer_bytes);
@@ -157,13 +157,9 @@ pub async fn run(
             }
             drop(permit);
         });
-    });
-    tokio::select! {
-        () = accepting => {}
-        () = shutdown => {}
-    }
+    })
+    .await;
     let _ = stop_tx.send(true);
-    drop(listener);
     let grace = WsConfig::ms(state.config.shutdown_grace_ms);
     let open = state.config.max_connections - state.sessions.available_permits();
     tracing::info!(open, ?grace, "closing WebSocket sessions with 1001");
