@@ -13,7 +13,7 @@ RUN mkdir /skeleton && cp Cargo.toml Cargo.lock /skeleton/ \
       cp "$manifest" "/skeleton/$dir/"; \
       echo 'fn main() {}' > "/skeleton/$dir/src/main.rs"; \
       echo '' > "/skeleton/$dir/src/lib.rs"; \
-      for bench in "$dir"/benches/*.rs; do [ -e "$bench" ] && echo 'fn main() {}' > "/skeleton/$bench"; done; \
+      for bench in "$dir"/benches/*.rs; do if [ -e "$bench" ]; then echo 'fn main() {}' > "/skeleton/$bench"; fi; done; \
     done
 
 # --- build: dependencies first (cached layer), then the real sources ----------------------

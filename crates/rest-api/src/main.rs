@@ -3,15 +3,17 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use rest_api::{run, Cli, Settings};
 use ticker_core::SystemClock;
-use ticker_net::startup::{prepare, stop_signal};
+use ticker_net::startup::{parse_args, prepare, stop_signal};
 use ticker_net::telemetry::{exit_status, init_tracing};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = match parse_args("rest-api") {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     init_tracing();
     exit_status("rest-api", serve(cli).await)
 }

@@ -5,20 +5,25 @@
 //! environment variables, command-line flags (clap applies the last two).
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use crate::config::{ConfigError, MarketConfig};
 use crate::time::parse_time;
 
 /// Market flags common to every ticker binary.
+///
+/// Values are taken as text and checked in [`MarketArgs::resolve`], so that a bad value is
+/// reported in the same one line as any other configuration error, and so that an *empty*
+/// value (`TICKER_SEED=` in a compose file) means "not set" rather than an error.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct MarketArgs {
     /// JSON file with market settings; omitted fields keep their defaults (docs/config.md).
     #[arg(long = "config", env = "TICKER_CONFIG", value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub config: Option<String>,
 
     /// Seed of the market: the same seed gives the same prices in every process.
     #[arg(long, env = "TICKER_SEED", value_name = "N")]
-    pub seed: Option<u64>,
+    pub seed: Option<String>,
 
     /// Milliseconds between ticks (1..=3600000).
     #[arg(
@@ -27,67 +32,79 @@ pub struct MarketArgs {
         env = "TICKER_INTERVAL_MS",
         value_name = "MS"
     )]
-    pub interval_ms: Option<u64>,
+    pub interval_ms: Option<String>,
 
     /// Time of tick 0: RFC 3339 (2024-01-01T00:00:00Z) or Unix milliseconds.
-    #[arg(long, env = "TICKER_EPOCH", value_name = "TIME", value_parser = parse_epoch)]
-    pub epoch: Option<i64>,
+    #[arg(long, env = "TICKER_EPOCH", value_name = "TIME")]
+    pub epoch: Option<String>,
 
     /// Serve only these configured symbols (comma-separated, case-insensitive).
-    #[arg(
-        long,
-        env = "TICKER_SYMBOLS",
-        value_name = "LIST",
-        value_delimiter = ','
-    )]
-    pub symbols: Option<Vec<String>>,
+    #[arg(long, env = "TICKER_SYMBOLS", value_name = "LIST")]
+    pub symbols: Option<String>,
 
     /// Session length in milliseconds (default one UTC day).
     #[arg(long, env = "TICKER_SESSION_MS", value_name = "MS")]
-    pub session_ms: Option<u64>,
+    pub session_ms: Option<String>,
 
     /// Offset of session boundaries from UTC midnight, in milliseconds.
     #[arg(
         long,
         env = "TICKER_SESSION_OFFSET_MS",
         value_name = "MS",
-        allow_negative_numbers = true
+        allow_hyphen_values = true
     )]
-    pub session_offset_ms: Option<i64>,
+    pub session_offset_ms: Option<String>,
 }
 
-fn parse_epoch(s: &str) -> Result<i64, String> {
-    parse_time(s).ok_or_else(|| {
-        format!("{s:?} is neither Unix milliseconds nor an RFC 3339 time between 1970 and 9999")
-    })
+/// A set, non-empty value.
+fn given(value: Option<&String>) -> Option<&str> {
+    value.map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// Parses an optional numeric setting, naming the field when the text is not a number.
+fn number<T: FromStr>(field: &str, value: Option<&String>) -> Result<Option<T>, ConfigError> {
+    given(value)
+        .map(|v| {
+            v.parse().map_err(|_| ConfigError::Invalid {
+                field: field.to_owned(),
+                problem: format!("{v:?} is not a whole number"),
+            })
+        })
+        .transpose()
 }
 
 impl MarketArgs {
     /// Defaults ← config file ← environment/flags, then validated.
     pub fn resolve(&self) -> Result<MarketConfig, ConfigError> {
-        let mut cfg = match &self.config {
-            Some(path) => MarketConfig::from_file(path)?,
+        let mut cfg = match given(self.config.as_ref()) {
+            Some(path) => MarketConfig::from_file(&PathBuf::from(path))?,
             None => MarketConfig::default(),
         };
-        if let Some(seed) = self.seed {
+        if let Some(seed) = number("seed", self.seed.as_ref())? {
             cfg.seed = seed;
         }
-        if let Some(ms) = self.interval_ms {
+        if let Some(ms) = number("interval_ms", self.interval_ms.as_ref())? {
             cfg.interval_ms = ms;
         }
-        if let Some(ms) = self.epoch {
-            cfg.epoch_ms = ms;
+        if let Some(text) = given(self.epoch.as_ref()) {
+            cfg.epoch_ms = parse_time(text).ok_or_else(|| ConfigError::Invalid {
+                field: "epoch".to_owned(),
+                problem: format!(
+                    "{text:?} is neither Unix milliseconds nor an RFC 3339 time between 1970 and 9999"
+                ),
+            })?;
         }
-        if let Some(ms) = self.session_ms {
+        if let Some(ms) = number("session_ms", self.session_ms.as_ref())? {
             cfg.session_ms = ms;
         }
-        if let Some(ms) = self.session_offset_ms {
+        if let Some(ms) = number("session_offset_ms", self.session_offset_ms.as_ref())? {
             cfg.session_offset_ms = ms;
         }
         // Validate the full list first so a typo in the file is reported as such.
         cfg.validate()?;
-        if let Some(wanted) = &self.symbols {
-            cfg.retain_symbols(wanted)?;
+        if let Some(list) = given(self.symbols.as_ref()) {
+            let wanted: Vec<String> = list.split(',').map(str::to_owned).collect();
+            cfg.retain_symbols(&wanted)?;
         }
         Ok(cfg)
     }
@@ -134,16 +151,31 @@ mod tests {
     }
 
     #[test]
+    fn empty_values_mean_unset_as_in_compose_files() {
+        let cli =
+            Cli::try_parse_from(["x", "--seed", "", "--symbols", " ", "--config", ""]).unwrap();
+        assert_eq!(cli.market.resolve().unwrap(), MarketConfig::default());
+        let cli = Cli::try_parse_from(["x", "--session-offset-ms", "-3600000"]).unwrap();
+        assert_eq!(cli.market.resolve().unwrap().session_offset_ms, -3_600_000);
+    }
+
+    #[test]
     fn bad_values_are_reported_in_one_line() {
         let cli = Cli::try_parse_from(["x", "--interval-ms", "0"]).unwrap();
         assert_eq!(
             cli.market.resolve().unwrap_err().to_string(),
             "config field `interval_ms`: 0 is below the minimum of 1"
         );
-        let err = Cli::try_parse_from(["x", "--epoch", "yesterday"]).unwrap_err();
+        let cli = Cli::try_parse_from(["x", "--epoch", "yesterday"]).unwrap();
+        let err = cli.market.resolve().unwrap_err().to_string();
         assert!(
-            err.to_string().contains("neither Unix milliseconds"),
+            err.starts_with("config field `epoch`: \"yesterday\" is neither Unix milliseconds"),
             "{err}"
+        );
+        let cli = Cli::try_parse_from(["x", "--seed", "abc"]).unwrap();
+        assert_eq!(
+            cli.market.resolve().unwrap_err().to_string(),
+            "config field `seed`: \"abc\" is not a whole number"
         );
         let cli = Cli::try_parse_from(["x", "--config", "/nonexistent/ticker.json"]).unwrap();
         let err = cli.market.resolve().unwrap_err().to_string();

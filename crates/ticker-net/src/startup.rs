@@ -27,3 +27,27 @@ pub async fn stop_signal() {
     shutdown_signal().await;
     exit_on_second_signal();
 }
+
+/// Parses the command line. `--help` and `--version` print as usual; a bad flag or value is
+/// reported in one line on stderr (naming the flag; its `TICKER_*` variable is listed by
+/// `--help`) with exit status 2.
+pub fn parse_args<P: clap::Parser>(binary: &str) -> Result<P, std::process::ExitCode> {
+    P::try_parse().map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let _ = e.print();
+            return std::process::ExitCode::SUCCESS;
+        }
+        let text = e.to_string();
+        let line = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid arguments")
+            .trim_start_matches("error: ");
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{binary}: {line} (see --help)");
+        }
+        std::process::ExitCode::from(2)
+    })
+}

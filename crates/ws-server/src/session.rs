@@ -33,7 +33,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::protocol::{self, Command, ProtocolError, Selection};
 use crate::stats::Stats;
 use crate::ticker::{with_dropped, Hub, Tick};
-use crate::wire::Out;
+use crate::wire::{frame_end_after, Out};
 
 /// How quotes are framed for one connection (`?format=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,8 @@ struct Session<T> {
     out: Out,
     /// tungstenite has queued a frame (a pong) that must go out before ours.
     queued_by_tungstenite: bool,
+    /// The unwritten tail of a write interrupted mid-frame.
+    unsent: Option<Vec<u8>>,
     hub: Arc<Hub>,
     limits: Limits,
     format: Format,
@@ -168,6 +170,7 @@ pub async fn run<T>(
         ws,
         out: Out::default(),
         queued_by_tungstenite: false,
+        unsent: None,
         hub,
         limits,
         format: params.format,
@@ -260,6 +263,7 @@ where
             limits,
             shutdown,
             queued_by_tungstenite,
+            unsent,
             ..
         } = self;
         let stall = limits.stall_timeout;
@@ -273,13 +277,30 @@ where
         let mut written = 0;
         while let Some(rest) = out.buf.get(written..).filter(|r| !r.is_empty()) {
             let io = ws.get_mut();
-            let n = progress(
+            let wrote = progress(
                 async { io.write(rest).await.map_err(WsError::Io) },
                 stall,
                 shutdown,
                 &hub.stats,
             )
-            .await?;
+            .await;
+            let n = match wrote {
+                Ok(n) => n,
+                Err(end) => {
+                    // Stopped inside a frame: keep its tail, so that a close frame is only
+                    // ever sent after it (see `finish`).
+                    let end_of_frame = frame_end_after(&out.buf, written);
+                    if let Some(tail) = out.buf.get(written..end_of_frame).filter(|t| !t.is_empty())
+                    {
+                        let starts_frame =
+                            frame_end_after(&out.buf, written.saturating_sub(1)) == written;
+                        if !(starts_frame || written == 0) {
+                            *unsent = Some(tail.to_vec());
+                        }
+                    }
+                    return Err(end);
+                }
+            };
             if n == 0 {
                 return Err(End::Gone);
             }
@@ -650,6 +671,21 @@ where
     /// Sends the close frame (briefly: the peer may be gone or stuck) and, if it went out,
     /// gives the client a moment to answer the close handshake before the socket drops.
     async fn finish(&mut self, end: End) {
+        if let Some(rest) = self.unsent.take() {
+            // A frame is half written. A client that is still reading (shutdown caught the
+            // write mid-way) gets the rest of that frame, then its close frame; a stuck one gets
+            // nothing more, since a close frame spliced into a partial frame would corrupt its
+            // stream. Frames queued after it are dropped: the client can resume with `since`.
+            if end == End::Slow {
+                return;
+            }
+            let io = self.ws.get_mut();
+            let finished =
+                tokio::time::timeout(Duration::from_millis(500), io.write_all(&rest)).await;
+            if !matches!(finished, Ok(Ok(()))) {
+                return;
+            }
+        }
         let (code, reason, wait) = match end {
             End::Gone => return,
             End::Slow => (

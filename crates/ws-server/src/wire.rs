@@ -46,6 +46,33 @@ pub fn payload(frame: &[u8]) -> &[u8] {
     frame.get(header..).unwrap_or_default()
 }
 
+/// The end of the frame that byte `pos` of `buf` (frames built here, back to back) lies in:
+/// where a write interrupted at `pos` can stop without leaving a partial frame.
+pub fn frame_end_after(buf: &[u8], pos: usize) -> usize {
+    let mut at = 0;
+    while at <= pos && at < buf.len() {
+        let rest = buf.get(at..).unwrap_or_default();
+        let (head, len) = match rest.get(1).map(|b| b & 0x7f) {
+            Some(126) => (
+                4,
+                rest.get(2..4)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, |b| usize::from(u16::from_be_bytes(b))),
+            ),
+            Some(127) => (
+                10,
+                rest.get(2..10)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, |b| u64::from_be_bytes(b) as usize),
+            ),
+            Some(n) => (2, usize::from(n)),
+            None => break,
+        };
+        at += head + len;
+    }
+    at.min(buf.len())
+}
+
 /// The frames one wake-up of a session sends, written together.
 #[derive(Debug, Default)]
 pub struct Out {
@@ -95,6 +122,21 @@ mod tests {
     use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
     use super::*;
+
+    #[test]
+    fn frame_ends_are_found_from_any_byte() {
+        let mut out = Out::default();
+        out.text("hello");
+        out.frame(&text_frame(&[b'x'; 300]));
+        out.ping();
+        let (a, b) = (7, 7 + 4 + 300);
+        assert_eq!(frame_end_after(&out.buf, 0), a);
+        assert_eq!(frame_end_after(&out.buf, 6), a);
+        assert_eq!(frame_end_after(&out.buf, 7), b);
+        assert_eq!(frame_end_after(&out.buf, b - 1), b);
+        assert_eq!(frame_end_after(&out.buf, b), b + 2);
+        assert_eq!(frame_end_after(&out.buf, 10_000), out.buf.len());
+    }
 
     #[test]
     fn frames_parse_back_with_tungstenite_at_every_length_class() {

@@ -238,3 +238,45 @@ async fn shutdown_closes_every_client_with_1001_and_run_returns_within_the_grace
         "run returned only after {took:?}"
     );
 }
+
+#[tokio::test]
+async fn shutdown_during_a_half_written_replay_never_corrupts_the_stream() {
+    const REPLAY: u64 = 600;
+    let mut server = TestServer::spawn(WsConfig {
+        replay_ticks: REPLAY as usize,
+        send_buffer_bytes: 8192,
+        shutdown_grace_ms: 2000,
+        ..config()
+    })
+    .await;
+    let since = server.seq().0 - (REPLAY - 10);
+    let mut slow = stalled_client(&server, &format!("/ws?since={since}")).await;
+    server
+        .wait_for_metric("ticker_ws_connections", |open| open == 1)
+        .await;
+    // Take a few frames so the server is mid-way through its replay write, then stop it.
+    for _ in 0..20 {
+        timeout(PATIENCE, futures_util::StreamExt::next(&mut slow))
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+    let handle = server.shutdown();
+    // The client keeps reading, so the server finishes the half-written frame and then says
+    // goodbye properly. A close frame spliced into the partial frame would instead surface as
+    // a protocol or UTF-8 error, or as a connection reset without a close.
+    let code = loop {
+        match timeout(PATIENCE, futures_util::StreamExt::next(&mut slow))
+            .await
+            .expect("the stream must end")
+        {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| f.code),
+            Some(Ok(_)) => tokio::time::sleep(Duration::from_micros(200)).await,
+            Some(Err(e)) => panic!("corrupt or cut stream: {e}"),
+            None => panic!("the stream ended without a close frame"),
+        }
+    };
+    assert_eq!(code, Some(CloseCode::Away));
+    timeout(PATIENCE, handle).await.unwrap().unwrap().unwrap();
+}
