@@ -22,8 +22,8 @@ done
 ulimit -n 20000 2>/dev/null || true
 
 cargo build --release -p rest-api -p ws-server -p loadgen >&2
-bin=target/release
-out=target/bench
+bin=${CARGO_TARGET_DIR:-target}/release
+out=${CARGO_TARGET_DIR:-target}/bench
 mkdir -p "$out"
 rows="$out/rows.md"
 : >"$rows"

@@ -18,13 +18,17 @@ export TICKER_REST_PORT=$rest_port TICKER_WS_PORT=$ws_port
 export TICKER_WS_URL=${TICKER_WS_URL:-ws://127.0.0.1:$ws_port}
 
 cargo build --release --locked -p rest-api -p ws-server
+bin=${CARGO_TARGET_DIR:-target}/release
 
 prefix() { # name colour
+  trap '' INT # keep printing the services' shutdown lines after Ctrl-C
   while IFS= read -r line; do printf '\033[%sm%-9s\033[0m| %s\n' "$2" "$1" "$line"; done
 }
-target/release/ws-server "$@" > >(prefix ws-server 36) 2>&1 &
+# Each service runs in its own session: Ctrl-C reaches only this script, whose trap stops
+# both with SIGTERM, so a Ctrl-C is never mistaken for a service dying.
+setsid "$bin/ws-server" "$@" > >(prefix ws-server 36) 2>&1 &
 ws_pid=$!
-target/release/rest-api "$@" > >(prefix rest-api 35) 2>&1 &
+setsid "$bin/rest-api" "$@" > >(prefix rest-api 35) 2>&1 &
 rest_pid=$!
 
 stop() {
@@ -57,12 +61,16 @@ MSG
   sleep 0.1
 done
 
-# Whichever exits first takes the other down.
+# Whichever exits first takes the other down. (A polling loop, not `wait -n`: bash defers the
+# INT trap while it sits in `wait`, but runs it as soon as a short `sleep` returns.)
+while kill -0 "$ws_pid" 2>/dev/null && kill -0 "$rest_pid" 2>/dev/null; do
+  sleep 0.2
+done
+if kill -0 "$ws_pid" 2>/dev/null; then died=rest-api; dead=$rest_pid; else died=ws-server; dead=$ws_pid; fi
 set +e
-wait -n "$ws_pid" "$rest_pid"
+wait "$dead"
 status=$?
 set -e
-if kill -0 "$ws_pid" 2>/dev/null; then died=rest-api; else died=ws-server; fi
 echo "$died exited (status $status); stopping the other service" >&2
 stop
 exit $(( status == 0 ? 1 : status ))
