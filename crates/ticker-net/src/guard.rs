@@ -74,7 +74,8 @@ pub struct GuardConfig {
     pub header_timeout: Duration,
     /// Time a keep-alive connection may wait for its next request.
     pub idle_timeout: Duration,
-    /// Time a response write may make no progress; `None` leaves it to the service.
+    /// Time a response write may make no progress (until the connection upgrades); `None`
+    /// leaves it to the service.
     pub write_timeout: Option<Duration>,
     /// Whether `Upgrade` requests switch the guard to pass-through (the WebSocket server).
     pub upgrades: bool,
@@ -183,6 +184,8 @@ pub struct GuardedIo<T> {
     slot: RejectSlot,
     /// The request handed to hyper in place of a rejected head.
     synthetic: Vec<u8>,
+    /// The connection switched protocols (writes are no longer the guard's business).
+    upgraded: bool,
     waiting: Waiting,
     read_deadline: Pin<Box<Sleep>>,
     write_deadline: Option<Pin<Box<Sleep>>>,
@@ -199,6 +202,7 @@ impl<T> GuardedIo<T> {
             released: 0,
             slot,
             synthetic: Vec::new(),
+            upgraded: false,
             waiting: Waiting::Head,
             read_deadline: Box::pin(sleep(config.header_timeout)),
             write_deadline: None,
@@ -300,6 +304,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                         let switch = this.config.upgrades && head.upgrade;
                         if head.framing != Framing::None || switch {
                             this.mode = Mode::Pass;
+                            this.upgraded = switch;
                         } else {
                             this.released = head.len;
                             // No timer while the response is produced: the deadline is only
@@ -358,7 +363,9 @@ impl<T: AsyncWrite + Unpin> GuardedIo<T> {
         cx: &mut Context<'_>,
         polled: Poll<io::Result<R>>,
     ) -> Poll<io::Result<R>> {
-        let Some(limit) = self.config.write_timeout else {
+        // An upgraded connection's protocol bounds its own writes (the ws-server's stall
+        // timeout); the guard's write timeout covers HTTP responses.
+        let Some(limit) = self.config.write_timeout.filter(|_| !self.upgraded) else {
             return polled;
         };
         match polled {

@@ -126,7 +126,9 @@ pub async fn run(
         limits: state.config.head_limits(),
         header_timeout: WsConfig::ms(state.config.handshake_timeout_ms),
         idle_timeout: WsConfig::ms(state.config.handshake_timeout_ms),
-        write_timeout: None,
+        // HTTP answers (health, metrics, refusals) to a client that never reads are dropped;
+        // after the upgrade the session's stall timeout takes over.
+        write_timeout: Some(WsConfig::ms(state.config.handshake_timeout_ms)),
         upgrades: true,
     };
     let mut builder = http1::Builder::new();
@@ -350,6 +352,15 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
                 "`since` must be the last seq received (a non-negative integer)",
             )),
         }
+    }
+    // "Every symbol" (the default, or `*`) means every symbol up to the per-connection limit.
+    let max = st.config.max_symbols;
+    if params.subscribed.len() > max {
+        params.subscribed = params.subscribed.iter().take(max).collect();
+        params.url_errors.push(ProtocolError::new(
+            "too_many_symbols",
+            format!("the market has {} symbols; subscribed to the first {max} (the limit per connection)", market.len()),
+        ));
     }
     // Unknown parameters are ignored, as in the REST API.
     Ok(params)

@@ -10,7 +10,7 @@
 //! client can resume across a server restart.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -25,6 +25,9 @@ use crate::wire::{payload, text_frame};
 const QUOTE_PREFIX: &[u8] = b"{\"type\":\"quote\",";
 /// Most missed ticks the loop publishes after a stall before it skips ahead.
 const MAX_CATCH_UP: u64 = 1000;
+/// Most distinct subscription sets whose batch/array frame one tick caches; more are built
+/// per request. Bounds memory whatever clients subscribe to.
+const MAX_CACHED_SETS: usize = 64;
 /// Longest sleep of the loop, so a clock that jumps (or a test clock) is noticed quickly.
 const MAX_NAP: Duration = Duration::from_millis(50);
 
@@ -41,6 +44,8 @@ pub struct Tick {
     batches: Mutex<HashMap<SymbolSet, Bytes>>,
     /// `format=array` frames, likewise.
     arrays: Mutex<HashMap<SymbolSet, Bytes>>,
+    /// Still within the broadcast queue: only live ticks cache frames.
+    live: AtomicBool,
 }
 
 impl Tick {
@@ -62,6 +67,7 @@ impl Tick {
             frames: frames.into_boxed_slice(),
             batches: Mutex::new(HashMap::new()),
             arrays: Mutex::new(HashMap::new()),
+            live: AtomicBool::new(true),
         }
     }
 
@@ -113,7 +119,9 @@ impl Tick {
         self.write_quotes(set, false, market, &mut out);
         out.extend_from_slice(b"]}");
         let frame = text_frame(&out);
-        cache.insert(set.clone(), frame.clone());
+        if cache.len() < MAX_CACHED_SETS && self.live.load(Ordering::Relaxed) {
+            cache.insert(set.clone(), frame.clone());
+        }
         frame
     }
 
@@ -128,8 +136,23 @@ impl Tick {
         self.write_quotes(set, true, market, &mut out);
         out.push(b']');
         let frame = text_frame(&out);
-        cache.insert(set.clone(), frame.clone());
+        if cache.len() < MAX_CACHED_SETS && self.live.load(Ordering::Relaxed) {
+            cache.insert(set.clone(), frame.clone());
+        }
         frame
+    }
+
+    /// Forgets the cached batch/array frames once the tick is only kept for replay.
+    fn drop_caches(&self) {
+        self.live.store(false, Ordering::Relaxed);
+        self.batches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.arrays
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// `{"type":"snapshot","seq":…,"quotes":[…]}` for a set (per request, not cached).
@@ -169,6 +192,7 @@ pub struct Hub {
     tx: broadcast::Sender<Arc<Tick>>,
     ring: RwLock<VecDeque<Arc<Tick>>>,
     replay_ticks: usize,
+    queue_ticks: usize,
     /// Counters for `/metrics`.
     pub stats: Arc<Stats>,
 }
@@ -192,6 +216,22 @@ impl Hub {
         for seq in first..=now.0 {
             ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
         }
+        // Ticks that fell due during the warm-up (many, at millisecond intervals) are cheap now
+        // that the trackers are warm: add them, so the loop starts current instead of skipping.
+        let mut last = now;
+        loop {
+            let due = market.schedule().tick_at(clock.now_ms());
+            if due <= last {
+                break;
+            }
+            for seq in last.0 + 1..=due.0 {
+                ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
+            }
+            while ring.len() > replay_ticks {
+                ring.pop_front();
+            }
+            last = due;
+        }
         let (tx, _) = broadcast::channel(queue_ticks.max(1));
         let hub = Self {
             market,
@@ -199,6 +239,7 @@ impl Hub {
             tx,
             ring: RwLock::new(ring),
             replay_ticks,
+            queue_ticks,
             stats,
         };
         (hub, trackers)
@@ -222,23 +263,32 @@ impl Hub {
     /// The kept tick `seq`, if it is still in the replay window.
     pub fn tick(&self, seq: Seq) -> Option<Arc<Tick>> {
         let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
-        let oldest = ring.front()?.seq.0;
-        ring.get(usize::try_from(seq.0.checked_sub(oldest)?).ok()?)
-            .cloned()
+        // Searched, not indexed: after the loop skips ahead the window has a hole in it.
+        let at = ring.binary_search_by_key(&seq, |t| t.seq).ok()?;
+        ring.get(at).cloned()
     }
 
-    /// Ticks `after+1 ..= through`, or the oldest kept seq if the window does not reach back.
+    /// Ticks `after+1 ..= through`, or, when the window does not hold all of them (too old, or
+    /// skipped by the loop), the oldest seq from which it is complete up to `through`.
     pub fn replay(&self, after: Seq, through: Seq) -> Result<Vec<Arc<Tick>>, Seq> {
         let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
-        let oldest = ring.front().map_or(Seq(0), |t| t.seq);
-        if after.0 + 1 < oldest.0 {
-            return Err(oldest);
-        }
-        Ok(ring
+        let ticks: Vec<Arc<Tick>> = ring
             .iter()
             .filter(|t| t.seq > after && t.seq <= through)
             .cloned()
-            .collect())
+            .collect();
+        if ticks.len() as u64 == through.0.saturating_sub(after.0) {
+            return Ok(ticks);
+        }
+        // Walk back from `through` to the first hole: everything after it is contiguous.
+        let mut oldest = through;
+        for t in ring.iter().rev().skip_while(|t| t.seq > through) {
+            if t.seq.0 + 1 < oldest.0 {
+                break;
+            }
+            oldest = t.seq;
+        }
+        Err(oldest)
     }
 
     fn publish(&self, tick: Tick) {
@@ -248,6 +298,14 @@ impl Hub {
             ring.push_back(tick.clone());
             while ring.len() > self.replay_ticks {
                 ring.pop_front();
+            }
+            // Past the broadcast queue a tick is only replayed (uncached); free its frames.
+            if let Some(old) = ring
+                .len()
+                .checked_sub(self.queue_ticks + 2)
+                .and_then(|i| ring.get(i))
+            {
+                old.drop_caches();
             }
         }
         let lag = self.clock.now_ms() - tick.timestamp;
@@ -349,6 +407,58 @@ mod tests {
         assert_eq!(hub.replay(Seq(996), Seq(1000)).unwrap_err(), Seq(998));
         assert!(hub.tick(Seq(998)).is_some());
         assert!(hub.tick(Seq(997)).is_none());
+    }
+
+    #[test]
+    fn a_hole_in_the_window_is_a_gap_not_a_silent_skip() {
+        let (hub, mut trackers) = hub(5);
+        // Simulate the loop skipping ahead: ticks 1001..1004 never published.
+        hub.publish(Tick::build(&hub.market, &mut trackers, Seq(1005)));
+        assert_eq!(hub.replay(Seq(998), Seq(1005)).unwrap_err(), Seq(1005));
+        assert_eq!(hub.replay(Seq(1004), Seq(1005)).unwrap().len(), 1);
+        assert_eq!(hub.tick(Seq(1005)).unwrap().seq, Seq(1005));
+        assert_eq!(hub.tick(Seq(999)).unwrap().seq, Seq(999));
+        assert!(hub.tick(Seq(1002)).is_none());
+    }
+
+    #[test]
+    fn only_live_ticks_cache_frames_and_only_a_bounded_number() {
+        let (hub, mut trackers) = hub(50);
+        for seq in 1001..1020 {
+            hub.publish(Tick::build(&hub.market, &mut trackers, Seq(seq)));
+        }
+        let set: SymbolSet = [SymbolId(1)].into_iter().collect();
+        // Older than the queue (4): replayed frames are built but not kept.
+        let old = hub.tick(Seq(1005)).unwrap();
+        let (a, b) = (old.batch(&set, &hub.market), old.batch(&set, &hub.market));
+        assert_ne!(a.as_ptr(), b.as_ptr());
+        assert_eq!(a, b);
+        // A live tick keeps at most MAX_CACHED_SETS sets.
+        let m = Market::new(MarketConfig {
+            symbols: (0..10)
+                .map(|i| ticker_core::SymbolConfig {
+                    symbol: format!("S{i}"),
+                    name: String::new(),
+                    reference_price: 10.0,
+                    volatility: 0.2,
+                    spread_bps: 2.0,
+                    tick_size: 0.01,
+                    avg_volume: 1000,
+                })
+                .collect(),
+            ..MarketConfig::default()
+        })
+        .unwrap();
+        let mut t: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
+        let tick = Tick::build(&m, &mut t, Seq(5));
+        for mask in 1u32..200 {
+            let set: SymbolSet = (0..10)
+                .filter(|b| mask & (1 << b) != 0)
+                .map(SymbolId)
+                .collect();
+            tick.batch(&set, &m);
+        }
+        assert_eq!(tick.batches.lock().unwrap().len(), MAX_CACHED_SETS);
     }
 
     #[test]

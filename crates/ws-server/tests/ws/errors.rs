@@ -172,3 +172,25 @@ async fn a_resume_message_ahead_of_the_stream_is_reported_as_invalid_since() {
     assert_error(&recv_type(&mut ws, "error").await, "invalid_since");
     assert_usable(&mut ws, 2).await;
 }
+
+#[tokio::test]
+async fn the_default_subscription_is_capped_at_max_symbols_with_an_error() {
+    let server = TestServer::spawn(WsConfig {
+        max_symbols: 2,
+        ..config()
+    })
+    .await;
+    for path in ["/ws", "/ws?symbols=*"] {
+        let mut ws = connect(&server, path).await;
+        let welcome = recv_type(&mut ws, "welcome").await;
+        assert_eq!(welcome["subscribed"], json!(["AAPL", "GOOGL"]), "{path}");
+        assert_error(&recv_type(&mut ws, "error").await, "too_many_symbols");
+        expect_quote_frames(&mut ws, &server, &["AAPL", "GOOGL"], server.seq()).await;
+        // Re-subscribing to what it already has is fine, not "too many".
+        send_json(&mut ws, &json!({"type": "subscribe", "symbols": ["AAPL"]})).await;
+        assert_eq!(
+            recv_type(&mut ws, "subscribed").await["symbols"],
+            json!(["AAPL", "GOOGL"])
+        );
+    }
+}

@@ -171,3 +171,26 @@ async fn a_refused_upgrade_or_body_ends_the_connection() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_http_client_that_never_reads_its_answers_is_dropped() {
+    use std::time::Duration;
+    let server = TestServer::spawn(WsConfig {
+        handshake_timeout_ms: 300,
+        ..config()
+    })
+    .await;
+    const REQUESTS: usize = 3000;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let one = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(REQUESTS);
+    // Pipeline far more answers (~20 MB) than the socket buffers hold, and read none.
+    let _ = timeout(Duration::from_secs(2), stream.write_all(one.as_bytes())).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut all = Vec::new();
+    let _ = timeout(PATIENCE, stream.read_to_end(&mut all)).await;
+    let answered = all.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+    assert!(
+        answered < REQUESTS,
+        "the stalled connection was served to the end ({answered} answers) instead of dropped"
+    );
+}
