@@ -1,9 +1,11 @@
 //! [`App`]: everything a request handler may touch, shared by all connections.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use bytes::Bytes;
-use std::time::Instant;
+use tokio::sync::watch;
 
 use ticker_core::{Clock, Market, Quote, Seq, SessionTracker, SymbolId};
 use ticker_net::metrics::HttpMetrics;
@@ -34,7 +36,13 @@ pub struct App {
     pub admission: Admission,
     /// When the service started serving.
     pub started: Instant,
+    /// True once the trackers have caught up with the session (see [`App::warm_up`]).
+    warm: watch::Sender<bool>,
 }
+
+/// Encodings kept per symbol: a request that read the clock just before another moved the
+/// tracker on still finds its tick here instead of replaying the session.
+const RECENT: usize = 64;
 
 impl App {
     /// Builds the shared state.
@@ -49,7 +57,7 @@ impl App {
             .map(|id| {
                 Mutex::new(Latest {
                     tracker: SessionTracker::new(id),
-                    encoded: None,
+                    encoded: VecDeque::with_capacity(RECENT),
                 })
             })
             .collect();
@@ -63,7 +71,15 @@ impl App {
             metrics: HttpMetrics::new(ROUTE_LABELS),
             admission,
             started: Instant::now(),
+            warm: watch::channel(false).0,
         }
+    }
+
+    /// Waits until the trackers are warm. Until then a quote would replay the session on an
+    /// async worker (seconds, at millisecond intervals) and stall every other request.
+    pub async fn warm(&self) {
+        let mut ready = self.warm.subscribe();
+        let _ = ready.wait_for(|warm| *warm).await;
     }
 
     /// The tick the clock is in now.
@@ -83,13 +99,19 @@ impl App {
             return encode(self.market.quote(id, seq));
         };
         let mut latest = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((at, body)) = &latest.encoded {
-            if *at == seq {
-                return body.clone();
-            }
+        if let Some((_, body)) = latest.encoded.iter().rev().find(|(at, _)| *at == seq) {
+            return body.clone();
+        }
+        // The tracker only moves forward cheaply; an older tick (a clock set back) is
+        // computed on its own rather than sending the tracker back to the session's start.
+        if latest.tracker.position().is_some_and(|at| seq < at) {
+            return encode(self.market.quote(id, seq));
         }
         let body = encode(latest.tracker.quote(&self.market, seq));
-        latest.encoded = Some((seq, body.clone()));
+        if latest.encoded.len() == RECENT {
+            latest.encoded.pop_front();
+        }
+        latest.encoded.push_back((seq, body.clone()));
         body
     }
 
@@ -100,13 +122,18 @@ impl App {
         let mut warmed: Vec<SessionTracker> = self.market.ids().map(SessionTracker::new).collect();
         ticker_core::warm_up(&self.market, &mut warmed, now);
         for (slot, tracker) in self.trackers.iter().zip(warmed) {
-            slot.lock().unwrap_or_else(PoisonError::into_inner).tracker = tracker;
+            let mut latest = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            // A test clock may already have been moved past `now`; keep the further tracker.
+            if latest.tracker.position() <= tracker.position() {
+                latest.tracker = tracker;
+            }
         }
+        self.warm.send_replace(true);
     }
 }
 
 /// A symbol's incremental tracker and the JSON of the last quote it produced.
 struct Latest {
     tracker: SessionTracker,
-    encoded: Option<(Seq, Bytes)>,
+    encoded: VecDeque<(Seq, Bytes)>,
 }

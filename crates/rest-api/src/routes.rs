@@ -182,8 +182,14 @@ pub async fn respond(
         Route::Metrics => Ok(status::metrics(app)),
         Route::Dashboard => Ok(status::dashboard()),
         Route::Symbols => Ok(quotes::symbols(app)),
-        Route::Latest(raw) => quotes::latest_one(app, raw),
-        Route::LatestMany => quotes::latest_many(app, &query),
+        Route::Latest(raw) => {
+            app.warm().await;
+            quotes::latest_one(app, raw)
+        }
+        Route::LatestMany => {
+            app.warm().await;
+            quotes::latest_many(app, &query)
+        }
         Route::History(raw) => history::history(app, raw, &query).await,
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {

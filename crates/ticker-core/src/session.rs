@@ -48,6 +48,11 @@ impl SessionTracker {
         self.id
     }
 
+    /// The last tick quoted (where the next consecutive quote continues from), if any.
+    pub fn position(&self) -> Option<Seq> {
+        self.state.as_ref().map(|s| Seq(s.cursor.tick()))
+    }
+
     /// The quote at `seq`. Moving forward within a session is incremental; moving backwards or
     /// to another session restarts from that session's first tick.
     pub fn quote(&mut self, market: &Market, seq: Seq) -> Quote {

@@ -116,3 +116,21 @@ async fn the_newest_candle_closes_at_the_latest_price_as_the_clock_moves() {
         assert!(newest["high"].as_f64().unwrap() >= price);
     }
 }
+
+#[tokio::test]
+async fn quotes_stay_exact_when_the_clock_steps_back_and_forth() {
+    let app = spawn_app().await;
+    let mut client = app.connect().await;
+    let now = app.tick().0;
+    // Forward, back one tick (a reader that saw the clock just before another moved the
+    // tracker on), far back, and forward again: every answer is the core's quote.
+    for n in [now + 3, now + 2, now + 3, now - 500, now + 4, now + 1] {
+        app.set_tick(n);
+        let resp = client.get("/api/v1/latest/MSFT").await;
+        assert_eq!(
+            resp.text(),
+            String::from_utf8(app.quote_json("MSFT", Seq(n))).unwrap(),
+            "tick {n}"
+        );
+    }
+}
