@@ -110,7 +110,8 @@ async fn twenty_thousand_connect_disconnect_cycles_leak_nothing() {
     helpers::record("churn", &figures);
     assert_eq!(failures.load(Ordering::Relaxed), 0, "{figures}");
     assert!(fds_after <= fds_before, "descriptors leaked: {figures}");
-    assert!(rss_after < rss_before + 16 * 1024, "memory grew: {figures}");
+    // 6 MiB over 40 000 connections: a leak of 150 bytes per connection would fail this.
+    assert!(rss_after < rss_before + 6 * 1024, "memory grew: {figures}");
     ws.stop().await;
     rest.stop().await;
 }

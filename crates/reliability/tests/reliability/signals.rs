@@ -14,24 +14,21 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers;
 
-/// The path of a workspace binary, building it first if this test run did not.
+/// The path of a workspace binary, built first: `cargo test -p reliability` alone does not
+/// build other packages' binaries, and a stale one would test old code. (A no-op when fresh.)
 fn binary(name: &str) -> PathBuf {
-    let dir = std::env::current_exe()
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", name, "--bin", name])
+        .status()
+        .unwrap();
+    assert!(status.success(), "could not build {name}");
+    std::env::current_exe()
         .unwrap()
         .parent()
         .and_then(|deps| deps.parent())
         .unwrap()
-        .to_path_buf();
-    let path = dir.join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "--bin", name])
-            .status()
-            .unwrap();
-        assert!(status.success(), "could not build {name}");
-    }
-    path
+        .join(name)
 }
 
 fn free_port() -> u16 {
