@@ -114,9 +114,7 @@ pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError>
         // The shared per-tick JSON; the classic shape is the same object with `stock` first.
         let json = app.quote_json(*id, seq);
         if classic {
-            body.extend_from_slice(b"{\"stock\":\"");
-            body.extend_from_slice(app.market.symbol(*id).as_str().as_bytes());
-            body.extend_from_slice(b"\",");
+            ticker_core::open_classic(app.market.symbol(*id), &mut body);
             body.extend_from_slice(json.get(1..).unwrap_or_default());
         } else {
             body.extend_from_slice(&json);

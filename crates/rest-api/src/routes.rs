@@ -6,6 +6,7 @@ use std::time::Duration;
 use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
+use ticker_net::head::declares_body;
 use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
 
 use crate::app::App;
@@ -142,21 +143,13 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
     }
 }
 
-/// Whether a request carries a body (which ends keep-alive: see `ticker_net::guard`).
-pub fn has_body(req: &Request<Incoming>) -> bool {
-    let h = req.headers();
-    h.contains_key(http::header::TRANSFER_ENCODING)
-        || h.get(http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0")
-}
-
 /// Answers one request (errors become JSON by the caller).
 pub async fn respond(
     app: &App,
     slot: &RejectSlot,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
-    let with_body = has_body(&req);
+    let with_body = declares_body(req.headers());
     let (head, body) = req.into_parts();
     let path = head.uri.path();
     if path == REJECTED_PATH {

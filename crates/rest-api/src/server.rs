@@ -134,7 +134,8 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Respons
     let method = req.method().clone();
     let label = routes::label(req.uri().path(), app.config.debug_routes);
     let path = tracing::enabled!(tracing::Level::DEBUG).then(|| req.uri().path().to_owned());
-    let close = routes::has_body(&req) || req.uri().path() == ticker_net::REJECTED_PATH;
+    let close = ticker_net::head::declares_body(req.headers())
+        || req.uri().path() == ticker_net::REJECTED_PATH;
 
     let outcome = AssertUnwindSafe(routes::respond(app, slot, req))
         .catch_unwind()

@@ -33,7 +33,7 @@ pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
 pub use config::{ConfigError, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
 pub use market::{LogOffsets, Market};
-pub use quote::{Candle, Quote, SymbolInfo};
+pub use quote::{open_classic, Candle, Quote, SymbolInfo};
 pub use session::{warm_up, SessionTracker};
 pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
 

@@ -135,12 +135,18 @@ impl Quote {
     /// Appends the quote in the shape of classic broadcast frontends, which read
     /// `stock`/`price`/`change`: `{"stock":"AAPL","symbol":"AAPL","price":…,…}`.
     pub fn write_classic(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"stock\":\"");
-        out.extend_from_slice(self.symbol.as_str().as_bytes());
-        out.extend_from_slice(b"\",");
+        open_classic(self.symbol, out);
         self.write_fields(out);
         out.push(b'}');
     }
+}
+
+/// Opens a classic-shape object, `{"stock":"AAPL",`, for callers that append already encoded
+/// quote fields and the closing brace (the services splice shared per-tick bytes).
+pub fn open_classic(symbol: Symbol, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"stock\":\"");
+    out.extend_from_slice(symbol.as_str().as_bytes());
+    out.extend_from_slice(b"\",");
 }
 
 impl Candle {

@@ -45,6 +45,16 @@ pub enum Framing {
     Chunked,
 }
 
+/// Whether parsed request headers announce a body (`Transfer-Encoding`, or a non-zero
+/// `Content-Length`): the same rule by which the guard stops vetting heads, so a service must
+/// then end the connection after its response.
+pub fn declares_body(headers: &http::HeaderMap) -> bool {
+    headers.contains_key(http::header::TRANSFER_ENCODING)
+        || headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
 /// A head that hyper will accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {
@@ -341,6 +351,28 @@ mod tests {
             code(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
             (400, "bad_request")
         );
+    }
+
+    #[test]
+    fn declares_body_follows_the_guards_framing_rule() {
+        let mut h = http::HeaderMap::new();
+        assert!(!declares_body(&h));
+        h.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from_static("0"),
+        );
+        assert!(!declares_body(&h));
+        h.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from_static("3"),
+        );
+        assert!(declares_body(&h));
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            http::header::TRANSFER_ENCODING,
+            http::HeaderValue::from_static("chunked"),
+        );
+        assert!(declares_body(&h));
     }
 
     #[test]

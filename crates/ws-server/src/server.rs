@@ -201,7 +201,8 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
     let started = Instant::now();
     // After a head that announces a body or a protocol switch the guard stops vetting heads,
     // so unless the connection is upgraded it must end with this response.
-    let unvetted = req.headers().contains_key(header::UPGRADE) || has_body(&req);
+    let unvetted = req.headers().contains_key(header::UPGRADE)
+        || ticker_net::head::declares_body(req.headers());
     let path = req.uri().path();
     let (route, mut resp) = if path == REJECTED_PATH {
         let e = slot
@@ -223,13 +224,6 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
     st.http
         .record(route, resp.status().as_u16(), started.elapsed());
     resp
-}
-
-fn has_body(req: &Request<Incoming>) -> bool {
-    let h = req.headers();
-    h.contains_key(header::TRANSFER_ENCODING)
-        || h.get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0")
 }
 
 fn only_get(req: &Request<Incoming>) -> Option<Response<Body>> {

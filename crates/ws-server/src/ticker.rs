@@ -91,9 +91,7 @@ impl Tick {
                 out.push(b',');
             }
             if classic {
-                out.extend_from_slice(b"{\"stock\":\"");
-                out.extend_from_slice(market.symbol(id).as_str().as_bytes());
-                out.extend_from_slice(b"\",");
+                ticker_core::open_classic(market.symbol(id), out);
             } else {
                 out.push(b'{');
             }
