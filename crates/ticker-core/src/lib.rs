@@ -11,9 +11,11 @@
 //! * [`Market::candles`]: OHLCV aggregated from the ticks.
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
+//! * [`Activity`]: how much the market does in a span of wall time (business time).
 //!
 //! Start with `model.rs` for how the walk is built.
 
+pub mod activity;
 mod candle;
 mod cli;
 mod clock;
@@ -27,6 +29,7 @@ mod session;
 mod symbol;
 pub mod time;
 
+pub use activity::{Activity, Uniform};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use cli::MarketArgs;
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
