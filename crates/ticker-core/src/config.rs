@@ -437,7 +437,11 @@ mod tests {
             ),
             (
                 Box::new(|c| c.symbols[2].symbol = "ms ft".into()),
-                "config field `symbols[2].symbol`: \"ms ft\": 'm' is not allowed in a symbol (use A-Z, 0-9, '.' and '-')",
+                "config field `symbols[2].symbol`: \"ms ft\": ' ' is not allowed in a symbol (use A-Z, 0-9, '.' and '-')",
+            ),
+            (
+                Box::new(|c| c.symbols[2].symbol = "msft".into()),
+                "config field `symbols[2].symbol`: \"msft\": symbols are upper-case, e.g. `MSFT`",
             ),
             (
                 Box::new(|c| c.symbols[0].symbol = "ABCDEFGHIJKLM".into()),

@@ -20,8 +20,11 @@ pub enum SymbolError {
     Empty,
     /// The string is longer than [`MAX_SYMBOL_LEN`].
     TooLong(usize),
-    /// The string contains a character outside `A–Z 0–9 . -`.
+    /// The string contains a character outside `A–Z 0–9 . -` (even once upper-cased).
     BadChar(char),
+    /// The string is a valid symbol once upper-cased, where only upper case is accepted (a
+    /// config file); carries that upper-cased form as the suggestion.
+    LowerCase(Symbol),
 }
 
 impl fmt::Display for SymbolError {
@@ -36,6 +39,7 @@ impl fmt::Display for SymbolError {
                 f,
                 "{c:?} is not allowed in a symbol (use A-Z, 0-9, '.' and '-')"
             ),
+            Self::LowerCase(upper) => write!(f, "symbols are upper-case, e.g. `{upper}`"),
         }
     }
 }
@@ -57,8 +61,9 @@ impl Symbol {
         if s.is_empty() {
             return Err(SymbolError::Empty);
         }
+        // A character that no case folding would fix is the real problem: report it first.
         if let Some(bad) = s.chars().find(|&c| {
-            let c = if fold_case { c.to_ascii_uppercase() } else { c };
+            let c = c.to_ascii_uppercase();
             !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == '-')
         }) {
             return Err(SymbolError::BadChar(bad));
@@ -71,10 +76,14 @@ impl Symbol {
         for (slot, b) in bytes.iter_mut().zip(s.bytes()) {
             *slot = b.to_ascii_uppercase();
         }
-        Ok(Self {
+        let symbol = Self {
             len: s.len() as u8,
             bytes,
-        })
+        };
+        if !fold_case && s.bytes().any(|b| b.is_ascii_lowercase()) {
+            return Err(SymbolError::LowerCase(symbol));
+        }
+        Ok(symbol)
     }
 
     /// The symbol as a string slice.
@@ -242,10 +251,31 @@ mod tests {
             Symbol::parse("ABCDEFGHIJKLM"),
             Err(SymbolError::TooLong(13))
         );
-        assert_eq!(Symbol::parse("aapl"), Err(SymbolError::BadChar('a')));
         assert_eq!(Symbol::parse("AA PL"), Err(SymbolError::BadChar(' ')));
+        assert_eq!(Symbol::parse("aa pl"), Err(SymbolError::BadChar(' ')));
         assert_eq!(Symbol::parse("AAPL\u{e9}"), Err(SymbolError::BadChar('é')));
         assert!(Symbol::parse("../etc").is_err());
+    }
+
+    #[test]
+    fn strict_parsing_suggests_the_upper_case_form_of_a_lower_case_symbol() {
+        for (given, upper) in [("aapl", "AAPL"), ("Brk.b", "BRK.B"), ("rds-a", "RDS-A")] {
+            let err = Symbol::parse(given).unwrap_err();
+            assert_eq!(
+                err,
+                SymbolError::LowerCase(Symbol::parse(upper).unwrap()),
+                "{given}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!("symbols are upper-case, e.g. `{upper}`")
+            );
+        }
+        // Too long is reported as such, whatever the case.
+        assert_eq!(
+            Symbol::parse("abcdefghijklm"),
+            Err(SymbolError::TooLong(13))
+        );
     }
 
     #[test]
