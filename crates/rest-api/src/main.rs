@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
 
 async fn serve(cli: Cli) -> Result<(), String> {
     cli.rest.validate()?;
-    let (market, listener) = prepare(&cli.market, &cli.host, cli.port).await?;
+    let (market, listener) = prepare(&cli.market, &cli.host, cli.port, "TICKER_REST").await?;
     let settings = Settings {
         rest: cli.rest,
         market,

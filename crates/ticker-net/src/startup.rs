@@ -1,6 +1,8 @@
 //! What every binary does before and after serving, so both mains stay a table of contents:
-//! build the market from the shared flags, bind, and stop on a signal.
+//! build the market from the shared flags, bind, and stop on a signal. Whatever goes wrong
+//! here is reported in one line that says how to fix it.
 
+use std::io;
 use std::sync::Arc;
 
 use ticker_core::{Market, MarketArgs};
@@ -9,17 +11,33 @@ use tokio::net::TcpListener;
 use crate::shutdown::{exit_on_second_signal, shutdown_signal};
 
 /// The validated market and the bound listener, or one line saying what is wrong.
+/// `env_prefix` names the binary's variables (`TICKER_WS` for `TICKER_WS_PORT`), so that a
+/// bind failure can say which flag or variable fixes it.
 pub async fn prepare(
     market: &MarketArgs,
     host: &str,
     port: u16,
+    env_prefix: &str,
 ) -> Result<(Arc<Market>, TcpListener), String> {
     let config = market.resolve().map_err(|e| e.to_string())?;
     let market = Arc::new(Market::new(config).map_err(|e| e.to_string())?);
     let listener = TcpListener::bind((host, port))
         .await
-        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+        .map_err(|e| bind_error(host, port, env_prefix, &e))?;
     Ok((market, listener))
+}
+
+/// The line for a failed bind, ending with the flag and variable that fix it when the cause
+/// is the port (taken, or privileged) or the address (not one of this machine's).
+fn bind_error(host: &str, port: u16, env_prefix: &str, e: &io::Error) -> String {
+    let hint = match e.kind() {
+        io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied => {
+            format!(" (use --port or {env_prefix}_PORT)")
+        }
+        io::ErrorKind::AddrNotAvailable => format!(" (use --host or {env_prefix}_HOST)"),
+        _ => String::new(),
+    };
+    format!("cannot listen on {host}:{port}: {e}{hint}")
 }
 
 /// Resolves on the first SIGINT/SIGTERM (graceful shutdown); a second one exits at once.
@@ -29,8 +47,8 @@ pub async fn stop_signal() {
 }
 
 /// Parses the command line. `--help` and `--version` print as usual; a bad flag or value is
-/// reported in one line on stderr (naming the flag; its `TICKER_*` variable is listed by
-/// `--help`) with exit status 2.
+/// reported in one line on stderr (naming the flag, keeping clap's "a similar argument
+/// exists" tip; its `TICKER_*` variable is listed by `--help`) with exit status 2.
 pub fn parse_args<P: clap::Parser>(binary: &str) -> Result<P, std::process::ExitCode> {
     P::try_parse().map_err(|e| {
         use clap::error::ErrorKind;
@@ -38,16 +56,109 @@ pub fn parse_args<P: clap::Parser>(binary: &str) -> Result<P, std::process::Exit
             let _ = e.print();
             return std::process::ExitCode::SUCCESS;
         }
-        let text = e.to_string();
-        let line = text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("invalid arguments")
-            .trim_start_matches("error: ");
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("{binary}: {line} (see --help)");
+            eprintln!("{binary}: {}", one_line(&e));
         }
         std::process::ExitCode::from(2)
     })
+}
+
+/// clap's multi-line error as one line: the error itself, then each of its tips (`a similar
+/// argument exists: '--port'`), then a pointer to `--help`. Usage and blank lines are left
+/// out: `--help` has them.
+fn one_line(e: &clap::Error) -> String {
+    // `to_string` renders without colour whatever the terminal.
+    let text = e.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut line = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_owned();
+    for tip in lines.filter_map(|l| l.strip_prefix("tip: ")) {
+        line.push_str("; ");
+        line.push_str(tip);
+    }
+    line.push_str(" (see --help)");
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    #[command(name = "svc")]
+    struct Cli {
+        #[arg(long, env = "TICKER_TEST_PORT", default_value_t = 8000)]
+        port: u16,
+        #[arg(long)]
+        seed: Option<u64>,
+    }
+
+    fn error_of(args: &[&str]) -> String {
+        let e =
+            Cli::try_parse_from(std::iter::once("svc").chain(args.iter().copied())).unwrap_err();
+        one_line(&e)
+    }
+
+    #[test]
+    fn a_mistyped_flag_keeps_the_suggestion_on_one_line() {
+        assert_eq!(
+            error_of(&["--prot", "9000"]),
+            "unexpected argument '--prot' found; a similar argument exists: '--port' (see --help)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_flag_without_a_near_miss_is_one_line() {
+        assert_eq!(
+            error_of(&["--xyzzy"]),
+            "unexpected argument '--xyzzy' found (see --help)"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_the_flag() {
+        assert_eq!(
+            error_of(&["--port", "abc"]),
+            "invalid value 'abc' for '--port <PORT>': invalid digit found in string (see --help)"
+        );
+    }
+
+    #[test]
+    fn bind_errors_say_which_flag_and_variable_fix_them() {
+        let in_use = io::Error::from(io::ErrorKind::AddrInUse);
+        assert_eq!(
+            bind_error("127.0.0.1", 8001, "TICKER_WS", &in_use),
+            format!("cannot listen on 127.0.0.1:8001: {in_use} (use --port or TICKER_WS_PORT)")
+        );
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert!(bind_error("0.0.0.0", 80, "TICKER_REST", &denied)
+            .ends_with(" (use --port or TICKER_REST_PORT)"));
+        let foreign = io::Error::from(io::ErrorKind::AddrNotAvailable);
+        assert!(bind_error("10.1.2.3", 8000, "TICKER_REST", &foreign)
+            .ends_with(" (use --host or TICKER_REST_HOST)"));
+        let other = io::Error::other("something else");
+        assert_eq!(
+            bind_error("127.0.0.1", 8000, "TICKER_REST", &other),
+            "cannot listen on 127.0.0.1:8000: something else"
+        );
+    }
+
+    #[tokio::test]
+    async fn binding_a_taken_port_names_the_fix() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let Err(line) = prepare(&Default::default(), "127.0.0.1", port, "TICKER_WS").await else {
+            panic!("bound a port that is taken");
+        };
+        assert!(
+            line.starts_with(&format!("cannot listen on 127.0.0.1:{port}: ")),
+            "{line}"
+        );
+        assert!(line.ends_with(" (use --port or TICKER_WS_PORT)"), "{line}");
+    }
 }

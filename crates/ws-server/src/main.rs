@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
 
 async fn serve(cli: Cli) -> Result<(), String> {
     cli.ws.validate()?;
-    let (market, listener) = prepare(&cli.market, &cli.host, cli.port).await?;
+    let (market, listener) = prepare(&cli.market, &cli.host, cli.port, "TICKER_WS").await?;
     let settings = Settings {
         ws: cli.ws,
         market,
