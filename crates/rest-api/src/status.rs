@@ -50,6 +50,7 @@ struct Health {
     timestamp: i64,
     version: &'static str,
     uptime_s: f64,
+    pid: u32,
     components: BTreeMap<&'static str, &'static str>,
     details: BTreeMap<&'static str, serde_json::Value>,
 }
@@ -98,6 +99,9 @@ pub async fn health(app: &App) -> Response<Body> {
         timestamp: now,
         version: VERSION,
         uptime_s: app.started.elapsed().as_secs_f64(),
+        // Lets a launcher (scripts/run.sh) tell its own process from another one that holds
+        // the port.
+        pid: std::process::id(),
         components,
         details,
     })

@@ -258,6 +258,8 @@ fn health(st: &State) -> Response<Body> {
         "timestamp": now,
         "interval_ms": hub.market.schedule().interval_ms(),
         "uptime_s": st.started.elapsed().as_secs_f64(),
+        // Lets a launcher (scripts/run.sh) tell its own process from another one on the port.
+        "pid": std::process::id(),
     });
     json_response(StatusCode::OK, body.to_string())
 }

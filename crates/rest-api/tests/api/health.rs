@@ -100,6 +100,8 @@ async fn health_is_ok_when_the_market_clock_and_the_ws_server_are_healthy() {
     assert_eq!(v["timestamp"], NOW_MS);
     assert_eq!(v["version"], VERSION);
     assert!(v["uptime_s"].as_f64().unwrap() >= 0.0);
+    // The server runs in this test's process.
+    assert_eq!(v["pid"], std::process::id());
     let tick = app.tick();
     assert_eq!(
         v["details"]["market_clock"],

@@ -23,6 +23,8 @@ async fn health_reports_status_connections_tick_and_version() {
     assert_eq!(health["connections"], 0);
     assert_eq!(health["tick"], server.seq().0);
     assert_eq!(health["seq"], server.seq().0);
+    // The server runs in this test's process.
+    assert_eq!(health["pid"], std::process::id());
 
     let mut ws = connect(&server, "/ws").await;
     recv_welcome_and_quotes(&mut ws, 5).await;
