@@ -5,6 +5,7 @@
 //!   how to fix a taken port, gives up after its wait, and stops both on Ctrl-C;
 //! * [`errors`]: the binaries' one-line start-up errors say how to fix them;
 //! * [`colour`]: colour only on a terminal, never under `NO_COLOR`;
+//! * [`docs`]: the examples in `docs/config.md` are the binaries' real output.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,6 +17,7 @@
 )]
 
 mod colour;
+mod docs;
 mod errors;
 mod run_script;
 mod support;
