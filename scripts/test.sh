@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test, in the order a failure is cheapest to find: format, lints, the test suite
 # (unit, integration, the Chromium end-to-end test), the release build the Dockerfile uses,
-# the compose file check, a load-generator smoke run and a short fuzz run.
+# the compose file check and a load-generator smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
