@@ -111,11 +111,15 @@ pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError>
         if i > 0 {
             body.push(b',');
         }
-        // The shared per-tick JSON; the classic shape is the same object with `stock` first.
+        // The shared per-tick JSON; the classic element is the same fields with `stock` first
+        // and `change` since the previous tick, as the ws-server's `format=array` frames.
         let json = app.quote_json(*id, seq);
         if classic {
-            ticker_core::open_classic(app.market.symbol(*id), &mut body);
-            body.extend_from_slice(json.get(1..).unwrap_or_default());
+            let fields = json
+                .get(1..json.len().saturating_sub(1))
+                .unwrap_or_default();
+            let tick = app.market.tick_change(*id, seq);
+            ticker_core::write_classic(app.market.symbol(*id), fields, tick, &mut body);
         } else {
             body.extend_from_slice(&json);
         }

@@ -10,6 +10,8 @@
 //! * [`SessionTracker`]: consecutive quotes in amortised O(1) per tick.
 //! * [`Market::candles`]: OHLCV aggregated from the ticks.
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
+//! * [`write_classic`]: the classic array element (`stock`, `price`, `change` since the
+//!   previous tick) of `format=array`.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
 //!
@@ -17,6 +19,7 @@
 
 pub mod activity;
 mod candle;
+mod classic;
 mod cli;
 mod clock;
 pub mod config;
@@ -31,12 +34,13 @@ pub mod time;
 
 pub use activity::{Activity, Uniform};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
+pub use classic::{open_classic, write_classic, TickChange};
 pub use cli::MarketArgs;
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
 pub use config::{ConfigError, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
 pub use market::{LogOffsets, Market};
-pub use quote::{open_classic, Candle, Quote, SymbolInfo};
+pub use quote::{Candle, Quote, SymbolInfo};
 pub use session::{warm_up, SessionTracker};
 pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
 

@@ -131,22 +131,6 @@ impl Quote {
         self.write_fields(out);
         out.push(b'}');
     }
-
-    /// Appends the quote in the shape of classic broadcast frontends, which read
-    /// `stock`/`price`/`change`: `{"stock":"AAPL","symbol":"AAPL","price":…,…}`.
-    pub fn write_classic(&self, out: &mut Vec<u8>) {
-        open_classic(self.symbol, out);
-        self.write_fields(out);
-        out.push(b'}');
-    }
-}
-
-/// Opens a classic-shape object, `{"stock":"AAPL",`, for callers that append already encoded
-/// quote fields and the closing brace (the services splice shared per-tick bytes).
-pub fn open_classic(symbol: Symbol, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"stock\":\"");
-    out.extend_from_slice(symbol.as_str().as_bytes());
-    out.extend_from_slice(b"\",");
 }
 
 impl Candle {
@@ -219,18 +203,6 @@ mod tests {
             String::from_utf8(fast).unwrap(),
             serde_json::to_string(&c).unwrap()
         );
-    }
-
-    #[test]
-    fn classic_shape_adds_stock_before_the_fields() {
-        let q = sample(15_045);
-        let mut out = Vec::new();
-        q.write_classic(&mut out);
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(v["stock"], "BRK.B");
-        assert_eq!(v["symbol"], "BRK.B");
-        assert_eq!(v["price"], 150.45);
-        assert_eq!(v["change"], 0.0);
     }
 
     #[test]

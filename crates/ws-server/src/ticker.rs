@@ -91,12 +91,15 @@ impl Tick {
                 out.push(b',');
             }
             if classic {
-                ticker_core::open_classic(market.symbol(id), out);
+                // The classic element's `change` is since the previous tick (see
+                // ticker_core::write_classic): computed only for array frames.
+                let tick = market.tick_change(id, self.seq);
+                ticker_core::write_classic(market.symbol(id), self.fields(id), tick, out);
             } else {
                 out.push(b'{');
+                out.extend_from_slice(self.fields(id));
+                out.push(b'}');
             }
-            out.extend_from_slice(self.fields(id));
-            out.push(b'}');
         }
     }
 
@@ -123,7 +126,7 @@ impl Tick {
         frame
     }
 
-    /// `[{"stock":…,…},…]` for a set, built once per set.
+    /// `[{"stock":…,…},…]` for a set, built once per set; `change` is since the previous tick.
     pub fn array(&self, set: &SymbolSet, market: &Market) -> Bytes {
         let mut cache = self.arrays.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(frame) = cache.get(set) {
@@ -394,7 +397,8 @@ mod tests {
         let arr: serde_json::Value =
             serde_json::from_slice(payload(&tick.array(&set, &hub.market))).unwrap();
         assert_eq!(arr[0]["stock"], "AAPL");
-        assert!(arr[0]["change"].is_number());
+        let since_previous = hub.market.tick_change(SymbolId(0), tick.seq).change;
+        assert_eq!(arr[0]["change"].as_f64(), Some(since_previous.to_f64()));
     }
 
     #[test]

@@ -160,7 +160,7 @@ async fn latest_many_without_symbols_returns_every_symbol() {
 }
 
 #[tokio::test]
-async fn latest_many_array_format_has_the_classic_stock_symbol_price_change_shape() {
+async fn latest_many_array_format_has_the_classic_shape_with_the_change_since_the_last_tick() {
     let app = spawn_app().await;
     let tick = app.tick();
     let resp = app
@@ -168,13 +168,15 @@ async fn latest_many_array_format_has_the_classic_stock_symbol_price_change_shap
         .await;
     assert_eq!(resp.status, 200);
     let mut want = b"[".to_vec();
-    app.market
-        .quote(app.id("TSLA"), tick)
-        .write_classic(&mut want);
-    want.push(b',');
-    app.market
-        .quote(app.id("GOOGL"), tick)
-        .write_classic(&mut want);
+    for (i, symbol) in ["TSLA", "GOOGL"].into_iter().enumerate() {
+        if i > 0 {
+            want.push(b',');
+        }
+        let id = app.id(symbol);
+        app.market
+            .quote(id, tick)
+            .write_classic(app.market.tick_change(id, tick), &mut want);
+    }
     want.push(b']');
     assert_eq!(resp.text(), String::from_utf8(want).unwrap());
 
@@ -182,11 +184,22 @@ async fn latest_many_array_format_has_the_classic_stock_symbol_price_change_shap
     let items = v.as_array().unwrap();
     assert_eq!(items.len(), 2);
     for (item, symbol) in items.iter().zip(["TSLA", "GOOGL"]) {
-        let quote = app.market.quote(app.id(symbol), tick);
+        let id = app.id(symbol);
+        let quote = app.market.quote(id, tick);
+        let previous = app.market.price(id, Seq(tick.0 - 1));
         assert_eq!(item["stock"], symbol);
         assert_eq!(item["symbol"], symbol);
         assert_eq!(item["price"].as_f64().unwrap(), quote.price.to_f64());
-        assert_eq!(item["change"].as_f64().unwrap(), quote.change.to_f64());
+        // The classic `change` is since the previous tick; the session's stays in prev_close.
+        let change = item["change"].as_f64().unwrap();
+        assert_eq!(
+            (change * 100.0).round() as i64,
+            quote.price.units() - previous.units()
+        );
+        assert_eq!(
+            item["prev_close"].as_f64().unwrap(),
+            quote.prev_close.to_f64()
+        );
     }
     assert!(resp
         .text()

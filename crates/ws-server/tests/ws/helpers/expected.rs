@@ -21,10 +21,13 @@ pub fn quote_json(market: &Market, id: SymbolId, seq: Seq) -> Value {
     serde_json::from_slice(&out).unwrap()
 }
 
-/// The core's classic (`stock`, `symbol`, `price`, …) quote of `id` at `seq`.
+/// The core's classic (`stock`, `symbol`, `price`, …) element of `id` at `seq`: the quote
+/// with `change` since the previous tick.
 pub fn classic_json(market: &Market, id: SymbolId, seq: Seq) -> Value {
     let mut out = Vec::new();
-    market.quote(id, seq).write_classic(&mut out);
+    market
+        .quote(id, seq)
+        .write_classic(market.tick_change(id, seq), &mut out);
     serde_json::from_slice(&out).unwrap()
 }
 
