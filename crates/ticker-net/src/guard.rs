@@ -184,6 +184,8 @@ pub struct GuardedIo<T> {
     slot: RejectSlot,
     /// The request handed to hyper in place of a rejected head.
     synthetic: Vec<u8>,
+    /// A protocol switch was asked for: a `101` written from now on is the switch.
+    upgrade_asked: bool,
     /// The connection switched protocols (writes are no longer the guard's business).
     upgraded: bool,
     waiting: Waiting,
@@ -202,6 +204,7 @@ impl<T> GuardedIo<T> {
             released: 0,
             slot,
             synthetic: Vec::new(),
+            upgrade_asked: false,
             upgraded: false,
             waiting: Waiting::Head,
             read_deadline: Box::pin(sleep(config.header_timeout)),
@@ -304,7 +307,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                         let switch = this.config.upgrades && head.upgrade;
                         if head.framing != Framing::None || switch {
                             this.mode = Mode::Pass;
-                            this.upgraded = switch;
+                            this.upgrade_asked = switch;
                         } else {
                             this.released = head.len;
                             // No timer while the response is produced: the deadline is only
@@ -357,6 +360,14 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
 }
 
 impl<T: AsyncWrite + Unpin> GuardedIo<T> {
+    /// Notes the switch when the service answers an upgrade request with `101`: only then do
+    /// writes stop being timed (a refusal, however large, is still an HTTP response).
+    fn note_switch(&mut self, data: &[u8]) {
+        if self.upgrade_asked && !self.upgraded && data.starts_with(b"HTTP/1.1 101 ") {
+            self.upgraded = true;
+        }
+    }
+
     /// Maps a write result through the stall timer.
     fn stall<R>(
         &mut self,
@@ -396,6 +407,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        this.note_switch(data);
         let polled = Pin::new(&mut this.inner).poll_write(cx, data);
         this.stall(cx, polled)
     }
@@ -406,6 +418,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty()) {
+            this.note_switch(first);
+        }
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         this.stall(cx, polled)
     }
@@ -524,6 +539,37 @@ mod tests {
         let got = read_all(&mut io).await; // time auto-advances while nothing else can run
         assert_eq!(got, synthetic_request(None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 408);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_a_101_lifts_the_write_timeout_of_an_upgrade_request() {
+        let upgrades = GuardConfig {
+            upgrades: true,
+            ..config()
+        };
+        for (status, stalls) in [
+            ("400 Bad Request", true),
+            ("101 Switching Protocols", false),
+        ] {
+            let (mut client, server) = duplex(1024);
+            let mut io = GuardedIo::new(server, upgrades, RejectSlot::default());
+            let request = b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+            client.write_all(request).await.unwrap();
+            let mut head = vec![0u8; request.len()];
+            io.read_exact(&mut head).await.unwrap();
+            // The client reads nothing: a long answer fills the pipe and the write stalls.
+            let answer = format!("HTTP/1.1 {status}\r\n\r\n{}", "x".repeat(4096));
+            let write =
+                tokio::time::timeout(Duration::from_secs(60), io.write_all(answer.as_bytes()));
+            match write.await {
+                Ok(Err(e)) => {
+                    assert!(stalls, "{status}: {e}");
+                    assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+                }
+                Err(_) => assert!(!stalls, "{status}: the write was not timed out"),
+                Ok(Ok(())) => panic!("{status}: 4 KiB went into a 1 KiB pipe"),
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]
