@@ -14,6 +14,7 @@ use ticker_net::Admission;
 use crate::cli::RestConfig;
 use crate::cors::Cors;
 use crate::probe::WsProbe;
+use crate::relay::Relay;
 use crate::routes::ROUTE_LABELS;
 
 /// Shared state of the REST service.
@@ -32,6 +33,8 @@ pub struct App {
     pub cors: Cors,
     /// The ws-server health probe.
     pub probe: WsProbe,
+    /// The `/ws` relay to the ws-server.
+    pub relay: Relay,
     /// Connection admission (for the open-connections gauge).
     pub admission: Admission,
     /// When the service started serving.
@@ -51,6 +54,7 @@ impl App {
         market: Arc<Market>,
         clock: Arc<dyn Clock>,
         admission: Admission,
+        relay: Relay,
     ) -> Self {
         let trackers = market
             .ids()
@@ -64,6 +68,7 @@ impl App {
         Self {
             cors: Cors::new(&config.cors_origins),
             probe: WsProbe::new(&config),
+            relay,
             config,
             market,
             clock,

@@ -35,7 +35,7 @@ pub struct Cli {
 /// Settings and limits of the REST service.
 #[derive(Debug, Clone, Args)]
 pub struct RestConfig {
-    /// WebSocket service URL: probed by /health and advertised by / to clients.
+    /// WebSocket service URL: probed by /health, relayed to by /ws, advertised by / to clients.
     #[arg(long, env = "TICKER_WS_URL", default_value = DEFAULT_WS_URL)]
     pub ws_url: String,
 
@@ -108,6 +108,40 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_PROBE_CACHE_MS", default_value_t = 3000)]
     pub probe_cache_ms: u64,
 
+    /// Most WebSocket connections relayed at /ws to the ws-server at once (503 beyond; 0 turns
+    /// the relay off). Each holds a client socket and one to the ws-server.
+    #[arg(
+        long,
+        env = "TICKER_REST_MAX_RELAY_CONNECTIONS",
+        default_value_t = 1024
+    )]
+    pub max_relay_connections: usize,
+
+    /// Milliseconds the /ws relay may take to connect to the ws-server (503 after).
+    #[arg(
+        long,
+        env = "TICKER_REST_RELAY_CONNECT_TIMEOUT_MS",
+        default_value_t = 2000
+    )]
+    pub relay_connect_timeout_ms: u64,
+
+    /// Milliseconds the ws-server may take to answer a relayed upgrade (503 after).
+    #[arg(
+        long,
+        env = "TICKER_REST_RELAY_HANDSHAKE_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub relay_handshake_timeout_ms: u64,
+
+    /// Milliseconds a relayed connection may pass no byte either way before it is closed
+    /// (keep it above the ws-server's --ping-interval-ms).
+    #[arg(
+        long,
+        env = "TICKER_REST_RELAY_IDLE_TIMEOUT_MS",
+        default_value_t = 60_000
+    )]
+    pub relay_idle_timeout_ms: u64,
+
     /// Serve /debug/panic and /debug/sleep (tests only).
     #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
     pub debug_routes: bool,
@@ -132,6 +166,10 @@ impl Default for RestConfig {
             max_history_ticks: 20_000_000,
             probe_timeout_ms: 500,
             probe_cache_ms: 3000,
+            max_relay_connections: 1024,
+            relay_connect_timeout_ms: 2000,
+            relay_handshake_timeout_ms: 5000,
+            relay_idle_timeout_ms: 60_000,
             debug_routes: false,
         }
     }
@@ -183,6 +221,18 @@ impl RestConfig {
         }
         if self.max_history_ticks == 0 {
             return bad("max-history-ticks", &0, "must be at least 1");
+        }
+        for (flag, value) in [
+            ("relay-connect-timeout-ms", self.relay_connect_timeout_ms),
+            (
+                "relay-handshake-timeout-ms",
+                self.relay_handshake_timeout_ms,
+            ),
+            ("relay-idle-timeout-ms", self.relay_idle_timeout_ms),
+        ] {
+            if value == 0 {
+                return bad(flag, &0, "must be at least 1");
+            }
         }
         if self.probe_timeout_ms == 0 {
             return bad("probe-timeout-ms", &0, "must be at least 1");

@@ -7,6 +7,7 @@
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`] and
 //!   [`status`].
+//! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
@@ -17,6 +18,7 @@ pub mod cors;
 pub mod history;
 pub mod probe;
 pub mod quotes;
+pub mod relay;
 pub mod response;
 pub mod routes;
 pub mod server;

@@ -33,8 +33,8 @@ pub struct ProbeResult {
 
 /// Probes the ws-server's `/health`, caching the result.
 pub struct WsProbe {
-    /// `host:port` and `Host` header of the ws-server, or why it cannot be probed.
-    target: Result<(String, String), String>,
+    /// Where the ws-server is, or why it cannot be probed.
+    target: Result<WsTarget, String>,
     url: String,
     timeout: Duration,
     cache_for: Duration,
@@ -45,7 +45,7 @@ impl WsProbe {
     /// A probe of `--ws-url`.
     pub fn new(config: &RestConfig) -> Self {
         Self {
-            target: probe_target(&config.ws_url),
+            target: WsTarget::parse(&config.ws_url),
             url: config.ws_url.clone(),
             timeout: Duration::from_millis(config.probe_timeout_ms),
             cache_for: Duration::from_millis(config.probe_cache_ms),
@@ -64,7 +64,7 @@ impl WsProbe {
         }
         let started = Instant::now();
         let outcome = match &self.target {
-            Ok((addr, host)) => tokio::time::timeout(self.timeout, fetch_health(addr, host))
+            Ok(target) => tokio::time::timeout(self.timeout, fetch_health(&target.authority))
                 .await
                 .unwrap_or_else(|_| {
                     Err(format!("no answer within {} ms", self.timeout.as_millis()))
@@ -91,24 +91,40 @@ impl WsProbe {
     }
 }
 
-/// `ws://host:port/…` → (`host:port`, `host:port`).
-fn probe_target(url: &str) -> Result<(String, String), String> {
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| format!("bad ws URL {url:?}: {e}"))?;
-    if uri.scheme_str() != Some("ws") {
-        return Err(format!(
-            "cannot probe {url:?}: only ws:// URLs are probed (no TLS client)"
-        ));
+/// The ws-server as `--ws-url` names it: where to connect, and the path it serves on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsTarget {
+    /// `host:port` (port 80 when the URL has none): the address and the `Host` header.
+    pub authority: String,
+    /// The URL's path (`/` when it has none), where the relay asks for the upgrade.
+    pub path: String,
+}
+
+impl WsTarget {
+    /// Parses a `ws://` URL; `wss://` cannot be reached (there is no TLS client).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| format!("bad ws URL {url:?}: {e}"))?;
+        if uri.scheme_str() != Some("ws") {
+            return Err(format!(
+                "cannot reach {url:?}: only ws:// URLs are supported (no TLS client)"
+            ));
+        }
+        let host = uri.host().ok_or_else(|| format!("no host in {url:?}"))?;
+        let port = uri.port_u16().unwrap_or(80);
+        Ok(Self {
+            authority: format!("{host}:{port}"),
+            path: match uri.path() {
+                "" => "/".to_owned(),
+                path => path.to_owned(),
+            },
+        })
     }
-    let host = uri.host().ok_or_else(|| format!("no host in {url:?}"))?;
-    let port = uri.port_u16().unwrap_or(80);
-    let authority = format!("{host}:{port}");
-    Ok((authority.clone(), authority))
 }
 
 /// `GET /health` over HTTP/1.1; returns the `status` field of the JSON body.
-async fn fetch_health(addr: &str, host: &str) -> Result<String, String> {
+async fn fetch_health(addr: &str) -> Result<String, String> {
     let stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
@@ -117,7 +133,7 @@ async fn fetch_health(addr: &str, host: &str) -> Result<String, String> {
         .map_err(|e| format!("HTTP handshake with {addr} failed: {e}"))?;
     let driver = tokio::spawn(conn);
     let req = http::Request::get("/health")
-        .header(http::header::HOST, host)
+        .header(http::header::HOST, addr)
         .header(http::header::CONNECTION, "close")
         .body(Empty::<Bytes>::new())
         .map_err(|e| e.to_string())?;
@@ -150,12 +166,17 @@ mod tests {
 
     #[test]
     fn targets_come_from_ws_urls() {
+        let t = WsTarget::parse("ws://127.0.0.1:8001").unwrap();
         assert_eq!(
-            probe_target("ws://127.0.0.1:8001").unwrap().0,
-            "127.0.0.1:8001"
+            (t.authority.as_str(), t.path.as_str()),
+            ("127.0.0.1:8001", "/")
         );
-        assert_eq!(probe_target("ws://ws-server/ws").unwrap().0, "ws-server:80");
-        assert!(probe_target("wss://example.com")
+        let t = WsTarget::parse("ws://ws-server/ws").unwrap();
+        assert_eq!(
+            (t.authority.as_str(), t.path.as_str()),
+            ("ws-server:80", "/ws")
+        );
+        assert!(WsTarget::parse("wss://example.com")
             .unwrap_err()
             .contains("no TLS"));
     }

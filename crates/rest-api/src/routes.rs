@@ -12,7 +12,7 @@ use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
-use crate::{history, quotes, status};
+use crate::{history, quotes, relay, status};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -34,6 +34,8 @@ pub enum Route<'a> {
     Metrics,
     /// `/dashboard`: the live page.
     Dashboard,
+    /// `/ws`: WebSocket connections relayed to the ws-server.
+    Ws,
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -53,12 +55,14 @@ pub const ROUTE_LABELS: &[&str] = &[
     "rejected",
     "not_found",
     "dashboard",
+    "ws",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
 /// Label of unknown routes.
 pub(crate) const NOT_FOUND: usize = 9;
 const DASHBOARD: usize = 10;
+const WS: usize = 11;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -90,6 +94,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/metrics", "Prometheus metrics"),
     ("GET", "/dashboard", "live dashboard page"),
+    (
+        "GET",
+        "/ws",
+        "WebSocket stream relayed to the ws-server (classic arrays unless ?format= says otherwise)",
+    ),
 ];
 
 /// Matches a path (one trailing slash is ignored).
@@ -103,6 +112,7 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         "/health" => Route::Health,
         "/metrics" => Route::Metrics,
         "/dashboard" => Route::Dashboard,
+        "/ws" => Route::Ws,
         "/api/v1/symbols" => Route::Symbols,
         "/api/v1/latest" => Route::LatestMany,
         "/debug/panic" if debug_routes => Route::DebugPanic,
@@ -139,6 +149,7 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::Metrics) => 6,
         Some(Route::DebugPanic | Route::DebugSleep) => 7,
         Some(Route::Dashboard) => DASHBOARD,
+        Some(Route::Ws) => WS,
         None => NOT_FOUND,
     }
 }
@@ -149,6 +160,12 @@ pub async fn respond(
     slot: &RejectSlot,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    // An upgrade needs the whole request (hyper hands the socket over through it).
+    if req.method() == Method::GET
+        && route(req.uri().path(), app.config.debug_routes) == Some(Route::Ws)
+    {
+        return relay::open(&app.relay, req).await;
+    }
     let with_body = declares_body(req.headers());
     let (head, body) = req.into_parts();
     let path = head.uri.path();
@@ -174,6 +191,7 @@ pub async fn respond(
         Route::Health => Ok(status::health(app).await),
         Route::Metrics => Ok(status::metrics(app)),
         Route::Dashboard => Ok(status::dashboard()),
+        Route::Ws => Ok(relay::upgrade_required()),
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
             app.warm().await;
@@ -240,6 +258,7 @@ mod tests {
         );
         assert_eq!(route("/api/v1/latest/", false), Some(Route::LatestMany));
         assert_eq!(route("/api/v1/latest/a/b", false), None);
+        assert_eq!(route("/ws/", false), Some(Route::Ws));
         assert_eq!(route("/debug/panic", false), None);
         assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
         assert_eq!(
@@ -254,6 +273,7 @@ mod tests {
     fn labels_cover_the_table() {
         assert_eq!(ROUTE_LABELS[label("/api/v1/latest/X", false)], "latest");
         assert_eq!(ROUTE_LABELS[label("/nope", false)], "not_found");
+        assert_eq!(ROUTE_LABELS[label("/ws", false)], "ws");
         assert_eq!(ROUTE_LABELS[label(REJECTED_PATH, false)], "rejected");
     }
 }

@@ -1,6 +1,10 @@
 //! The accept loop and per-connection serving: admission (503 beyond the limit), the request
-//! head guard, hyper HTTP/1.1 with keep-alive, panic containment, CORS on every answer,
-//! metrics and graceful shutdown.
+//! head guard, hyper HTTP/1.1 with keep-alive and upgrades (the `/ws` relay), panic
+//! containment, CORS on every answer, metrics and graceful shutdown.
+//!
+//! Shutdown: the listener closes, every connection is asked to finish its request in flight
+//! and close (hyper's graceful shutdown), every relayed WebSocket gets a clean close, and `run`
+//! waits for all of them up to the grace period; whatever is left then is closed.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -10,20 +14,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use http::header::{HeaderValue, CONNECTION, ORIGIN};
+use http::header::{HeaderValue, CONNECTION, ORIGIN, UPGRADE};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use ticker_core::{Clock, Market};
 use ticker_net::{accept_until, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::app::App;
 use crate::cli::RestConfig;
+use crate::relay::Relay;
 use crate::response::{self, Body};
 use crate::routes;
 
@@ -63,7 +67,11 @@ pub async fn run(
             },
         ),
     );
-    let app = Arc::new(App::new(rest, market, clock, admission.clone()));
+    // `stop`: shutdown has begun (connections finish up); `kill`: the grace period is over.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (kill_tx, kill_rx) = watch::channel(false);
+    let relay = Relay::new(&rest, stop_rx.clone(), kill_rx.clone());
+    let app = Arc::new(App::new(rest, market, clock, admission.clone(), relay));
     {
         // Pay the session's history once, in the background, before clients ask for quotes.
         let app = app.clone();
@@ -74,7 +82,9 @@ pub async fn run(
         header_timeout: RestConfig::ms(app.config.header_timeout_ms),
         idle_timeout: RestConfig::ms(app.config.idle_timeout_ms),
         write_timeout: Some(RestConfig::ms(app.config.write_timeout_ms)),
-        upgrades: false,
+        // A head asking for an upgrade is passed through unvetted: `/ws` relays it, any other
+        // answer closes the connection (see `handle`).
+        upgrades: true,
     };
     let mut builder = http1::Builder::new();
     builder
@@ -85,9 +95,8 @@ pub async fn run(
         // The guard enforces the real head limit; hyper's buffer only needs to hold one head.
         .max_buf_size((app.config.max_header_bytes + 1024).max(8192));
 
-    // Closes the connections still open when the grace period ends (or `run` returns).
-    let (kill_tx, kill_rx) = watch::channel(false);
-    let graceful = GracefulShutdown::new();
+    // Every connection task holds a sender: `recv` returns `None` once all have ended.
+    let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     tracing::info!(addr = %listener.local_addr()?, "rest-api listening");
     accept_until(listener, &admission, shutdown, |stream, peer, permit| {
         let slot = RejectSlot::default();
@@ -98,27 +107,54 @@ pub async fn run(
             let slot = slot.clone();
             async move { Ok::<_, Infallible>(handle(&app, &slot, req).await) }
         });
-        let conn = graceful.watch(builder.serve_connection(io, service));
-        let mut kill = kill_rx.clone();
+        // hyper-util's `GracefulShutdown` cannot watch an upgradeable connection, so the
+        // drain is done here: on `stop`, hyper's own graceful shutdown of the connection.
+        let conn = builder.serve_connection(io, service).with_upgrades();
+        let (mut stop, mut kill, open) = (stop_rx.clone(), kill_rx.clone(), open_tx.clone());
         tokio::spawn(async move {
-            tokio::select! {
-                result = conn => {
-                    if let Err(e) = result {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+            let mut conn = std::pin::pin!(conn);
+            let mut stopping = false;
+            let result = loop {
+                tokio::select! {
+                    result = conn.as_mut() => break Some(result),
+                    _ = stop.wait_for(|stop| *stop), if !stopping => {
+                        stopping = true;
+                        conn.as_mut().graceful_shutdown();
                     }
+                    _ = kill.wait_for(|kill| *kill) => break None,
                 }
-                _ = kill.wait_for(|kill| *kill) => {
-                    tracing::debug!(%peer, "connection closed at the end of the grace period");
+            };
+            match result {
+                Some(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
                 }
+                None => tracing::debug!(%peer, "connection closed at the end of the grace period"),
+                Some(Ok(())) => {}
             }
             drop(permit);
+            drop(open);
         });
     })
     .await;
+    let _ = stop_tx.send(true);
+    drop(open_tx);
     let grace = Duration::from_millis(app.config.shutdown_grace_ms);
-    tracing::info!(in_flight = graceful.count(), ?grace, "draining connections");
+    tracing::info!(
+        in_flight = app.admission.open(),
+        relayed = app
+            .relay
+            .stats
+            .open
+            .load(std::sync::atomic::Ordering::Relaxed),
+        ?grace,
+        "draining connections"
+    );
+    let all_closed = async {
+        let _ = open_rx.recv().await;
+        app.relay.drained().await;
+    };
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = all_closed => tracing::info!("all connections closed"),
         () = tokio::time::sleep(grace) => {
             tracing::warn!("grace period over; closing remaining connections");
             let _ = kill_tx.send(true);
@@ -134,7 +170,10 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Respons
     let method = req.method().clone();
     let label = routes::label(req.uri().path(), app.config.debug_routes);
     let path = tracing::enabled!(tracing::Level::DEBUG).then(|| req.uri().path().to_owned());
+    // The guard stops vetting heads after a body or an upgrade request: unless the connection
+    // switches protocols, it must end with this response.
     let close = ticker_net::head::declares_body(req.headers())
+        || req.headers().contains_key(UPGRADE)
         || req.uri().path() == ticker_net::REJECTED_PATH;
 
     let outcome = AssertUnwindSafe(routes::respond(app, slot, req))
@@ -158,7 +197,7 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Respons
         }
     };
     app.cors.apply(origin.as_ref(), &mut resp);
-    if close {
+    if close && resp.status() != StatusCode::SWITCHING_PROTOCOLS {
         resp.headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }

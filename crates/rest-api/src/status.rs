@@ -160,6 +160,7 @@ pub fn metrics(app: &App) -> Response<Body> {
         "The current tick (seq) of the market clock.",
         app.current_tick().0,
     );
+    app.relay.stats.render(&mut out);
     response::with_body(
         StatusCode::OK,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -244,6 +244,21 @@ impl Client {
         std::mem::take(&mut self.buf)
     }
 
+    /// Reads exactly `n` bytes past the responses read so far (WebSocket frames after a 101).
+    pub async fn read_bytes(&mut self, n: usize) -> Vec<u8> {
+        within("more bytes", async {
+            while self.buf.len() < n {
+                match self.fill().await {
+                    Ok(0) => panic!("connection closed after {:?}", self.buf),
+                    Ok(_) => {}
+                    Err(e) => panic!("reading failed: {e}"),
+                }
+            }
+        })
+        .await;
+        self.buf.drain(..n).collect()
+    }
+
     /// Reads more bytes into the buffer; `Ok(0)` is end of stream.
     async fn fill(&mut self) -> io::Result<usize> {
         self.buf.reserve(16 * 1024);

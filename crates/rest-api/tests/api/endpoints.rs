@@ -50,6 +50,7 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
+            ("GET", "/ws"),
         ]
     );
 }

@@ -2,6 +2,7 @@
 //! settable clock and a fixed seed, and talks to it over real sockets with the small raw
 //! HTTP/1.1 client in [`client`], so malformed requests, pipelining and keep-alive are under
 //! the test's control. Expected prices are computed through the same `ticker_core::Market`.
+//! The `/ws` relay's tests run the real ws-server behind it ([`relayed`]).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,4 +22,7 @@ mod health;
 mod helpers;
 mod history;
 mod limits;
+mod relay;
+mod relay_limits;
+mod relayed;
 mod shutdown;
