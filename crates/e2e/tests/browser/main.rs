@@ -1,17 +1,20 @@
-//! The dashboard in a real browser: both services run in-process on a manual clock, a headless
-//! Chromium loads `/dashboard` from the rest-api, and the test drives and reads the page over
-//! the DevTools protocol.
+//! Pages in a real browser: both services run in-process on a manual clock, a headless
+//! Chromium loads a page, and the test drives and reads it over the DevTools protocol. The
+//! dashboard is loaded from the rest-api's `/dashboard`; a Photon-style page ([`photon`])
+//! streams from the rest-api's `/ws` relay, unchanged.
 //!
 //! * [`services`]: the rest-api and ws-server on one clock; the ws-server can be restarted.
 //! * [`chromium`]: the browser process and its temporary profile, behind a drop guard.
 //! * [`cdp`]: a minimal DevTools client (evaluate, wait, screenshot).
 //! * [`dashboard`]: the page's test hooks and the checks against the REST API.
+//! * [`photon`]: a static page written the way seed-000 style pages are, and its checks.
 //!
 //! Without Chromium the test is skipped with a message, except under `CI=true`, where it fails.
 
 mod cdp;
 mod chromium;
 mod dashboard;
+mod photon;
 mod services;
 
 use std::path::PathBuf;
@@ -33,7 +36,7 @@ fn in_ci() -> bool {
 }
 
 /// Where screenshots go: `<target dir>/e2e/`.
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
@@ -41,33 +44,41 @@ fn screenshot_dir() -> PathBuf {
 }
 
 #[allow(clippy::print_stderr)]
-fn skip(why: &str) {
-    eprintln!("SKIPPED dashboard browser test: {why}");
+fn skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test} browser test: {why}");
+}
+
+/// Chromium's path; `None` (after saying so) when it is missing outside CI.
+pub(crate) fn chromium_or_skip(test: &str) -> TestResult<Option<PathBuf>> {
+    match chromium::binary() {
+        Ok(path) => Ok(Some(path)),
+        Err(path) if in_ci() => Err(format!(
+            "CI=true but there is no Chromium at {} (install the `chromium` package or set TICKER_E2E_CHROMIUM)",
+            path.display()
+        )
+        .into()),
+        Err(path) => {
+            skip(
+                test,
+                &format!(
+                    "no Chromium at {} (install the `chromium` package or set TICKER_E2E_CHROMIUM)",
+                    path.display()
+                ),
+            );
+            Ok(None)
+        }
+    }
 }
 
 #[allow(clippy::print_stderr)]
-fn note(what: &str) {
+pub(crate) fn note(what: &str) {
     eprintln!("[e2e] {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_streams_live_quotes_and_resumes_without_gaps() -> TestResult<()> {
-    let binary = match chromium::binary() {
-        Ok(path) => path,
-        Err(path) if in_ci() => {
-            return Err(format!(
-                "CI=true but there is no Chromium at {} (install the `chromium` package or set TICKER_E2E_CHROMIUM)",
-                path.display()
-            )
-            .into())
-        }
-        Err(path) => {
-            skip(&format!(
-                "no Chromium at {} (install the `chromium` package or set TICKER_E2E_CHROMIUM)",
-                path.display()
-            ));
-            return Ok(());
-        }
+    let Some(binary) = chromium_or_skip("dashboard")? else {
+        return Ok(());
     };
     let started = Instant::now();
     let services = Services::start().await?;

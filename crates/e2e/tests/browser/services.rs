@@ -83,10 +83,15 @@ impl Services {
     /// Starts both services on fresh ports, the clock ten minutes into a session (so the
     /// session trackers have little history to walk).
     pub(crate) async fn start() -> TestResult<Self> {
-        let config = MarketConfig {
+        Self::start_with(MarketConfig {
             interval_ms: INTERVAL_MS,
             ..MarketConfig::default()
-        };
+        })
+        .await
+    }
+
+    /// [`Services::start`] with another market.
+    pub(crate) async fn start_with(config: MarketConfig) -> TestResult<Self> {
         let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
         let market = Arc::new(Market::new(config)?);
         let clock = Arc::new(ManualClock::new(start));
@@ -190,7 +195,8 @@ impl Services {
 
     /// Moves the clock `ticks` ticks forward; returns the new tick.
     pub(crate) fn advance(&self, ticks: u64) -> u64 {
-        self.clock.advance((ticks * INTERVAL_MS) as i64);
+        let interval = self.market.schedule().interval_ms();
+        self.clock.advance((ticks * interval) as i64);
         self.seq()
     }
 
