@@ -3,7 +3,7 @@
 # table and writes it to target/bench/report.md. Ratios are against baselines measured in the
 # same run, because machines (and shared CI hosts) are noisy.
 #
-#   scripts/bench.sh            # full run (~3 minutes)
+#   scripts/bench.sh            # full run (~4 minutes)
 #   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
 #
 # Needs: wrk (Debian package), python3, curl. Client and server share this machine's cores:
@@ -106,6 +106,32 @@ for n in $fanout; do
   kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
   row "WS fan-out $n clients × 5 symbols @100 ms | $(json_field frames_per_s <<<"$res") frames/s of $(json_field due_per_s <<<"$res") due ($(json_field delivered_pct <<<"$res") %) | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms, missed $(json_field missed <<<"$res"), server $(json_field kib_per_conn <<<"$res") KiB per subscribed connection | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s (target at 10k: ≥ 99.9 %, p99 < 25 ms)"
 done
+
+# --- 3b. The rest-api's /ws relay: the same fan-out through it and direct, same ws-server ----
+# The relay copies bytes; its cost is the rest-api's CPU and the latency of one more hop.
+# Interleaved short rounds, as for REST: the ratio is the median of the rounds' p99 ratios.
+relay_n=1000; relay_hold=3; relay_rounds=3
+[ "$quick" = 1 ] && { relay_n=500; relay_rounds=1; }
+wp=$(free_port); rp=$(free_port)
+$bin/ws-server --port "$wp" --interval-ms 100 >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
+$bin/rest-api --port "$rp" --ws-url "ws://127.0.0.1:$wp/ws" --max-relay-connections $((relay_n + 64)) >/dev/null 2>&1 & rest_pid=$!; pids+=("$rest_pid")
+wait_health "$wp"; wait_health "$rp"
+relay_round() { # url -> "delivered_pct p99_ms frames rest_cpu_s ws_cpu_s"
+  local w0 r0 res
+  w0=$(cpu_s "$ws_pid"); r0=$(cpu_s "$rest_pid")
+  res=$($bin/loadgen ws --url "$1" --clients "$relay_n" --hold-secs "$relay_hold" --json 2>/dev/null)
+  echo "$(json_field delivered_pct <<<"$res") $(json_field p99_ms <<<"$res") $(json_field frames <<<"$res") $(python3 -c "print(f'{$(cpu_s "$rest_pid") - $r0:.2f} {$(cpu_s "$ws_pid") - $w0:.2f}')")"
+}
+relay_ratios=(); relay_detail=""
+for round in $(seq 1 "$relay_rounds"); do
+  read -r d_pct d_p99 _ _ d_ws_cpu < <(relay_round "ws://127.0.0.1:$wp/ws")
+  read -r r_pct r_p99 r_frames r_rest_cpu r_ws_cpu < <(relay_round "ws://127.0.0.1:$rp/ws?format=quote")
+  relay_ratios+=("$(python3 -c "print(f'{$r_p99 / max($d_p99, 1e-9):.2f}')")")
+  # Relayed frames go 5 to a read (one per symbol, one write per tick): per client per tick.
+  relay_detail+="round $round: relayed $r_pct % p99 $r_p99 ms, direct $d_pct % p99 $d_p99 ms, CPU rest-api $r_rest_cpu s ($(python3 -c "print(f'{$r_rest_cpu * 1e6 / max($r_frames / 5, 1):.1f}')") µs per client per tick, handshakes included), ws-server $r_ws_cpu s relayed vs $d_ws_cpu s direct. "
+done
+kill "$ws_pid" "$rest_pid"; wait "$ws_pid" "$rest_pid" 2>/dev/null || true
+row "WS through the rest-api's /ws relay vs direct, $relay_n clients × 5 symbols @100 ms, $relay_rounds interleaved rounds of ${relay_hold} s | p99 ratio relayed/direct $(median "${relay_ratios[@]}") (median; per round: ${relay_ratios[*]}) | ${relay_detail% } | same ws-server for both; the relay only copies bytes"
 
 # --- 4. Throughput ceiling: 1 000 clients at a 1 ms interval -------------------------------
 wp=$(free_port)
