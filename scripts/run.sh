@@ -100,6 +100,7 @@ while kill -0 "$ws_pid" 2>/dev/null && kill -0 "$rest_pid" 2>/dev/null; do
   ticker is up
     REST       http://127.0.0.1:$rest_port/        (try /api/v1/latest/AAPL)
     WebSocket  ws://127.0.0.1:$ws_port/ws
+               ws://127.0.0.1:$rest_port/ws   (the same stream on the REST origin; classic arrays)
     Dashboard  http://127.0.0.1:$rest_port/dashboard
   Ctrl-C stops both.
 
