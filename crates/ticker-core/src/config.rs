@@ -551,6 +551,28 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_mixes_us_equities_and_24_7_crypto_pairs() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/market.example.json");
+        let cfg = MarketConfig::from_file(&path).unwrap();
+        cfg.validate().unwrap();
+        let of = |kind| {
+            cfg.symbols
+                .iter()
+                .filter(|s| s.calendar == kind)
+                .map(|s| s.symbol.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            of(CalendarKind::UsEquity),
+            ["AAPL", "GOOGL", "MSFT", "AMZN", "TSLA", "BRK.B"]
+        );
+        assert_eq!(
+            of(CalendarKind::Always),
+            ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT"]
+        );
+    }
+
+    #[test]
     fn an_exchange_calendar_needs_an_epoch_it_covers() {
         let mut cfg = MarketConfig {
             epoch_ms: parse_time("2101-01-01T00:00:00Z").unwrap(),
