@@ -12,10 +12,13 @@
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
+//! * [`calendar`]: trading calendars (24/7 or `us-equity`): phases, trading days, sessions,
+//!   and the [`Activity`] each one runs on.
 //!
 //! Start with `model.rs` for how the walk is built.
 
 pub mod activity;
+pub mod calendar;
 mod candle;
 mod cli;
 mod clock;
@@ -30,6 +33,7 @@ mod symbol;
 pub mod time;
 
 pub use activity::{Activity, Uniform};
+pub use calendar::{Calendar, CalendarKind, Phase, TradingDay, TradingTicks};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use cli::MarketArgs;
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};

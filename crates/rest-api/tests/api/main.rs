@@ -12,6 +12,7 @@
 )]
 
 mod agreement;
+mod calendar;
 mod client;
 mod connection;
 mod cors;
