@@ -12,6 +12,7 @@ pub const BINARY: u8 = 0x2;
 pub const CONTINUATION: u8 = 0x0;
 pub const CLOSE: u8 = 0x8;
 pub const PING: u8 = 0x9;
+pub const PONG: u8 = 0xA;
 
 /// Performs the upgrade by hand; returns the stream and any bytes read past the 101 head.
 pub async fn handshake(addr: SocketAddr, path: &str) -> std::io::Result<(TcpStream, Vec<u8>)> {
