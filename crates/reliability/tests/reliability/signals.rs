@@ -2,8 +2,6 @@
 //! 1001; on the REST service it refuses new connections at once while in-flight requests
 //! finish, then exits 0 within the grace period; a second SIGTERM exits at once.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -13,80 +11,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers;
-
-/// The path of a workspace binary, built first: `cargo test -p reliability` alone does not
-/// build other packages' binaries, and a stale one would test old code. (A no-op when fresh.)
-fn binary(name: &str) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", name, "--bin", name])
-        .status()
-        .unwrap();
-    assert!(status.success(), "could not build {name}");
-    std::env::current_exe()
-        .unwrap()
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join(name)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A child process that is killed if the test fails before it exits.
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Service {
-    fn start(name: &str, args: &[&str]) -> Self {
-        Self(
-            Command::new(binary(name))
-                .args(args)
-                .env_remove("RUST_LOG")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        )
-    }
-
-    fn signal(&self, sig: &str) {
-        let status = Command::new("kill")
-            .args([sig, &self.0.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for exit up to `limit`; returns the status and how long it took.
-    async fn exit_within(&mut self, limit: Duration) -> (ExitStatus, Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                return (status, started.elapsed());
-            }
-            assert!(started.elapsed() < limit, "still running after {limit:?}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
-
-async fn wait_port(port: u16) {
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
-    helpers::wait_listening(addr).await;
-}
+use crate::process::{free_port, wait_port, Service};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_closes_every_ws_client_with_1001_and_exits_zero() {
