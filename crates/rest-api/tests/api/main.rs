@@ -18,6 +18,7 @@ mod connection;
 mod cors;
 mod endpoints;
 mod errors;
+mod head;
 mod health;
 mod helpers;
 mod history;
