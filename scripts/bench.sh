@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks: builds release binaries, runs every scenario on loopback, prints one markdown
-# table and writes it to target/bench/report.md. Ratios are against baselines measured in the
-# same run, because machines (and shared CI hosts) are noisy.
+# table and writes it, with the raw figures behind each row, to target/bench/report.md; a full
+# run also writes it to docs/bench-report.md, the report docs/performance.md quotes (commit
+# it with the document). Ratios are against baselines measured in the same run, because
+# machines (and shared CI hosts) are noisy.
 #
 #   scripts/bench.sh            # full run (~4 minutes)
 #   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
@@ -22,11 +24,14 @@ done
 ulimit -n 20000 2>/dev/null || true
 
 cargo build --release -p rest-api -p ws-server -p loadgen >&2
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 bin=${CARGO_TARGET_DIR:-target}/release
 out=${CARGO_TARGET_DIR:-target}/bench
 mkdir -p "$out"
 rows="$out/rows.md"
+raw="$out/raw.md"
 : >"$rows"
+: >"$raw"
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -40,6 +45,7 @@ wait_health() { # port
   echo "service on port $1 did not become healthy" >&2; return 1
 }
 row() { echo "| $* |" >>"$rows"; echo "| $* |" >&2; }
+raw() { printf '%s\n' "$*" >>"$raw"; } # the figures behind a row, verbatim
 cpu_s() { # pid -> seconds of CPU so far
   python3 -c 'import sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); print((int(f[11])+int(f[12]))/100)' "$1"
 }
@@ -81,6 +87,7 @@ for _ in $(seq 1 "$rounds"); do
   wrk_cpu=$(add "$wrk_cpu" "$w_cpu")
   base_runs+=("$b_rps $b_p99"); api_runs+=("$a_rps $a_p99")
   ratios+=("$(python3 -c "print(f'{$a_rps/$b_rps:.3f}')")")
+  raw "REST round: baseline $b_rps req/s p99 $b_p99 ms; API $a_rps req/s p99 $a_p99 ms; ratio ${ratios[-1]}"
 done
 kill "$base_pid"
 median() { printf '%s\n' "$@" | sort -n -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"; }
@@ -93,6 +100,7 @@ row "REST latest/AAPL, wrk 64 conns, $rounds interleaved rounds (medians) | $api
 c0=$(cpu_s "$rest_pid")
 read -r hist_rps hist_p99 hist_wrk_cpu < <(wrk_run "http://127.0.0.1:$rp/api/v1/history/AAPL?interval=1m&limit=500")
 hist_cpu=$(python3 -c "print(f'{$(cpu_s "$rest_pid") - $c0:.2f}')")
+raw "REST history: $hist_rps req/s p99 $hist_p99 ms; CPU server $hist_cpu s, wrk $hist_wrk_cpu s"
 row "REST history 500 × 1m, wrk 64 conns | $hist_rps req/s, p99 $hist_p99 ms | 30 000 ticks aggregated per request | CPU server $hist_cpu s, wrk $hist_wrk_cpu s"
 kill "$rest_pid"
 
@@ -103,8 +111,9 @@ for n in $fanout; do
   wait_health "$wp"
   res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients "$n" --hold-secs "$hold" --server-pid "$ws_pid" --json 2>/dev/null)
   echo "$res" >"$out/fanout-$n.txt"
+  raw "WS fan-out $n: $(tail -n1 <<<"$res")"
   kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
-  row "WS fan-out $n clients × 5 symbols @100 ms | $(json_field frames_per_s <<<"$res") frames/s of $(json_field due_per_s <<<"$res") due ($(json_field delivered_pct <<<"$res") %) | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms, missed $(json_field missed <<<"$res"), server $(json_field kib_per_conn <<<"$res") KiB per subscribed connection | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s (target at 10k: ≥ 99.9 %, p99 < 25 ms)"
+  row "WS fan-out $n clients × 5 symbols @100 ms | $(json_field frames_per_s <<<"$res") frames/s of $(json_field due_per_s <<<"$res") due by the clock ($(json_field delivered_pct <<<"$res") %) | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms, missed $(json_field missed <<<"$res"), server $(json_field kib_per_conn <<<"$res") KiB per streaming connection (peak RSS in the window) | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s (target at 10k: ≥ 99.9 %, p99 < 25 ms)"
 done
 
 # --- 3b. The rest-api's /ws relay: the same fan-out through it and direct, same ws-server ----
@@ -139,6 +148,7 @@ $bin/ws-server --port "$wp" --interval-ms 1 >/dev/null 2>&1 & ws_pid=$!; pids+=(
 wait_health "$wp"
 res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients 1000 --hold-secs "$hold" --server-pid "$ws_pid" --json 2>/dev/null)
 echo "$res" >"$out/throughput.txt"
+raw "WS ceiling: $(tail -n1 <<<"$res")"
 kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
 row "WS ceiling 1000 clients @1 ms | $(json_field frames_per_s <<<"$res") frames/s delivered of $(json_field due_per_s <<<"$res") due | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s over a ${hold}+1 s window (target ≥ 1 M/s)"
 
@@ -148,6 +158,7 @@ $bin/ws-server --port "$wp" >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
 wait_health "$wp"
 res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients "$idle_n" --idle --hold-secs 2 --ramp 4000 --server-pid "$ws_pid" --json 2>/dev/null)
 echo "$res" >"$out/idle.txt"
+raw "Idle $idle_n: $(tail -n1 <<<"$res")"
 kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
 row "Idle: $idle_n connections (under the 20 000 open-file limit per process) | RSS $(json_field server_rss_before_kib <<<"$res") → $(json_field server_rss_connected_kib <<<"$res") KiB | $(json_field kib_per_conn <<<"$res") KiB per connection subscribed to nothing (target ≤ 8) | failed $(json_field failed <<<"$res"); CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s"
 
@@ -160,16 +171,36 @@ for svc in rest-api ws-server; do
   done
   med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
   row "Start-up $svc | median ${med} ms of 5 (${times[*]}) | target < 100 ms | wall time, probing /health every millisecond"
+  raw "Start-up $svc: ${times[*]} ms"
 done
 
 {
   echo "# ticker benchmarks"
   echo
+  echo "Written by \`scripts/bench.sh\` (do not edit by hand); [performance.md](performance.md) explains it."
+  echo
   echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr), $(rustc --version)."
-  echo "Client and server run on the same machine and share its cores."
+  echo "Client and server run on the same machine and share its cores. Load average (1, 5, 15 min)"
+  echo "at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine competes for the same cores)."
   echo
   echo "| scenario | result | baseline / detail | notes |"
   echo "| --- | --- | --- | --- |"
   cat "$rows"
+  echo
+  echo "## Raw figures"
+  echo
+  echo "Every wrk round and the JSON summary of every loadgen run behind the table. Frames due"
+  echo "count the ticks the clock put in the measurement window; server memory is the peak RSS"
+  echo "sampled during the window."
+  echo
+  echo '```text'
+  cat "$raw"
+  echo '```'
 } >"$out/report.md"
 cat "$out/report.md"
+if [ "$quick" = 1 ]; then
+  echo "quick run: docs/bench-report.md left as it was" >&2
+else
+  cp "$out/report.md" docs/bench-report.md
+  echo "wrote docs/bench-report.md" >&2
+fi

@@ -13,4 +13,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 "${CARGO_TARGET_DIR:-target}/release/loadgen" ws --url "ws://127.0.0.1:$port/ws" --clients 200 --hold-secs 2 \
-  --server-pid "$pid" --assert-clean 2>/dev/null
+  --server-pid "$pid" --assert-clean

@@ -12,7 +12,7 @@ use tokio::net::TcpSocket;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::histogram::Histogram;
-use crate::scan::scan;
+use crate::scan::{integer_field, scan};
 use crate::wsclient::{Client, CLOSE, PING, TEXT};
 
 const PONG: u8 = 0xA;
@@ -59,8 +59,10 @@ pub(crate) struct Tally {
     pub(crate) dropped: u64,
     /// Tick-to-client latency in µs.
     pub(crate) latency: Histogram,
-    /// Lowest and highest `seq` counted in the window (the window's ticks, for "due").
-    pub(crate) seq_range: Option<(u64, u64)>,
+    /// The server's tick interval (from the welcome), to count the window's ticks.
+    pub(crate) interval_ms: Option<u64>,
+    /// The time of one tick (any), which fixes where the tick grid falls.
+    pub(crate) tick_time_ms: Option<i64>,
     /// Close codes seen (code → count).
     pub(crate) closes: HashMap<u16, u64>,
     /// First few connect errors.
@@ -78,10 +80,8 @@ impl Tally {
         self.duplicates += o.duplicates;
         self.dropped += o.dropped;
         self.latency.merge(&o.latency);
-        self.seq_range = match (self.seq_range, o.seq_range) {
-            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
-            (a, b) => a.or(b),
-        };
+        self.interval_ms = self.interval_ms.or(o.interval_ms);
+        self.tick_time_ms = self.tick_time_ms.or(o.tick_time_ms);
         for (k, v) in &o.closes {
             *self.closes.entry(*k).or_default() += v;
         }
@@ -208,6 +208,7 @@ async fn client(
     let mut seqs = Seqs::default();
     let mut batch_last: Option<u64> = None;
     let mut pong: Option<Vec<u8>> = None;
+    let mut welcomed = false;
     loop {
         if let Some(payload) = pong.take() {
             // The server's heartbeat: answer it, as a browser would.
@@ -256,6 +257,15 @@ async fn client(
             _ => continue,
         }
         progress.frames.fetch_add(1, Ordering::Relaxed);
+        if !welcomed {
+            // The first frame is the welcome; later ones before the window are not parsed.
+            welcomed = true;
+            t.interval_ms = std::str::from_utf8(frame.payload)
+                .ok()
+                .filter(|text| scan(text).kind == "welcome")
+                .and_then(|text| integer_field(text, "interval_ms"))
+                .and_then(|v| u64::try_from(v).ok());
+        }
         let Some((start, end)) = window else {
             continue;
         };
@@ -266,6 +276,7 @@ async fn client(
         let (Some(ts), Some(seq)) = (info.timestamp, info.seq) else {
             continue;
         };
+        t.tick_time_ms.get_or_insert(ts);
         if !matches!(info.kind, "quote" | "quotes" | "") || ts < start || ts >= end {
             continue;
         }
@@ -273,10 +284,6 @@ async fn client(
         t.bytes += text.len() as u64;
         t.dropped += info.dropped;
         t.latency.record((now_us() - ts * 1000).max(0) as u64);
-        t.seq_range = Some(
-            t.seq_range
-                .map_or((seq, seq), |(a, b)| (a.min(seq), b.max(seq))),
-        );
         if info.kind == "quote" {
             let (missed, dup) = seqs.see(info.symbol, seq);
             t.missed += missed;
@@ -298,6 +305,45 @@ async fn client(
     )
     .await;
     t
+}
+
+/// Ticks whose time falls in `[start, end)` (Unix ms) on a grid of `interval_ms` through
+/// `tick_ms`: what every client is due in the window, whatever the server actually sent.
+pub(crate) fn ticks_in(start: i64, end: i64, tick_ms: i64, interval_ms: u64) -> u64 {
+    let step = i64::try_from(interval_ms.max(1)).unwrap_or(i64::MAX);
+    // Grid points before `x`: ceil((x - tick_ms) / step), up to a constant.
+    let before =
+        |x: i64| (x - tick_ms).div_euclid(step) + i64::from((x - tick_ms).rem_euclid(step) != 0);
+    u64::try_from(before(end) - before(start)).unwrap_or(0)
+}
+
+/// Samples `measure` every 200 ms while the measurement window runs (once it is set) and
+/// returns the highest value: memory while the clients stream, not before they do.
+pub(crate) async fn peak_during_window(
+    progress: Arc<Progress>,
+    mut measure: impl FnMut() -> Option<u64>,
+) -> Option<u64> {
+    let (start, end) = loop {
+        let window = *progress
+            .window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(w) = window {
+            break w;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut peak = None;
+    loop {
+        let now = now_us() / 1000;
+        if now >= end {
+            return peak;
+        }
+        if now >= start {
+            peak = peak.max(measure());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Runs the fleet: ramp, hold, close. `on_connected` runs once every client has connected
@@ -350,4 +396,25 @@ pub(crate) async fn run(
         }
     }
     Ok((total, ramp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_the_ticks_of_a_window_from_the_clock() {
+        // Ticks at …, 1 000, 1 100, 1 200, …
+        assert_eq!(ticks_in(1_000, 2_000, 1_000, 100), 10);
+        assert_eq!(
+            ticks_in(1_000, 2_000, 50_000, 100),
+            10,
+            "any tick fixes the grid"
+        );
+        assert_eq!(ticks_in(1_001, 2_000, 1_000, 100), 9);
+        assert_eq!(ticks_in(1_001, 2_001, 1_000, 100), 10);
+        assert_eq!(ticks_in(1_050, 1_099, 1_000, 100), 0);
+        assert_eq!(ticks_in(-250, 250, 0, 100), 5, "before the anchor too");
+        assert_eq!(ticks_in(2_000, 1_000, 0, 100), 0);
+    }
 }

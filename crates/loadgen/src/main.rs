@@ -174,9 +174,15 @@ async fn ws(args: WsArgs) -> Result<(), String> {
             }
         })
     };
+    // Server memory while the clients stream, sampled during the measurement window.
+    let streaming_rss = server.map(|pid| {
+        tokio::spawn(fleet::peak_during_window(progress.clone(), move || {
+            pid.rss_kib()
+        }))
+    });
     let window_start = Arc::new(std::sync::Mutex::new(None));
     let marks = window_start.clone();
-    let (tally, ramp) = fleet::run(plan, progress, move || {
+    let (tally, ramp) = fleet::run(plan, progress.clone(), move || {
         let sample = (
             Instant::now(),
             Proc::Me.cpu(),
@@ -200,11 +206,32 @@ async fn ws(args: WsArgs) -> Result<(), String> {
     let client_cpu = start.and_then(|s| cpu(s.1, end.1));
     let server_cpu = start.and_then(|s| cpu(s.2, end.2));
     let rss_connected = start.and_then(|s| s.3);
-    // Every connected client is due every symbol of every tick of the window.
-    let ticks = tally.seq_range.map_or(0, |(a, b)| b - a + 1);
+    let rss_streaming = match streaming_rss {
+        Some(task) => task.await.ok().flatten(),
+        None => None,
+    };
+    // Every connected client is due every symbol of every tick of the window: the ticks the
+    // clock put in the window, not the ones that arrived (a server silent at the start or the
+    // end of the window must not count as delivering everything).
+    let window = *progress
+        .window
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let ticks = match (window, tally.interval_ms) {
+        // With no frame at all to place the grid, assume it starts at a whole interval.
+        (Some((from, to)), Some(interval)) => Some(fleet::ticks_in(
+            from,
+            to,
+            tally.tick_time_ms.unwrap_or(0),
+            interval,
+        )),
+        _ => None,
+    };
     let per_tick = if args.batch { 1 } else { args.symbols };
-    let due = (!args.idle).then(|| (tally.connected * per_tick * ticks) as f64);
-    let kib_per_conn = match (rss_before, rss_connected) {
+    let due = ticks
+        .filter(|_| !args.idle)
+        .map(|ticks| (tally.connected * per_tick * ticks) as f64);
+    let kib_per_conn = match (rss_before, rss_streaming) {
         (Some(b), Some(a)) if tally.connected > 0 => {
             Some((a as f64 - b as f64) / tally.connected as f64)
         }
@@ -252,14 +279,22 @@ async fn ws(args: WsArgs) -> Result<(), String> {
         ("client CPU in window", opt(client_cpu, " s")),
         ("server CPU in window", opt(server_cpu, " s")),
         (
-            "server RSS before / connected",
+            "server RSS before / connected / peak in window",
             format!(
-                "{} / {} KiB",
+                "{} / {} / {} KiB",
                 rss_before.map_or("n/a".into(), |v| v.to_string()),
-                rss_connected.map_or("n/a".into(), |v| v.to_string())
+                rss_connected.map_or("n/a".into(), |v| v.to_string()),
+                rss_streaming.map_or("n/a".into(), |v| v.to_string())
             ),
         ),
-        ("server KiB per connection", opt(kib_per_conn, "")),
+        (
+            "ticks due in window (clock)",
+            ticks.map_or("n/a".into(), |t| t.to_string()),
+        ),
+        (
+            "server KiB per connection (peak in window)",
+            opt(kib_per_conn, ""),
+        ),
     ];
     say("| metric | value |");
     say("| --- | --- |");
@@ -283,6 +318,7 @@ async fn ws(args: WsArgs) -> Result<(), String> {
             "missed": tally.missed, "duplicates": tally.duplicates, "dropped": tally.dropped,
             "client_cpu_s": client_cpu, "server_cpu_s": server_cpu,
             "server_rss_before_kib": rss_before, "server_rss_connected_kib": rss_connected,
+            "server_rss_window_peak_kib": rss_streaming, "window_ticks": ticks,
             "kib_per_conn": kib_per_conn,
         }).to_string());
     }

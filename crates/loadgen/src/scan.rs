@@ -50,6 +50,13 @@ fn string_at(text: &str, at: usize) -> &str {
     rest.split('"').next().unwrap_or_default()
 }
 
+/// The integer value of `"key":` in a frame, if present (for rare frames such as the welcome).
+pub(crate) fn integer_field(text: &str, key: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let needle = format!("\"{key}\":");
+    find(bytes, needle.as_bytes()).and_then(|i| number_at(bytes, i))
+}
+
 const QUOTE: &[u8] = b"{\"type\":\"quote\",\"symbol\":\"";
 const QUOTES: &[u8] = b"{\"type\":\"quotes\",";
 
@@ -126,5 +133,13 @@ mod tests {
         );
         assert_eq!(scan("[{\"stock\":\"A\",\"seq\":5}]").kind, "");
         assert_eq!(scan("garbage").seq, None);
+    }
+
+    #[test]
+    fn reads_an_integer_field() {
+        let w = r#"{"type":"welcome","symbols":["A"],"interval_ms":100,"seq":7}"#;
+        assert_eq!(integer_field(w, "interval_ms"), Some(100));
+        assert_eq!(integer_field(w, "seq"), Some(7));
+        assert_eq!(integer_field(w, "nope"), None);
     }
 }

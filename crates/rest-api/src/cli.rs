@@ -8,6 +8,9 @@ use clap::{Args, Parser};
 use ticker_core::MarketArgs;
 use ticker_net::HeadLimits;
 
+/// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
+const MAX_CALENDAR_DAYS: usize = 47_847;
+
 /// The URL of the WebSocket service when none is configured.
 pub const DEFAULT_WS_URL: &str = "ws://127.0.0.1:8001";
 
@@ -100,6 +103,10 @@ pub struct RestConfig {
     )]
     pub max_history_ticks: u64,
 
+    /// Most days one calendar request may span (from..=to).
+    #[arg(long, env = "TICKER_REST_MAX_CALENDAR_DAYS", default_value_t = 366)]
+    pub max_calendar_days: usize,
+
     /// Milliseconds the /health probe of the ws-server may take.
     #[arg(long, env = "TICKER_REST_PROBE_TIMEOUT_MS", default_value_t = 500)]
     pub probe_timeout_ms: u64,
@@ -164,6 +171,7 @@ impl Default for RestConfig {
             shutdown_grace_ms: 10_000,
             max_candles: 1000,
             max_history_ticks: 20_000_000,
+            max_calendar_days: 366,
             probe_timeout_ms: 500,
             probe_cache_ms: 3000,
             max_relay_connections: 1024,
@@ -240,6 +248,13 @@ impl RestConfig {
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");
         }
+        if !(1..=MAX_CALENDAR_DAYS).contains(&self.max_calendar_days) {
+            return bad(
+                "max-calendar-days",
+                &self.max_calendar_days,
+                "must be 1..=47847",
+            );
+        }
         if self.cors_origins.is_empty() {
             return bad("cors-origins", &"(empty)", "must list origins or be *");
         }
@@ -296,6 +311,14 @@ mod tests {
         assert_eq!(
             cfg.validate().unwrap_err(),
             "--max-headers: 500 must be 1..=100"
+        );
+        let cfg = RestConfig {
+            max_calendar_days: 0,
+            ..RestConfig::default()
+        };
+        assert_eq!(
+            cfg.validate().unwrap_err(),
+            "--max-calendar-days: 0 must be 1..=47847"
         );
     }
 

@@ -5,14 +5,15 @@
 //! is byte-identical to the one the ws-server streams for the same tick.
 //!
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
-//! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`] and
-//!   [`status`].
+//! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
+//!   [`calendar`] and [`status`].
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
 
 pub mod app;
+pub mod calendar;
 pub mod cli;
 pub mod cors;
 pub mod history;

@@ -12,7 +12,7 @@ use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
-use crate::{history, quotes, relay, status};
+use crate::{calendar, history, quotes, relay, status};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -30,6 +30,10 @@ pub enum Route<'a> {
     LatestMany,
     /// `/api/v1/history/{symbol}`.
     History(&'a str),
+    /// `/api/v1/market/status`.
+    MarketStatus,
+    /// `/api/v1/calendar`.
+    Calendar,
     /// `/metrics`.
     Metrics,
     /// `/dashboard`: the live page.
@@ -55,6 +59,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "rejected",
     "not_found",
     "dashboard",
+    "market_status",
+    "calendar",
     "ws",
 ];
 /// Label of guard rejections.
@@ -62,7 +68,9 @@ pub(crate) const REJECTED: usize = 8;
 /// Label of unknown routes.
 pub(crate) const NOT_FOUND: usize = 9;
 const DASHBOARD: usize = 10;
-const WS: usize = 11;
+const MARKET_STATUS: usize = 11;
+const CALENDAR: usize = 12;
+const WS: usize = 13;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -92,6 +100,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/api/v1/history/{symbol}?interval=1m&from=&to=&limit=",
         "OHLCV candles",
     ),
+    (
+        "GET",
+        "/api/v1/market/status?symbol=",
+        "open / pre / post / closed now, with the next open and close, per calendar",
+    ),
+    (
+        "GET",
+        "/api/v1/calendar?from=&to=&symbol=",
+        "trading days and their session times, per calendar",
+    ),
     ("GET", "/metrics", "Prometheus metrics"),
     ("GET", "/dashboard", "live dashboard page"),
     (
@@ -115,6 +133,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         "/ws" => Route::Ws,
         "/api/v1/symbols" => Route::Symbols,
         "/api/v1/latest" => Route::LatestMany,
+        "/api/v1/market/status" => Route::MarketStatus,
+        "/api/v1/calendar" => Route::Calendar,
         "/debug/panic" if debug_routes => Route::DebugPanic,
         "/debug/sleep" if debug_routes => Route::DebugSleep,
         _ => {
@@ -149,6 +169,8 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::Metrics) => 6,
         Some(Route::DebugPanic | Route::DebugSleep) => 7,
         Some(Route::Dashboard) => DASHBOARD,
+        Some(Route::MarketStatus) => MARKET_STATUS,
+        Some(Route::Calendar) => CALENDAR,
         Some(Route::Ws) => WS,
         None => NOT_FOUND,
     }
@@ -202,6 +224,8 @@ pub async fn respond(
             quotes::latest_many(app, &query)
         }
         Route::History(raw) => history::history(app, raw, &query).await,
+        Route::MarketStatus => calendar::market_status(app, &query),
+        Route::Calendar => calendar::calendar(app, &query),
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {
             let ms = query
@@ -258,6 +282,11 @@ mod tests {
         );
         assert_eq!(route("/api/v1/latest/", false), Some(Route::LatestMany));
         assert_eq!(route("/api/v1/latest/a/b", false), None);
+        assert_eq!(
+            route("/api/v1/market/status/", false),
+            Some(Route::MarketStatus)
+        );
+        assert_eq!(route("/api/v1/calendar", false), Some(Route::Calendar));
         assert_eq!(route("/ws/", false), Some(Route::Ws));
         assert_eq!(route("/debug/panic", false), None);
         assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
@@ -273,6 +302,11 @@ mod tests {
     fn labels_cover_the_table() {
         assert_eq!(ROUTE_LABELS[label("/api/v1/latest/X", false)], "latest");
         assert_eq!(ROUTE_LABELS[label("/nope", false)], "not_found");
+        assert_eq!(
+            ROUTE_LABELS[label("/api/v1/market/status", false)],
+            "market_status"
+        );
+        assert_eq!(ROUTE_LABELS[label("/api/v1/calendar", false)], "calendar");
         assert_eq!(ROUTE_LABELS[label("/ws", false)], "ws");
         assert_eq!(ROUTE_LABELS[label(REJECTED_PATH, false)], "rejected");
     }

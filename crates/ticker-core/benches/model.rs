@@ -7,7 +7,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ticker_core::{Market, MarketConfig, Seq, SessionTracker, SymbolId};
+use ticker_core::{
+    Activity, Calendar, CalendarKind, Market, MarketConfig, Seq, SessionTracker, SymbolId,
+    TradingTicks, Uniform,
+};
 
 /// Runs `op` in batches until `budget` elapses; returns nanoseconds per call.
 fn ns_per_op(budget: Duration, mut op: impl FnMut(u64)) -> f64 {
@@ -101,6 +104,54 @@ fn main() {
         black_box(market.candles(id, minute, to - 500 * 60_000, to, now));
     });
     rows.push(("500 × 1m candles (30 000 ticks)", candle_ns, ""));
+
+    // Business time: the model asks for a weight at every level of every descent.
+    let us = Calendar::new(CalendarKind::UsEquity, 86_400_000, 0);
+    let activity = us.activity();
+    let t_base = 1_735_689_600_000i64; // 2025-01-01
+    let span = |i: u64| {
+        let t0 = t_base + (spread(i) % (2 * 365 * 86_400_000)) as i64;
+        (t0, t0 + (spread(i ^ 0x5555) % 86_400_000) as i64)
+    };
+    rows.push((
+        "activity weight: uniform (baseline)",
+        ns_per_op(budget, |i| {
+            let (t0, t1) = span(i);
+            black_box(Uniform.variance_weight(black_box(t0), black_box(t1)));
+        }),
+        "",
+    ));
+    rows.push((
+        "activity weight: us-equity variance",
+        ns_per_op(budget, |i| {
+            let (t0, t1) = span(i);
+            black_box(activity.variance_weight(black_box(t0), black_box(t1)));
+        }),
+        "O(1), < 100",
+    ));
+    rows.push((
+        "activity weight: us-equity volume",
+        ns_per_op(budget, |i| {
+            let (t0, t1) = span(i);
+            black_box(activity.volume_weight(black_box(t0), black_box(t1)));
+        }),
+        "O(1), < 100",
+    ));
+    rows.push((
+        "calendar phase_at (us-equity)",
+        ns_per_op(budget, |i| {
+            black_box(us.phase_at(black_box(span(i).0)));
+        }),
+        "",
+    ));
+    let ticks = TradingTicks::new(us, market.schedule());
+    rows.push((
+        "n-th trading tick (us-equity)",
+        ns_per_op(budget, |i| {
+            black_box(ticks.nth(black_box(spread(i) % 2_000_000_000)));
+        }),
+        "O(log days)",
+    ));
 
     println!("| operation | ns/op | target |");
     println!("| --- | ---: | ---: |");

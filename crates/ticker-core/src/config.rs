@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{self, CalendarKind};
 use crate::decimal::{TickSize, MAX_DECIMALS};
 use crate::symbol::Symbol;
 use crate::time::{format_rfc3339, parse_time, MAX_TIME_MS, MIN_TIME_MS};
@@ -76,6 +77,9 @@ pub struct SymbolConfig {
     /// Average volume per session (shares).
     #[serde(default = "defaults::avg_volume")]
     pub avg_volume: u64,
+    /// Trading calendar: `always` (24/7, the default) or `us-equity` (NYSE hours).
+    #[serde(default)]
+    pub calendar: CalendarKind,
 }
 
 mod defaults {
@@ -103,6 +107,7 @@ impl SymbolConfig {
             spread_bps: 2.0,
             tick_size: 0.01,
             avg_volume: volume,
+            calendar: CalendarKind::Always,
         }
     }
 }
@@ -291,6 +296,7 @@ impl MarketConfig {
                 ),
             ));
         }
+        self.check_calendar_range()?;
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, s) in self.symbols.iter().enumerate() {
             s.validate(i)?;
@@ -300,6 +306,35 @@ impl MarketConfig {
                     format!("{:?} duplicates symbols[{first}]", s.symbol),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl MarketConfig {
+    /// Exchange calendars end with their tables: a market whose first tick is after them would
+    /// never open.
+    fn check_calendar_range(&self) -> Result<(), ConfigError> {
+        let Some((i, s)) = self
+            .symbols
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.calendar == CalendarKind::UsEquity)
+        else {
+            return Ok(());
+        };
+        let last = calendar::Date::from_ymd(calendar::LAST_YEAR, 12, 31)
+            .map_or(i64::MAX, |d| d.add_days(1).utc_midnight_ms());
+        if self.epoch_ms >= last {
+            return Err(invalid(
+                "epoch",
+                format!(
+                    "{} is after {}-12-31, the last day of the `us-equity` calendar of symbols[{i}] {:?}",
+                    format_rfc3339(self.epoch_ms),
+                    calendar::LAST_YEAR,
+                    s.symbol
+                ),
+            ));
         }
         Ok(())
     }
@@ -497,6 +532,64 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn calendar_defaults_to_always_and_names_only_known_classes() {
+        let cfg: MarketConfig = serde_json::from_str(
+            r#"{"symbols":[{"symbol":"AAPL","reference_price":1,"calendar":"us-equity"},
+                           {"symbol":"BTCUSDT","reference_price":1}]}"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.symbols[0].calendar, CalendarKind::UsEquity);
+        assert_eq!(cfg.symbols[1].calendar, CalendarKind::Always);
+        cfg.validate().unwrap();
+        let err = serde_json::from_str::<MarketConfig>(
+            r#"{"symbols":[{"symbol":"X","reference_price":1,"calendar":"nyse"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown variant `nyse`, expected `always` or `us-equity` at line 1 column 63"
+        );
+    }
+
+    #[test]
+    fn the_example_file_mixes_us_equities_and_24_7_crypto_pairs() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/market.example.json");
+        let cfg = MarketConfig::from_file(&path).unwrap();
+        cfg.validate().unwrap();
+        let of = |kind| {
+            cfg.symbols
+                .iter()
+                .filter(|s| s.calendar == kind)
+                .map(|s| s.symbol.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            of(CalendarKind::UsEquity),
+            ["AAPL", "GOOGL", "MSFT", "AMZN", "TSLA", "BRK.B"]
+        );
+        assert_eq!(
+            of(CalendarKind::Always),
+            ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT"]
+        );
+    }
+
+    #[test]
+    fn an_exchange_calendar_needs_an_epoch_it_covers() {
+        let mut cfg = MarketConfig {
+            epoch_ms: parse_time("2101-01-01T00:00:00Z").unwrap(),
+            ..MarketConfig::default()
+        };
+        cfg.validate().unwrap();
+        cfg.symbols[2].calendar = CalendarKind::UsEquity;
+        assert_eq!(
+            problem(&cfg),
+            "config field `epoch`: 2101-01-01T00:00:00Z is after 2100-12-31, the last day of the `us-equity` calendar of symbols[2] \"MSFT\""
+        );
+        cfg.epoch_ms = parse_time("2100-12-31T23:59:59Z").unwrap();
+        cfg.validate().unwrap();
     }
 
     #[test]

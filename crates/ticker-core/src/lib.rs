@@ -14,10 +14,13 @@
 //!   previous tick) of `format=array`.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
+//! * [`calendar`]: trading calendars (24/7 or `us-equity`): phases, trading days, sessions,
+//!   and the [`Activity`] each one runs on.
 //!
 //! Start with `model.rs` for how the walk is built.
 
 pub mod activity;
+pub mod calendar;
 mod candle;
 mod classic;
 mod cli;
@@ -33,6 +36,7 @@ mod symbol;
 pub mod time;
 
 pub use activity::{Activity, Uniform};
+pub use calendar::{Calendar, CalendarKind, Phase, TradingDay, TradingTicks};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use classic::{open_classic, write_classic, TickChange};
 pub use cli::MarketArgs;

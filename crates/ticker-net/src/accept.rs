@@ -16,6 +16,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// refusing load can never itself exhaust file descriptors.
 const MAX_REFUSING: usize = 64;
 
+/// How long a refusal waits for the first bytes of the request, to tell `HEAD` (answered
+/// without a body) from everything else. Clients send their request right after connecting;
+/// a silent one gets the full answer after this.
+const METHOD_WAIT: Duration = Duration::from_millis(100);
+
 /// Counters of the accept loop, for `/metrics`.
 #[derive(Debug, Default)]
 pub struct AcceptStats {
@@ -34,17 +39,25 @@ pub struct Admission {
     refusing: Arc<Semaphore>,
     max: usize,
     refusal: Bytes,
+    /// `refusal` without its body, the answer to a `HEAD` request.
+    refusal_head: Bytes,
     /// Shared counters.
     pub stats: Arc<AcceptStats>,
 }
 
 impl Admission {
-    /// At most `max` connections; `refusal` is the complete HTTP response sent beyond that.
+    /// At most `max` connections; `refusal` is the complete HTTP response sent beyond that
+    /// (its head alone answers a `HEAD` request).
     pub fn new(max: usize, refusal: Bytes) -> Self {
+        let head_len = refusal
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(refusal.len(), |at| at + 4);
         Self {
             slots: Arc::new(Semaphore::new(max)),
             refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
             max,
+            refusal_head: refusal.slice(..head_len),
             refusal,
             stats: Arc::new(AcceptStats::default()),
         }
@@ -65,9 +78,11 @@ impl Admission {
         let Ok(permit) = self.refusing.clone().try_acquire_owned() else {
             return; // dropping closes it
         };
-        let refusal = self.refusal.clone();
+        let (full, head_only) = (self.refusal.clone(), self.refusal_head.clone());
         tokio::spawn(async move {
             let _permit = permit;
+            let head = asks_head_within(&mut stream, METHOD_WAIT).await;
+            let refusal = if head { head_only } else { full };
             // An empty socket buffer takes a small response in one non-blocking write.
             let _ = stream.try_write(&refusal);
             let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
@@ -80,6 +95,23 @@ impl Admission {
             .await;
         });
     }
+}
+
+/// Reads the first bytes of a request (at most `wait` for them) and says whether it is `HEAD`.
+async fn asks_head_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    let mut start = Vec::with_capacity(8);
+    let _ = tokio::time::timeout(wait, async {
+        while start.len() < 8 && !crate::rejected::asks_head(&start) {
+            let mut chunk = [0u8; 8];
+            let room = 8 - start.len();
+            match stream.read(chunk.get_mut(..room).unwrap_or_default()).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => start.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            }
+        }
+    })
+    .await;
+    crate::rejected::asks_head(&start)
 }
 
 /// Accepts until `shutdown` resolves, handing each admitted connection and its permit to

@@ -11,13 +11,16 @@
 //! * **write stall timeout**: a peer that accepts no response bytes for this long is dropped.
 //!
 //! A rejected head is replaced by a synthetic request for [`REJECTED_PATH`] (keeping the
-//! client's `Origin`, for CORS), and the error is left in the connection's [`RejectSlot`]; the
+//! client's `Origin`, for CORS, and its `HEAD` method, so that no body follows; see
+//! [`crate::rejected`]), and the error is left in the connection's [`RejectSlot`]; the
 //! service answers it like any other request, so the JSON error, CORS headers and metrics come
 //! from one place and pipelined responses stay in order. Nothing after a rejected head is read.
 //!
 //! Once a head announces a body or a protocol switch, the guard stops parsing and passes bytes
 //! through: the service must then close the connection after its response (it sends
 //! `connection: close`), so an unvetted head can never reach hyper.
+//!
+//! [`REJECTED_PATH`]: crate::REJECTED_PATH
 
 use std::future::Future;
 use std::io;
@@ -31,39 +34,7 @@ use tokio::time::{sleep, Instant, Sleep};
 
 use crate::error::ApiError;
 use crate::head::{scan_head, Framing, HeadLimits, Scan};
-
-/// The path of the synthetic request that stands in for a rejected head.
-pub const REJECTED_PATH: &str = "/.ticker/rejected";
-
-/// The synthetic request, carrying the client's `Origin` (if it sent a sane one) so that the
-/// error gets the same CORS treatment as any other answer.
-fn synthetic_request(origin: Option<&str>) -> Vec<u8> {
-    let mut head = format!("GET {REJECTED_PATH} HTTP/1.1\r\nhost: ticker\r\nconnection: close\r\n");
-    if let Some(origin) = origin {
-        head.push_str("origin: ");
-        head.push_str(origin);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    head.into_bytes()
-}
-
-/// The `Origin` header of a (possibly malformed or partial) head, if it is printable ASCII.
-fn origin_of(buf: &[u8]) -> Option<&str> {
-    let head = buf.get(..buf.len().min(16 * 1024))?;
-    head.split(|&b| b == b'\n').skip(1).find_map(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let colon = line.iter().position(|&b| b == b':')?;
-        let (name, value) = line.split_at(colon);
-        if !name.eq_ignore_ascii_case(b"origin") {
-            return None;
-        }
-        let value = std::str::from_utf8(value.get(1..)?).ok()?.trim();
-        let sane =
-            !value.is_empty() && value.len() <= 256 && value.bytes().all(|b| b.is_ascii_graphic());
-        sane.then_some(value)
-    })
-}
+use crate::rejected::stand_in;
 
 /// Everything the guard enforces on one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +57,8 @@ pub struct GuardConfig {
 pub struct RejectSlot(Arc<Mutex<Option<ApiError>>>);
 
 impl RejectSlot {
-    /// The rejection for a request to [`REJECTED_PATH`], if the guard produced it.
+    /// The rejection for a request to [`REJECTED_PATH`](crate::REJECTED_PATH), if the guard
+    /// produced it.
     pub fn take(&self) -> Option<ApiError> {
         self.0.lock().map(|mut slot| slot.take()).unwrap_or(None)
     }
@@ -229,7 +201,7 @@ impl<T> GuardedIo<T> {
             "request head rejected"
         );
         self.slot.put(error);
-        self.synthetic = synthetic_request(origin_of(self.buf.bytes()));
+        self.synthetic = stand_in(self.buf.bytes());
         self.buf.free();
         self.released = 0;
         self.mode = Mode::Rejected { sent: 0 };
@@ -445,6 +417,7 @@ mod tests {
     use tokio::io::{duplex, AsyncReadExt, AsyncWriteExt};
 
     use super::*;
+    use crate::rejected::synthetic_request;
 
     fn config() -> GuardConfig {
         GuardConfig {
@@ -491,7 +464,7 @@ mod tests {
             .unwrap();
         let got = read_all(&mut io).await;
         let mut want = b"GET /ok HTTP/1.1\r\n\r\n".to_vec();
-        want.extend_from_slice(&synthetic_request(None));
+        want.extend_from_slice(&synthetic_request(false, None));
         assert_eq!(got, want);
         assert_eq!(slot.take().unwrap().code, "bad_request");
     }
@@ -506,15 +479,21 @@ mod tests {
             .await
             .unwrap();
         let got = read_all(&mut io).await;
-        assert_eq!(got, synthetic_request(Some("http://localhost:5173")));
+        assert_eq!(got, synthetic_request(false, Some("http://localhost:5173")));
         assert!(String::from_utf8(got)
             .unwrap()
             .contains("\r\norigin: http://localhost:5173\r\n"));
-        assert_eq!(
-            origin_of(b"GET / HTTP/1.1\r\norigin: a\x01b\r\n"),
-            None,
-            "not printable"
-        );
+    }
+
+    #[tokio::test]
+    async fn a_rejected_head_request_stays_a_head_request() {
+        let (mut client, server) = duplex(1 << 16);
+        let slot = RejectSlot::default();
+        let mut io = GuardedIo::new(server, config(), slot.clone());
+        client.write_all(b"HEAD / HTTP/7.0\r\n\r\n").await.unwrap();
+        // hyper then knows the answer is to HEAD, and sends the error's head without a body.
+        assert_eq!(read_all(&mut io).await, synthetic_request(true, None));
+        assert_eq!(slot.take().unwrap().code, "bad_request");
     }
 
     #[tokio::test]
@@ -537,7 +516,7 @@ mod tests {
             .await
             .unwrap();
         let got = read_all(&mut io).await; // time auto-advances while nothing else can run
-        assert_eq!(got, synthetic_request(None));
+        assert_eq!(got, synthetic_request(false, None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 408);
     }
 
@@ -589,7 +568,7 @@ mod tests {
         let mut big = b"GET / HTTP/1.1\r\n".to_vec();
         big.extend(std::iter::repeat_n(b'a', 100_000));
         client.write_all(&big).await.unwrap();
-        assert_eq!(read_all(&mut io).await, synthetic_request(None));
+        assert_eq!(read_all(&mut io).await, synthetic_request(false, None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 431);
         assert!(io.buf.data.len() <= config().limits.max_header_bytes + 4096);
     }

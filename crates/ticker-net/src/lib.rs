@@ -6,6 +6,7 @@
 //! * [`guard`]: [`GuardedIo`], which vets every request head (size, syntax, slowloris) before
 //!   hyper parses it, so malformed requests still get the JSON error shape;
 //! * [`head`]: the pure head validator behind it (fuzzed);
+//! * [`rejected`]: the request that stands in for a rejected head (keeps `HEAD` and `Origin`);
 //! * [`accept`]: the accept loop with a connection limit, 503 beyond it, and back-off;
 //! * [`error`]: [`ApiError`], the one `{"error":{"code","message"}}` shape;
 //! * [`metrics`]: lock-free Prometheus counters and histograms;
@@ -18,12 +19,14 @@ pub mod guard;
 pub mod head;
 pub mod metrics;
 pub mod query;
+pub mod rejected;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
 
 pub use accept::{accept_until, Admission};
 pub use error::ApiError;
-pub use guard::{GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH};
+pub use guard::{GuardConfig, GuardedIo, RejectSlot};
 pub use head::{HeadLimits, Scan};
 pub use query::Query;
+pub use rejected::REJECTED_PATH;

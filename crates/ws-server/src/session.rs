@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use ticker_core::{Seq, SymbolId, SymbolSet};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -709,6 +709,18 @@ where
                     break;
                 }
             }
+        })
+        .await;
+        // End the write side (FIN after the close frame), then read what the client still
+        // sends (such as the rest of an oversize frame) until it closes too. Dropping the
+        // socket with input unread makes the kernel reset the connection, and a reset can
+        // discard output not yet transmitted: the client would lose its close frame.
+        let io = self.ws.get_mut();
+        let _ = tokio::time::timeout(wait, async {
+            io.shutdown().await?;
+            let mut sink = [0u8; 1024];
+            while io.read(&mut sink).await? > 0 {}
+            Ok::<_, std::io::Error>(())
         })
         .await;
     }

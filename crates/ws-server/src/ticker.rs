@@ -446,6 +446,7 @@ mod tests {
                     spread_bps: 2.0,
                     tick_size: 0.01,
                     avg_volume: 1000,
+                    calendar: Default::default(),
                 })
                 .collect(),
             ..MarketConfig::default()

@@ -160,10 +160,22 @@ impl Response {
     }
 }
 
-/// Parses every complete response in `bytes`.
-pub fn parse_responses(mut bytes: &[u8]) -> Vec<Response> {
-    let mut out = Vec::new();
+/// The responses in a byte stream, and what was left after the last complete one.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub responses: Vec<Response>,
+    /// Bytes after the last complete response: a partial response, or bytes that are no
+    /// response at all (such as a body sent after a `HEAD` answer).
+    pub leftover: usize,
+}
+
+/// Parses every complete response in `bytes`. `first_is_head` says the first request was
+/// `HEAD`, whose answer has no body whatever its `content-length` says (RFC 9110 §9.3.2);
+/// later ones (answers to pipelined garbage) and 1xx/204/304 answers have none either.
+pub fn parse_responses(mut bytes: &[u8], first_is_head: bool) -> Parsed {
+    let mut out = Parsed::default();
     loop {
+        out.leftover = bytes.len();
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut resp = httparse::Response::new(&mut headers);
         let Ok(httparse::Status::Complete(len)) = resp.parse(bytes) else {
@@ -180,15 +192,21 @@ pub fn parse_responses(mut bytes: &[u8]) -> Vec<Response> {
             })
             .collect();
         let status = resp.code.unwrap_or(0);
-        let body_len = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse::<usize>().ok())
-            .unwrap_or(0);
+        let bodyless =
+            (first_is_head && out.responses.is_empty()) || matches!(status, 100..=199 | 204 | 304);
+        let body_len = if bodyless {
+            0
+        } else {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
         let Some(body) = bytes.get(len..len + body_len) else {
             return out;
         };
-        out.push(Response {
+        out.responses.push(Response {
             status,
             headers,
             body: body.to_vec(),
@@ -209,7 +227,8 @@ pub async fn exchange(addr: SocketAddr, raw: &[u8]) -> std::io::Result<Vec<u8>> 
 /// Sends one request (which should say `connection: close`) and parses the answer.
 pub async fn http(addr: SocketAddr, raw: &[u8]) -> Result<Response, String> {
     let bytes = exchange(addr, raw).await.map_err(|e| e.to_string())?;
-    parse_responses(&bytes)
+    parse_responses(&bytes, raw.starts_with(b"HEAD "))
+        .responses
         .into_iter()
         .next()
         .ok_or_else(|| format!("no response in {} bytes", bytes.len()))

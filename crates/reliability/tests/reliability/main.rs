@@ -15,6 +15,7 @@ mod churn;
 mod helpers;
 mod parsers;
 mod peers;
+mod process;
 mod rest_fuzz;
 mod restart;
 mod signals;

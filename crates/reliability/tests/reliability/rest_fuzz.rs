@@ -1,8 +1,12 @@
 //! 10 000+ malformed or hostile HTTP requests against the real REST service: it must stay up,
-//! never answer 5xx, answer every error in the JSON error shape, and give its memory back.
+//! never answer 5xx, answer every error in the JSON error shape (a `HEAD` answer: its head
+//! alone), answer every request on which the client sent anything, and give its memory back.
+//! Each request is classified by what was sent (complete, truncated, random bytes, nothing,
+//! dripped), and so is each one left unanswered.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
@@ -53,8 +57,50 @@ const METHODS: &[&str] = &[
     "GET GET",
 ];
 
-/// Builds one hostile (or occasionally valid) request; `drip` asks for slow delivery.
-fn request(rng: &mut SmallRng) -> (Vec<u8>, bool) {
+/// What decides whether a request must be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// A complete head (hostile or valid), maybe followed by garbage.
+    Complete,
+    /// A head cut short that the client never finishes.
+    Truncated,
+    /// Random bytes.
+    Random,
+    /// Nothing at all (a head cut at its first byte): a connection that never speaks.
+    Empty,
+    /// Any of the above sent as a slowloris drip (its first 10 bytes, one every 50 ms).
+    Dripped,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Complete,
+        Kind::Truncated,
+        Kind::Random,
+        Kind::Empty,
+        Kind::Dripped,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Complete => "complete",
+            Kind::Truncated => "truncated",
+            Kind::Random => "random_bytes",
+            Kind::Empty => "empty",
+            Kind::Dripped => "dripped",
+        }
+    }
+
+    /// Whether the server may leave it unanswered: only a connection on which the client
+    /// never sent a byte (closed quietly, by design). A head the client cuts short or drips
+    /// gets `408` at the header timeout, or `400` as soon as what arrived cannot be a head.
+    fn may_go_unanswered(self) -> bool {
+        self == Kind::Empty
+    }
+}
+
+/// Builds one hostile (or occasionally valid) request.
+fn request(rng: &mut SmallRng) -> (Vec<u8>, Kind) {
     let method = METHODS[rng.random_range(0..METHODS.len())];
     let mut path = PATHS[rng.random_range(0..PATHS.len())].as_bytes().to_vec();
     let drip = rng.random_range(0..50) == 0;
@@ -93,6 +139,11 @@ fn request(rng: &mut SmallRng) -> (Vec<u8>, bool) {
     raw.extend_from_slice(&path);
     raw.extend_from_slice(format!(" {version}\r\n{headers}").as_bytes());
     let truncate = rng.random_range(0..10) == 0;
+    let mut kind = if truncate {
+        Kind::Truncated
+    } else {
+        Kind::Complete
+    };
     if !truncate {
         raw.extend_from_slice(b"connection: close\r\n\r\n");
         if rng.random_range(0..8) == 0 {
@@ -108,19 +159,32 @@ fn request(rng: &mut SmallRng) -> (Vec<u8>, bool) {
         raw = (0..rng.random_range(1..2000))
             .map(|_| rng.random::<u8>())
             .collect();
+        kind = Kind::Random;
     }
-    (raw, drip)
+    if raw.is_empty() {
+        kind = Kind::Empty;
+    } else if drip {
+        kind = Kind::Dripped;
+    }
+    (raw, kind)
 }
 
 #[derive(Default)]
 struct Tally {
     sent: AtomicU64,
     answered: AtomicU64,
-    unanswered: AtomicU64,
+    /// Requests sent and left unanswered, per kind.
+    sent_by_kind: Mutex<HashMap<Kind, (u64, u64)>>,
+    head_requests: AtomicU64,
+    head_answers: AtomicU64,
     ok_2xx: AtomicU64,
     errors_4xx: AtomicU64,
     five_xx: AtomicU64,
     bad_shape: AtomicU64,
+    /// Answers to `HEAD` that carried a body.
+    head_with_body: AtomicU64,
+    /// Bytes after the last complete response that do not parse as one.
+    leftover_bytes: AtomicU64,
 }
 
 async fn send(addr: std::net::SocketAddr, raw: &[u8], drip: bool) -> Vec<u8> {
@@ -180,26 +244,49 @@ async fn rest_survives_10k_hostile_requests() {
         workers.push(tokio::spawn(async move {
             let mut rng = SmallRng::seed_from_u64(0x5EED + w);
             for _ in 0..REQUESTS.div_ceil(WORKERS) {
-                let (raw, drip) = request(&mut rng);
+                let (raw, kind) = request(&mut rng);
                 tally.sent.fetch_add(1, Ordering::Relaxed);
-                let bytes = send(addr, &raw, drip).await;
-                let responses = parse_responses(&bytes);
-                if responses.is_empty() {
-                    tally.unanswered.fetch_add(1, Ordering::Relaxed);
+                let head = raw.starts_with(b"HEAD ");
+                let bytes = send(addr, &raw, kind == Kind::Dripped).await;
+                let parsed = parse_responses(&bytes, head);
+                {
+                    let mut by_kind = tally.sent_by_kind.lock().unwrap();
+                    let entry = by_kind.entry(kind).or_default();
+                    entry.0 += 1;
+                    entry.1 += u64::from(parsed.responses.is_empty());
                 }
-                for r in responses {
+                // A truncated answer (the server closed mid-response) or a body after a HEAD
+                // answer shows up as bytes that are no complete response.
+                tally
+                    .leftover_bytes
+                    .fetch_add(parsed.leftover as u64, Ordering::Relaxed);
+                if head {
+                    tally.head_requests.fetch_add(1, Ordering::Relaxed);
+                    tally
+                        .head_answers
+                        .fetch_add(u64::from(!parsed.responses.is_empty()), Ordering::Relaxed);
+                }
+                for (i, r) in parsed.responses.into_iter().enumerate() {
                     tally.answered.fetch_add(1, Ordering::Relaxed);
+                    let to_head = head && i == 0;
+                    if to_head && !r.body.is_empty() {
+                        tally.head_with_body.fetch_add(1, Ordering::Relaxed);
+                    }
                     match r.status {
                         500.. => {
                             tally.five_xx.fetch_add(1, Ordering::Relaxed);
                         }
                         400..=499 => {
                             tally.errors_4xx.fetch_add(1, Ordering::Relaxed);
-                            // HEAD answers carry headers only; everything else the JSON shape.
-                            if !r.body.is_empty() && !is_error_shape(&r.body) {
-                                tally.bad_shape.fetch_add(1, Ordering::Relaxed);
-                            }
-                            if r.header("access-control-allow-origin").is_none() {
+                            // The JSON error shape; a HEAD answer has its head only, which
+                            // must still announce a JSON body.
+                            let shaped = if to_head {
+                                r.header("content-type") == Some("application/json")
+                                    && r.header("content-length").is_some_and(|n| n != "0")
+                            } else {
+                                is_error_shape(&r.body)
+                            };
+                            if !shaped || r.header("access-control-allow-origin").is_none() {
                                 tally.bad_shape.fetch_add(1, Ordering::Relaxed);
                             }
                         }
@@ -231,10 +318,24 @@ async fn rest_survives_10k_hostile_requests() {
     let rss_after = helpers::rss_kib();
 
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let by_kind = tally.sent_by_kind.lock().unwrap().clone();
+    let per_kind = |pick: fn(&(u64, u64)) -> u64| {
+        Kind::ALL
+            .iter()
+            .map(|k| (k.name(), pick(by_kind.get(k).unwrap_or(&(0, 0)))))
+            .collect::<HashMap<_, _>>()
+    };
+    let unanswered: u64 = by_kind.values().map(|(_, u)| u).sum();
     let figures = json!({
         "requests_sent": get(&tally.sent),
+        "sent_by_kind": per_kind(|e| e.0),
         "responses": get(&tally.answered),
-        "closed_without_answer": get(&tally.unanswered),
+        "unanswered": unanswered,
+        "unanswered_by_kind": per_kind(|e| e.1),
+        "head_requests": get(&tally.head_requests),
+        "head_answered": get(&tally.head_answers),
+        "head_answers_with_body": get(&tally.head_with_body),
+        "leftover_bytes": get(&tally.leftover_bytes),
         "2xx_3xx": get(&tally.ok_2xx),
         "4xx": get(&tally.errors_4xx),
         "5xx": get(&tally.five_xx),
@@ -249,6 +350,19 @@ async fn rest_survives_10k_hostile_requests() {
     assert!(get(&tally.sent) >= REQUESTS, "{figures}");
     assert_eq!(get(&tally.five_xx), 0, "{figures}");
     assert_eq!(get(&tally.bad_shape), 0, "{figures}");
+    assert_eq!(get(&tally.head_with_body), 0, "{figures}");
+    assert_eq!(get(&tally.leftover_bytes), 0, "{figures}");
+    for (kind, (sent, unanswered)) in &by_kind {
+        assert!(
+            *unanswered == 0 || kind.may_go_unanswered(),
+            "{unanswered} of {sent} {} requests went unanswered: {figures}",
+            kind.name()
+        );
+    }
+    assert!(
+        get(&tally.head_requests) > 100 && get(&tally.head_answers) > 100,
+        "HEAD answers are parsed and checked: {figures}"
+    );
     assert!(
         get(&tally.errors_4xx) > REQUESTS / 2,
         "most requests are hostile: {figures}"

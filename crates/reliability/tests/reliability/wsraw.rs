@@ -12,6 +12,7 @@ pub const BINARY: u8 = 0x2;
 pub const CONTINUATION: u8 = 0x0;
 pub const CLOSE: u8 = 0x8;
 pub const PING: u8 = 0x9;
+pub const PONG: u8 = 0xA;
 
 /// Performs the upgrade by hand; returns the stream and any bytes read past the 101 head.
 pub async fn handshake(addr: SocketAddr, path: &str) -> std::io::Result<(TcpStream, Vec<u8>)> {
@@ -74,7 +75,13 @@ pub fn client(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Server frames decoded from a byte stream: `(opcode, payload)`; stops at a partial frame.
-pub fn decode(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+pub fn decode(bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    decode_prefix(bytes).0
+}
+
+/// The complete frames at the start of `bytes`, and how many bytes they took.
+pub fn decode_prefix(mut bytes: &[u8]) -> (Vec<(u8, Vec<u8>)>, usize) {
+    let total = bytes.len();
     let mut out = Vec::new();
     while bytes.len() >= 2 {
         let opcode = bytes[0] & 0xf;
@@ -94,7 +101,7 @@ pub fn decode(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
         out.push((opcode, payload.to_vec()));
         bytes = &bytes[head + len..];
     }
-    out
+    (out, total - bytes.len())
 }
 
 /// The close code in a close frame's payload.

@@ -48,6 +48,8 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
                 "GET",
                 "/api/v1/history/{symbol}?interval=1m&from=&to=&limit="
             ),
+            ("GET", "/api/v1/market/status?symbol="),
+            ("GET", "/api/v1/calendar?from=&to=&symbol="),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
             ("GET", "/ws"),

@@ -13,11 +13,13 @@
 )]
 
 mod agreement;
+mod calendar;
 mod client;
 mod connection;
 mod cors;
 mod endpoints;
 mod errors;
+mod head;
 mod health;
 mod helpers;
 mod history;

@@ -1,6 +1,8 @@
 //! The plain-HTTP side of the port: `/health`, `/metrics`, and what non-WebSocket requests to
 //! the WebSocket paths get.
 
+use std::time::Duration;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -174,25 +176,59 @@ async fn a_refused_upgrade_or_body_ends_the_connection() {
     }
 }
 
+/// Pipelines `REQUESTS` `/metrics` requests (~20 MB of answers, far more than the socket
+/// buffers hold; the last one asks to close), reads nothing for `stall`, then reads to the
+/// end. Returns the answers received and whether the connection ended (end of stream or
+/// reset) within [`PATIENCE`] of reading.
+async fn pipeline_then_stall(server: &TestServer, stall: Duration) -> (usize, bool) {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut requests = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(REQUESTS - 1);
+    requests.push_str("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let _ = timeout(
+        Duration::from_secs(2),
+        stream.write_all(requests.as_bytes()),
+    )
+    .await;
+    tokio::time::sleep(stall).await;
+    let mut all = Vec::new();
+    // A reset (the server closed with requests unread) ends the read too; what arrived
+    // before it stays in `all`.
+    let ended = timeout(PATIENCE, stream.read_to_end(&mut all))
+        .await
+        .is_ok();
+    let answered = all.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+    (answered, ended)
+}
+
+const REQUESTS: usize = 3000;
+
 #[tokio::test]
-async fn an_http_client_that_never_reads_its_answers_is_dropped() {
-    use std::time::Duration;
+async fn an_http_client_that_never_reads_its_answers_is_dropped_at_the_write_timeout() {
+    // Documented: a plain HTTP answer waits at most `--handshake-timeout-ms` for a client that
+    // does not read it; then the connection is dropped.
     let server = TestServer::spawn(WsConfig {
         handshake_timeout_ms: 300,
         ..config()
     })
     .await;
-    const REQUESTS: usize = 3000;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
-    let one = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(REQUESTS);
-    // Pipeline far more answers (~20 MB) than the socket buffers hold, and read none.
-    let _ = timeout(Duration::from_secs(2), stream.write_all(one.as_bytes())).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut all = Vec::new();
-    let _ = timeout(PATIENCE, stream.read_to_end(&mut all)).await;
-    let answered = all.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+    let stall = Duration::from_millis(1500);
+    let (answered, ended) = pipeline_then_stall(&server, stall).await;
+    assert!(
+        ended,
+        "the stalled connection was still open {PATIENCE:?} after the client started reading"
+    );
     assert!(
         answered < REQUESTS,
         "the stalled connection was served to the end ({answered} answers) instead of dropped"
     );
+    // The same stall under a write timeout longer than it is survived, every answer
+    // arriving once the client reads: the drop above is the write timeout's doing.
+    let patient = TestServer::spawn(WsConfig {
+        handshake_timeout_ms: 10_000,
+        ..config()
+    })
+    .await;
+    let (answered, ended) = pipeline_then_stall(&patient, stall).await;
+    assert!(ended, "the last request asked to close");
+    assert_eq!(answered, REQUESTS, "a client that reads in time is served");
 }

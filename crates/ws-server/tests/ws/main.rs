@@ -13,6 +13,7 @@
 
 mod agreement;
 mod errors;
+mod head;
 mod helpers;
 mod http;
 mod limits;
