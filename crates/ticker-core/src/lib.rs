@@ -11,6 +11,7 @@
 //! * [`Market::candles`]: OHLCV aggregated from the ticks.
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
+//! * [`facts`]: the stylized facts of returns, measured from client-visible prices.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
 //!
 //! Start with `model.rs` for how the walk is built.
@@ -21,6 +22,7 @@ mod cli;
 mod clock;
 pub mod config;
 mod decimal;
+pub mod facts;
 mod market;
 mod model;
 mod noise;
