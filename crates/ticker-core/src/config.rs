@@ -21,8 +21,9 @@ pub const DEFAULT_EPOCH_MS: i64 = 1_704_067_200_000;
 pub const DEFAULT_INTERVAL_MS: u64 = 1000;
 /// The default session length: one UTC day.
 pub const DEFAULT_SESSION_MS: u64 = 86_400_000;
-/// The default half-life of deviations from the reference price.
-pub const DEFAULT_HALF_LIFE_DAYS: f64 = 10.0;
+/// The default half-life of deviations from the reference price: five years of business time,
+/// so weeks to months are a random walk and prices stay plausible for decades.
+pub const DEFAULT_HALF_LIFE_DAYS: f64 = 1826.25;
 /// The most symbols one market may configure.
 pub const MAX_SYMBOLS: usize = 4096;
 
@@ -30,6 +31,8 @@ const MAX_INTERVAL_MS: u64 = 3_600_000;
 const MAX_SESSION_MS: u64 = 7 * 86_400_000;
 const MAX_PRICE: f64 = 1e9;
 const MAX_AVG_VOLUME: u64 = 1_000_000_000_000;
+/// The most of a symbol's variance jumps may carry; the diffusion carries the rest.
+const MAX_JUMP_VARIANCE: f64 = 0.5;
 
 /// The whole market: what every price depends on besides the tick number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,8 +50,30 @@ pub struct MarketConfig {
     pub session_ms: u64,
     /// Offset of session boundaries from UTC midnight, in milliseconds.
     pub session_offset_ms: i64,
-    /// Half-life of a price deviation from its reference, in days (0 < x ≤ 3650).
+    /// Half-life of a price deviation from its reference, in days of business time
+    /// (0 < x ≤ 36 525).
     pub mean_reversion_half_life_days: f64,
+    /// Intermittency λ² of the volatility cascade (0 ..= 0.5): how unevenly variance spreads
+    /// over time. 0 gives constant volatility.
+    pub volatility_intermittency: f64,
+    /// Integral scale of the volatility cascade in days (0 ..= 36 525): the longest span over
+    /// which volatility clusters.
+    pub volatility_integral_scale_days: f64,
+    /// Probability that a symbol's volatility cascade follows the market factor's at a given
+    /// split (0 ..= 1): how much volatility co-moves across symbols.
+    pub volatility_market_share: f64,
+    /// Leverage c (0 ..= 0.95): how strongly volatile periods drift down.
+    pub leverage: f64,
+    /// Jumps per year of business time, in the market factor and in each symbol (0 ..= 1000).
+    pub jump_rate_per_year: f64,
+    /// Mean jump size in units of the symbol's annual volatility (−1 ..= 1).
+    pub jump_mean: f64,
+    /// Standard deviation of a jump in units of the symbol's annual volatility (0 ..= 1).
+    pub jump_sd: f64,
+    /// Extra variance right after a jump, as a multiple of the usual (0 ..= 100).
+    pub jump_volatility_boost: f64,
+    /// Decay time of the post-jump boost, in days of business time (0 < x ≤ 3652.5).
+    pub jump_boost_decay_days: f64,
     /// The symbols, in the order every listing uses.
     pub symbols: Vec<SymbolConfig>,
 }
@@ -76,6 +101,10 @@ pub struct SymbolConfig {
     /// Average volume per session (shares).
     #[serde(default = "defaults::avg_volume")]
     pub avg_volume: u64,
+    /// Loading on the market factor, −1 ..= 1: the correlation of two symbols' returns is the
+    /// product of their betas.
+    #[serde(default = "defaults::beta")]
+    pub beta: f64,
 }
 
 mod defaults {
@@ -91,10 +120,13 @@ mod defaults {
     pub(super) fn avg_volume() -> u64 {
         10_000_000
     }
+    pub(super) fn beta() -> f64 {
+        0.65
+    }
 }
 
 impl SymbolConfig {
-    fn classic(symbol: &str, name: &str, price: f64, vol: f64, volume: u64) -> Self {
+    fn classic(symbol: &str, name: &str, price: f64, vol: f64, volume: u64, beta: f64) -> Self {
         Self {
             symbol: symbol.to_owned(),
             name: name.to_owned(),
@@ -103,6 +135,7 @@ impl SymbolConfig {
             spread_bps: 2.0,
             tick_size: 0.01,
             avg_volume: volume,
+            beta,
         }
     }
 }
@@ -116,12 +149,21 @@ impl Default for MarketConfig {
             session_ms: DEFAULT_SESSION_MS,
             session_offset_ms: 0,
             mean_reversion_half_life_days: DEFAULT_HALF_LIFE_DAYS,
+            volatility_intermittency: 0.045,
+            volatility_integral_scale_days: 365.0,
+            volatility_market_share: 0.5,
+            leverage: 0.6,
+            jump_rate_per_year: 10.0,
+            jump_mean: -0.04,
+            jump_sd: 0.06,
+            jump_volatility_boost: 2.0,
+            jump_boost_decay_days: 10.0,
             symbols: vec![
-                SymbolConfig::classic("AAPL", "Apple Inc.", 150.45, 0.25, 55_000_000),
-                SymbolConfig::classic("GOOGL", "Alphabet Inc.", 140.32, 0.28, 25_000_000),
-                SymbolConfig::classic("MSFT", "Microsoft Corp.", 380.15, 0.22, 22_000_000),
-                SymbolConfig::classic("AMZN", "Amazon.com Inc.", 175.90, 0.30, 45_000_000),
-                SymbolConfig::classic("TSLA", "Tesla Inc.", 245.67, 0.55, 95_000_000),
+                SymbolConfig::classic("AAPL", "Apple Inc.", 150.45, 0.25, 55_000_000, 0.75),
+                SymbolConfig::classic("GOOGL", "Alphabet Inc.", 140.32, 0.28, 25_000_000, 0.7),
+                SymbolConfig::classic("MSFT", "Microsoft Corp.", 380.15, 0.22, 22_000_000, 0.75),
+                SymbolConfig::classic("AMZN", "Amazon.com Inc.", 175.90, 0.30, 45_000_000, 0.7),
+                SymbolConfig::classic("TSLA", "Tesla Inc.", 245.67, 0.55, 95_000_000, 0.55),
             ],
         }
     }
@@ -272,13 +314,7 @@ impl MarketConfig {
             -(self.session_ms as i64),
             self.session_ms as i64,
         )?;
-        check_float(
-            "mean_reversion_half_life_days",
-            self.mean_reversion_half_life_days,
-            0.0,
-            true,
-            3650.0,
-        )?;
+        self.validate_model()?;
         if self.symbols.is_empty() {
             return Err(invalid("symbols", "the symbol list is empty"));
         }
@@ -300,6 +336,81 @@ impl MarketConfig {
                     format!("{:?} duplicates symbols[{first}]", s.symbol),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl MarketConfig {
+    /// The return model's parameters (docs/model.md).
+    fn validate_model(&self) -> Result<(), ConfigError> {
+        let checks: [(&str, f64, f64, bool, f64); 10] = [
+            (
+                "mean_reversion_half_life_days",
+                self.mean_reversion_half_life_days,
+                0.0,
+                true,
+                36_525.0,
+            ),
+            (
+                "volatility_intermittency",
+                self.volatility_intermittency,
+                0.0,
+                false,
+                0.5,
+            ),
+            (
+                "volatility_integral_scale_days",
+                self.volatility_integral_scale_days,
+                0.0,
+                false,
+                36_525.0,
+            ),
+            (
+                "volatility_market_share",
+                self.volatility_market_share,
+                0.0,
+                false,
+                1.0,
+            ),
+            ("leverage", self.leverage, 0.0, false, 0.95),
+            (
+                "jump_rate_per_year",
+                self.jump_rate_per_year,
+                0.0,
+                false,
+                1000.0,
+            ),
+            ("jump_mean", self.jump_mean, -1.0, false, 1.0),
+            ("jump_sd", self.jump_sd, 0.0, false, 1.0),
+            (
+                "jump_volatility_boost",
+                self.jump_volatility_boost,
+                0.0,
+                false,
+                100.0,
+            ),
+            (
+                "jump_boost_decay_days",
+                self.jump_boost_decay_days,
+                0.0,
+                true,
+                3652.5,
+            ),
+        ];
+        for (field, value, lo, open_lo, hi) in checks {
+            check_float(field, value, lo, open_lo, hi)?;
+        }
+        let share = self.jump_rate_per_year
+            * (self.jump_mean * self.jump_mean + self.jump_sd * self.jump_sd);
+        if share > MAX_JUMP_VARIANCE {
+            return Err(invalid(
+                "jump_rate_per_year",
+                format!(
+                    "jumps would carry {share:.3} of the variance (rate × (mean² + sd²)); \
+                     at most {MAX_JUMP_VARIANCE}"
+                ),
+            ));
         }
         Ok(())
     }
@@ -343,7 +454,8 @@ impl SymbolConfig {
                 ),
             ));
         }
-        check_range(&field("avg_volume"), self.avg_volume, 0, MAX_AVG_VOLUME)
+        check_range(&field("avg_volume"), self.avg_volume, 0, MAX_AVG_VOLUME)?;
+        check_float(&field("beta"), self.beta, -1.0, false, 1.0)
     }
 
     /// The display name, falling back to the symbol.
@@ -466,6 +578,58 @@ mod tests {
             (
                 Box::new(|c| c.mean_reversion_half_life_days = 0.0),
                 "config field `mean_reversion_half_life_days`: 0 must be greater than 0",
+            ),
+            (
+                Box::new(|c| c.mean_reversion_half_life_days = 40_000.0),
+                "config field `mean_reversion_half_life_days`: 40000 is above the maximum of 36525",
+            ),
+            (
+                Box::new(|c| c.volatility_intermittency = 0.6),
+                "config field `volatility_intermittency`: 0.6 is above the maximum of 0.5",
+            ),
+            (
+                Box::new(|c| c.volatility_integral_scale_days = -1.0),
+                "config field `volatility_integral_scale_days`: -1 is below the minimum of 0",
+            ),
+            (
+                Box::new(|c| c.volatility_market_share = 1.5),
+                "config field `volatility_market_share`: 1.5 is above the maximum of 1",
+            ),
+            (
+                Box::new(|c| c.leverage = -0.1),
+                "config field `leverage`: -0.1 is below the minimum of 0",
+            ),
+            (
+                Box::new(|c| c.leverage = f64::INFINITY),
+                "config field `leverage`: inf is not a finite number",
+            ),
+            (
+                Box::new(|c| c.jump_rate_per_year = -2.0),
+                "config field `jump_rate_per_year`: -2 is below the minimum of 0",
+            ),
+            (
+                Box::new(|c| c.jump_rate_per_year = 100.0),
+                "config field `jump_rate_per_year`: jumps would carry 0.520 of the variance (rate × (mean² + sd²)); at most 0.5",
+            ),
+            (
+                Box::new(|c| c.jump_mean = -1.5),
+                "config field `jump_mean`: -1.5 is below the minimum of -1",
+            ),
+            (
+                Box::new(|c| c.jump_sd = f64::NAN),
+                "config field `jump_sd`: NaN is not a finite number",
+            ),
+            (
+                Box::new(|c| c.jump_volatility_boost = 101.0),
+                "config field `jump_volatility_boost`: 101 is above the maximum of 100",
+            ),
+            (
+                Box::new(|c| c.jump_boost_decay_days = 0.0),
+                "config field `jump_boost_decay_days`: 0 must be greater than 0",
+            ),
+            (
+                Box::new(|c| c.symbols[2].beta = 1.2),
+                "config field `symbols[2].beta`: 1.2 is above the maximum of 1",
             ),
             (
                 Box::new(|c| c.session_ms = 1000),

@@ -15,7 +15,7 @@
 use crate::clock::{Seq, Session};
 use crate::decimal::Decimal;
 use crate::market::Market;
-use crate::model::{Cursor, PriceWalk};
+use crate::model::{Cursor, JointNode};
 use crate::quote::Quote;
 use crate::symbol::SymbolId;
 
@@ -29,7 +29,7 @@ pub struct SessionTracker {
 #[derive(Clone)]
 struct State {
     session: Session,
-    cursor: Cursor<PriceWalk>,
+    cursor: Cursor<JointNode>,
     max_x: f64,
     min_x: f64,
     open: Decimal,
@@ -65,14 +65,16 @@ impl SessionTracker {
             Some(state) => self.state.insert(state),
             None => self.state.insert(State::start(market, self.id, seq)),
         };
+        let joint = market.joint(self.id);
         while state.cursor.tick() < seq.0 {
-            state.cursor.advance(&model.walk);
-            let x = state.cursor.leaf().lo;
+            state.cursor.advance(&joint, |_| ());
+            let x = model.offset(&state.cursor.leaf());
             state.max_x = state.max_x.max(x);
             state.min_x = state.min_x.min(x);
         }
 
-        let price = model.price_of(state.cursor.leaf().lo);
+        let leaf = state.cursor.leaf();
+        let price = model.price_of(model.offset(&leaf));
         let (bid, ask) = model.bid_ask(price);
         let prev = state.prev_close;
         let change = Decimal::new(price.units() - prev.units(), price.decimals());
@@ -80,7 +82,8 @@ impl SessionTracker {
             change.units() as f64 / prev.units().max(1) as f64 * 100.0,
             2,
         );
-        let volume = model.volume.cumulative(seq.0 + 1) - state.volume_before;
+        // Tick n counts the volume of its leaf [n, n+1): the cumulative volume of [0, n+1).
+        let volume = leaf.symbol.volume.before + leaf.symbol.volume.total - state.volume_before;
         Quote {
             symbol: model.info.symbol,
             price,
@@ -104,10 +107,11 @@ impl State {
     fn start(market: &Market, id: SymbolId, seq: Seq) -> Self {
         let model = market.model(id);
         let session = market.schedule().session(seq);
-        let cursor = Cursor::new(&model.walk, session.first.0);
-        let x = cursor.leaf().lo;
+        let cursor = Cursor::new(&market.joint(id), session.first.0, |_| ());
+        let x = model.offset(&cursor.leaf());
+        let volume_before = cursor.leaf().symbol.volume.before;
         let prev_close = match session.first.0.checked_sub(1) {
-            Some(before) => model.price_of(model.walk.x(before)),
+            Some(before) => model.price_of(market.log_offset(id, Seq(before))),
             None => model.price_of(x),
         };
         Self {
@@ -117,7 +121,7 @@ impl State {
             min_x: x,
             open: model.price_of(x),
             prev_close,
-            volume_before: model.volume.cumulative(session.first.0),
+            volume_before,
         }
     }
 }

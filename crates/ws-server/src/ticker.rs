@@ -442,6 +442,7 @@ mod tests {
                     spread_bps: 2.0,
                     tick_size: 0.01,
                     avg_volume: 1000,
+                    beta: 0.65,
                 })
                 .collect(),
             ..MarketConfig::default()
