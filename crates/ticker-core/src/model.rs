@@ -53,6 +53,7 @@
 //! functions of the parent, the position and the keys, so that random access and cursors
 //! keep agreeing bit for bit (`cursor_matches_random_access_*` tests).
 
+mod draws;
 pub(crate) mod params;
 pub(crate) mod symbol;
 pub(crate) mod tree;

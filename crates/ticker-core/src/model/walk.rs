@@ -5,21 +5,27 @@
 //! One split, parent `P` (variance `V`, ends `x_lo`, `x_hi`, `K` jumps summing to `S`) into
 //! halves `L`, `R` at tick `mid`:
 //!
-//! 1. **cascade**: `w = table[hash(mid)]` if `P` is no longer than the integral scale, else ½;
-//!    a symbol uses the market's `w` at the same position with probability `market_share`;
-//! 2. **activity**: `f = w·A_L / (w·A_L + (1−w)·A_R)` with `A` the halves' variance weights
-//!    (`f = w` for a uniform market; exactly 0 or 1 when a half has no weight);
+//! 1. **cascade**: `w = table[hash(mid)]` (a logit-normal multiplier, mean ½) if `P` is no
+//!    longer than the integral scale `T`, else ½; a symbol uses the market factor's `w` at
+//!    the same position with probability `market_share`;
+//! 2. **activity**: with `a = A_L/(A_L + A_R)` the halves' share of the calendar's variance
+//!    weight, `f = 2aw` if `a ≤ ½` else `1 − 2(1−a)(1−w)` ([`cascade_share`]): linear in `w`,
+//!    so `E[f] = a` exactly; `f = w` for a uniform market; exactly 0 or 1 for a closed half;
 //! 3. **jumps**: `K_L ~ Binomial(K, f)`, `S_L | S ~ N(S·K_L/K, s²·K_L·K_R/K)`;
-//! 4. **boost**: if `L` holds a jump, `f ← f / (f + (1−f)(1+e_j))`, moving variance to the
-//!    later half (`e_j` from [`Shared`]);
-//! 5. **bridge with leverage**: with `D` the diffusion part of `x_hi − x_lo`, the left half's
-//!    diffusion return is `f·D + c(2f−1)·√(f(1−f)V) + ε`, `Var ε = f(1−f)V(1 − c²(2f−1)²)`.
-//!    Given `E[D²] = V` this keeps `E[r_L²] = fV`, `E[r_R²] = (1−f)V` and `E[r_L r_R] = 0`.
+//! 4. **boost** (below `T`): each jump adds the excess variance `a·e^(−u/τ)` after it, placed in
+//!    its own half and the next one ([`Shared::boost`]); the split's odds tilt accordingly;
+//! 5. **midpoint**: below `T`, with `D` the diffusion part of `x_hi − x_lo`, the left half's
+//!    diffusion return is `f·D − c(2w−1)·√(f(1−f)V) + ε`, `Var ε = f(1−f)V(1 − c²(2w−1)²)`:
+//!    second moments `E[r_L²] ≈ fV`, `E[r_R²] ≈ (1−f)V` and `E[r_L r_R] ≈ 0` as in a Brownian
+//!    bridge, but the half the cascade made more volatile drifts down (leverage, volatility
+//!    feedback). Above `T`, the Ornstein–Uhlenbeck bridge of the whole walk, so mean reversion
+//!    also acts inside spine blocks that last decades.
 
 use std::sync::Arc;
 
 use crate::noise;
 
+use super::draws::{binomial, poisson};
 use super::params::{Shared, YEAR_MS};
 use super::tree::{Tree, LEVELS};
 
@@ -235,60 +241,6 @@ pub(crate) fn cascade_multiplier(a: f64, f: f64) -> f64 {
     w.clamp(0.0, 1.0)
 }
 
-/// A Poisson draw with mean `m`: inverse CDF from `bits` up to a mean of 500, a rounded
-/// normal (`z`) beyond, where the two agree to well under one count.
-fn poisson(m: f64, bits: u64, z: f64) -> u64 {
-    if m <= 0.0 {
-        return 0;
-    }
-    if m > 500.0 {
-        return libm::round(m + libm::sqrt(m) * z).max(0.0) as u64;
-    }
-    let u = noise::uniform(bits);
-    let mut p = libm::exp(-m);
-    let mut cdf = p;
-    let mut k = 0u64;
-    while u > cdf && k < 10_000 {
-        k += 1;
-        p *= m / k as f64;
-        cdf += p;
-    }
-    k
-}
-
-/// A Binomial(`k`, `f`) draw at `mid`: one 16-bit uniform per trial (from `key`) up to 32
-/// trials, a rounded normal (from `normal_key`) beyond.
-#[inline]
-fn binomial(key: u64, normal_key: u64, mid: u64, k: u64, f: f64) -> u64 {
-    if f <= 0.0 {
-        return 0;
-    }
-    if f >= 1.0 {
-        return k;
-    }
-    if k > 32 {
-        let mean = k as f64 * f;
-        let sd = libm::sqrt(mean * (1.0 - f));
-        let z = noise::gaussian(normal_key, mid);
-        return libm::round(mean + sd * z).clamp(0.0, k as f64) as u64;
-    }
-    let threshold = f * 65_536.0;
-    let mut count = 0;
-    let mut trial = 0;
-    while trial < k {
-        let hash = noise::bits(key.wrapping_add(trial), mid);
-        for lane in 0..4 {
-            if trial == k {
-                break;
-            }
-            let u = ((hash >> (16 * lane)) & 0xFFFF) as f64 + 0.5;
-            count += u64::from(u < threshold);
-            trial += 1;
-        }
-    }
-    count
-}
-
 impl Tree for Walk {
     type Node = Node;
     type Ctx = ();
@@ -453,23 +405,6 @@ mod tests {
             jumps += root.k;
         }
         assert!(jumps > 100, "the spine holds jumps: {jumps}");
-    }
-
-    #[test]
-    fn binomial_and_poisson_have_their_means() {
-        let n = 20_000u64;
-        let mean_b = (0..n).map(|i| binomial(11, 12, i, 10, 0.3)).sum::<u64>() as f64 / n as f64;
-        assert!((mean_b - 3.0).abs() < 0.05, "{mean_b}");
-        let mean_big =
-            (0..n).map(|i| binomial(11, 12, i, 1000, 0.3)).sum::<u64>() as f64 / n as f64;
-        assert!((mean_big - 300.0).abs() < 0.5, "{mean_big}");
-        let mean_p = (0..n)
-            .map(|i| poisson(2.5, noise::bits(5, i), 0.0))
-            .sum::<u64>() as f64
-            / n as f64;
-        assert!((mean_p - 2.5).abs() < 0.05, "{mean_p}");
-        assert_eq!(binomial(1, 3, 2, 7, 0.0), 0);
-        assert_eq!(binomial(1, 3, 2, 7, 1.0), 7);
     }
 
     #[test]
