@@ -2,9 +2,20 @@
 //!
 //! ```sh
 //! cargo run -p ticker-core --release --example stylized-facts -- --seed 42 [--config f]
+//! cargo run -p ticker-core --release --example stylized-facts -- --svg docs/model   # + plots
 //! ```
-#![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::indexing_slicing,
+    missing_docs,
+    unreachable_pub
+)]
 
+mod plots;
+mod svg;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -26,6 +37,9 @@ struct Cli {
     /// Years of daily returns per symbol.
     #[arg(long, default_value_t = 50)]
     daily_years: u32,
+    /// Also write the plots of docs/model.md (SVG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    svg: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -47,5 +61,14 @@ fn main() -> ExitCode {
     let report = measure(&market, &options);
     print!("{}", report.markdown());
     eprintln!("measured in {:.1} s", started.elapsed().as_secs_f64());
+    if let Some(dir) = cli.svg {
+        if let Err(e) = plots::render(&market, &dir) {
+            eprintln!(
+                "stylized-facts: cannot write plots to {}: {e}",
+                dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     ExitCode::SUCCESS
 }
