@@ -85,12 +85,12 @@ impl Chart {
             let (xv, yv) = (x0 + f * (x1 - x0), y0 + f * (y1 - y0));
             let xl = if self.log_x { 10f64.powf(xv) } else { xv };
             let (x, y) = (LEFT + f * (W - LEFT - RIGHT), py(yv));
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<path d=\"M{x},{bx} v5 M{LEFT},{y} h-5\" stroke=\"black\"/>\
                  <path d=\"M{LEFT},{y} H{by}\" stroke=\"#ddd\"/>\
                  <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
-                 <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
                 bx + 18.0,
                 nice(xl),
                 LEFT - 8.0,
