@@ -25,14 +25,20 @@ pub(super) fn poisson(m: f64, bits: u64, z: f64) -> u64 {
 }
 
 /// A Binomial(`k`, `f`) draw at `mid`: one 16-bit uniform per trial (from `key`) up to 32
-/// trials, a rounded normal (from `normal_key`) beyond.
-#[inline]
+/// trials, a rounded normal (from `normal_key`) beyond; for `f = ½`, one random bit per trial
+/// up to 64 trials.
+#[inline(always)]
 pub(super) fn binomial(key: u64, normal_key: u64, mid: u64, k: u64, f: f64) -> u64 {
     if f <= 0.0 {
         return 0;
     }
     if f >= 1.0 {
         return k;
+    }
+    if f == 0.5 && k <= 64 {
+        // Even splits (above the integral scale): k fair coins are k random bits.
+        let bits = noise::bits(key, mid);
+        return u64::from((bits & (u64::MAX >> (64 - k))).count_ones());
     }
     if k > 32 {
         let mean = k as f64 * f;
@@ -76,5 +82,21 @@ mod tests {
         assert!((mean_p - 2.5).abs() < 0.05, "{mean_p}");
         assert_eq!(binomial(1, 3, 2, 7, 0.0), 0);
         assert_eq!(binomial(1, 3, 2, 7, 1.0), 7);
+    }
+
+    #[test]
+    fn fair_splits_count_random_bits() {
+        let n = 20_000u64;
+        let fair: Vec<u64> = (0..n).map(|i| binomial(11, 12, i, 40, 0.5)).collect();
+        let mean = fair.iter().sum::<u64>() as f64 / n as f64;
+        let var = fair.iter().map(|&c| (c as f64 - 20.0).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            (mean - 20.0).abs() < 0.1 && (var - 10.0).abs() < 0.4,
+            "{mean} {var}"
+        );
+        assert_eq!(
+            binomial(11, 12, 5, 64, 0.5),
+            u64::from(noise::bits(11, 5).count_ones())
+        );
     }
 }

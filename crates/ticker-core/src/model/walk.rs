@@ -198,8 +198,8 @@ impl Walk {
         sh.multiplier(hash)
     }
 
-    /// The variance fraction of the left half before any boost, and the halves' weights.
-    #[inline]
+    /// The variance fraction of the left half before any boost.
+    #[inline(always)]
     fn fraction(&self, w: f64, lo: u64, mid: u64, hi: u64) -> f64 {
         let weights = &self.shared.weights;
         if weights.is_uniform() {
