@@ -39,7 +39,7 @@ pub use config::{ConfigError, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
 pub use market::{LogOffsets, Market};
 pub use quote::{open_classic, Candle, Quote, SymbolInfo};
-pub use session::{warm_up, SessionTracker};
+pub use session::{quote_all, warm_up, SessionTracker};
 pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
 
 /// The version of the ticker workspace, reported by `/health` and `/` of every service.

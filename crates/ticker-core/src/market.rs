@@ -8,7 +8,9 @@ use crate::activity::Activity;
 use crate::clock::{Schedule, Seq};
 use crate::config::{ConfigError, MarketConfig};
 use crate::decimal::{Decimal, TickSize};
-use crate::model::{leaf, Cursor, Joint, JointNode, Parameters, Shared, SymbolTree, Walk, Weights};
+use crate::model::{
+    leaf, Cursor, Joint, JointNode, Node, Parameters, Shared, SymbolNode, SymbolTree, Walk, Weights,
+};
 use crate::noise;
 use crate::quote::SymbolInfo;
 use crate::symbol::{Symbol, SymbolId};
@@ -36,6 +38,12 @@ impl SymbolModel {
     #[inline]
     pub(crate) fn offset(&self, node: &JointNode) -> f64 {
         self.market_load * node.market.x_lo + self.own_load * node.symbol.own.x_lo
+    }
+
+    /// The log-price offset from the market factor's and the symbol's leaves.
+    #[inline]
+    pub(crate) fn offset_of(&self, market: &Node, symbol: &SymbolNode) -> f64 {
+        self.market_load * market.x_lo + self.own_load * symbol.own.x_lo
     }
 
     /// The price for a log-price offset `x`: `reference × e^x` on the tick grid.
