@@ -7,14 +7,15 @@
 //!
 //! * [`config`]: the [`MarketConfig`] (defaults ← file ← env ← flags, via [`MarketArgs`]).
 //! * [`Market`]: per-symbol models; [`Market::price`] is random access in O(log n).
-//! * [`SessionTracker`]: consecutive quotes in amortised O(1) per tick.
+//! * [`SessionTracker`]: consecutive quotes in amortised O(1) per tick; [`quote_all`] steps
+//!   every symbol of a tick loop with the market factor advanced once.
 //! * [`Market::candles`]: OHLCV aggregated from the ticks.
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
 //! * [`facts`]: the stylized facts of returns, measured from client-visible prices.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
 //!
-//! Start with `model.rs` for how the walk is built.
+//! Start with `model.rs` for how the walk is built, and `docs/model.md` for what it produces.
 
 pub mod activity;
 mod candle;
