@@ -151,12 +151,15 @@ struct Measured {
 
 fn measure_symbol(market: &Market, id: SymbolId, o: &Options) -> Measured {
     let epoch = market.schedule().epoch_ms();
+    // A grid finer than the ticks would repeat ticks: leave those facts out (NaN, "n/a").
+    let interval = market.schedule().interval_ms() as i64;
+    let days_if = |days: u32, step: i64| if interval <= step { days as usize } else { 0 };
     let five = Series::sample(
         market,
         id,
         o.intraday_start_ms,
         5 * MINUTE_MS,
-        o.five_minute_days as usize * 288,
+        days_if(o.five_minute_days, 5 * MINUTE_MS) * 288,
         true,
     );
     let r5 = five.returns();
@@ -166,7 +169,7 @@ fn measure_symbol(market: &Market, id: SymbolId, o: &Options) -> Measured {
         id,
         o.intraday_start_ms,
         MINUTE_MS,
-        o.one_minute_days as usize * 1440,
+        days_if(o.one_minute_days, MINUTE_MS) * 1440,
         false,
     );
     let r1 = one.returns();
@@ -208,14 +211,30 @@ fn measure_symbol(market: &Market, id: SymbolId, o: &Options) -> Measured {
         vr_20d: stats::variance_ratio(&rd, 20),
         vr_60d: stats::variance_ratio(&rd, 60),
         vol_ratio: realized / market.info(id).volatility,
-        acf_1m_max: acf1.iter().map(|a| a.0.abs()).fold(0.0, f64::max),
-        acf_1m_max_z: acf1.iter().map(|a| a.1.abs()).fold(0.0, f64::max),
+        acf_1m_max: max_abs(acf1.iter().map(|a| a.0)),
+        acf_1m_max_z: max_abs(acf1.iter().map(|a| a.1)),
         first_year_range: range,
     };
     Measured {
         facts,
         leverage_returns,
     }
+}
+
+/// The largest |value|; NaN if there is none or one is NaN (a series too short to measure).
+fn max_abs(values: impl Iterator<Item = f64>) -> f64 {
+    let mut max = f64::NAN;
+    for v in values {
+        if v.is_nan() {
+            return f64::NAN;
+        }
+        max = if max.is_nan() {
+            v.abs()
+        } else {
+            max.max(v.abs())
+        };
+    }
+    max
 }
 
 /// Measures every symbol of the market (in parallel, one thread per core).
@@ -259,11 +278,12 @@ pub fn measure(market: &Market, options: &Options) -> Report {
 }
 
 impl Report {
-    /// The lowest and highest value of a per-symbol fact.
+    /// The lowest and highest value of a per-symbol fact (infinite when no symbol has one).
     pub fn range(&self, fact: impl Fn(&SymbolFacts) -> f64) -> (f64, f64) {
         self.symbols
             .iter()
             .map(fact)
+            .filter(|v| v.is_finite())
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             })
@@ -274,7 +294,11 @@ impl Report {
     pub fn markdown(&self) -> String {
         let r = |f: &dyn Fn(&SymbolFacts) -> f64, digits: usize| {
             let (lo, hi) = self.range(f);
-            format!("{lo:.digits$}–{hi:.digits$}")
+            if lo.is_finite() && hi.is_finite() {
+                format!("{lo:.digits$}–{hi:.digits$}")
+            } else {
+                "n/a".to_owned()
+            }
         };
         let o = &self.options;
         let first = self.symbols.first();
