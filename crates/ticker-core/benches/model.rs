@@ -77,6 +77,21 @@ fn main() {
         "",
     ));
 
+    let mut trackers: Vec<SessionTracker> = market.ids().map(SessionTracker::new).collect();
+    let mut at = now.0;
+    ticker_core::warm_up(&market, &mut trackers, Seq(at));
+    let symbols = trackers.len() as f64;
+    rows.push((
+        "tick of every symbol (quote_all), per symbol",
+        ns_per_op(budget, |_| {
+            at += 1;
+            ticker_core::quote_all(&market, &mut trackers, Seq(at), |_, q| {
+                black_box(q);
+            });
+        }) / symbols,
+        "",
+    ));
+
     let quote = market.quote(id, now);
     let mut buf = Vec::with_capacity(512);
     rows.push((

@@ -17,7 +17,8 @@ use std::fmt;
 
 /// The activity of one market over wall time. Implementations must be pure, deterministic
 /// (the same bits on every machine) and cheap: the model asks for a weight at every level of
-/// every descent, so each call should be O(1) (table lookups, no loops over days).
+/// every descent, so each call should be O(1) (table lookups, no loops over days). The model
+/// only asks about times from 1970 to the year 9999 (`crate::time::MAX_TIME_MS`).
 pub trait Activity: Send + Sync + fmt::Debug {
     /// The variance weight of `[t0_ms, t1_ms)` (0 when `t1_ms <= t0_ms`). A point mass (the
     /// overnight gap realised at an open) counts in every span containing its instant.

@@ -156,8 +156,9 @@ impl Market {
         }
         let s = self.schedule();
         let model = self.model(id);
-        let mut cursor = Cursor::new(&model.walk, range.first.0);
-        let mut volume_before = model.volume.cumulative(range.first.0);
+        let joint = self.joint(id);
+        let mut cursor = Cursor::new(&joint, range.first.0, |_| ());
+        let mut volume_before = cursor.leaf().symbol.volume.before;
         out.reserve(
             (range.len() / (interval.ms() as u64 / s.interval_ms()).max(1)).min(100_000) as usize
                 + 1,
@@ -169,15 +170,17 @@ impl Market {
                 .tick_at_or_after(bucket + interval.ms())
                 .0
                 .min(range.end.0);
-            let open = cursor.leaf().lo;
+            let open = model.offset(&cursor.leaf());
             let (mut hi, mut lo, mut close) = (open, open, open);
             while cursor.tick() + 1 < end {
-                cursor.advance(&model.walk);
-                close = cursor.leaf().lo;
+                cursor.advance(&joint, |_| ());
+                close = model.offset(&cursor.leaf());
                 hi = hi.max(close);
                 lo = lo.min(close);
             }
-            let volume_after = model.volume.cumulative(end);
+            // The last tick's leaf [end − 1, end) ends where the next candle's volume starts.
+            let last = cursor.leaf().symbol.volume;
+            let volume_after = last.before + last.total;
             out.push(Candle {
                 timestamp: bucket,
                 open: model.price_of(open),
@@ -191,7 +194,7 @@ impl Market {
             if end >= range.end.0 {
                 break;
             }
-            cursor.advance(&model.walk);
+            cursor.advance(&joint, |_| ());
         }
         out
     }

@@ -7,17 +7,19 @@
 //!
 //! * [`config`]: the [`MarketConfig`] (defaults ← file ← env ← flags, via [`MarketArgs`]).
 //! * [`Market`]: per-symbol models; [`Market::price`] is random access in O(log n).
-//! * [`SessionTracker`]: consecutive quotes in amortised O(1) per tick.
+//! * [`SessionTracker`]: consecutive quotes in amortised O(1) per tick; [`quote_all`] steps
+//!   every symbol of a tick loop with the market factor advanced once.
 //! * [`Market::candles`]: OHLCV aggregated from the ticks.
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
 //! * [`write_classic`]: the classic array element (`stock`, `price`, `change` since the
 //!   previous tick) of `format=array`.
 //! * [`Clock`]: injected time, so tests run at any virtual instant.
+//! * [`facts`]: the stylized facts of returns, measured from client-visible prices.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
 //! * [`calendar`]: trading calendars (24/7 or `us-equity`): phases, trading days, sessions,
 //!   and the [`Activity`] each one runs on.
 //!
-//! Start with `model.rs` for how the walk is built.
+//! Start with `model.rs` for how the walk is built, and `docs/model.md` for what it produces.
 
 pub mod activity;
 pub mod calendar;
@@ -27,6 +29,7 @@ mod cli;
 mod clock;
 pub mod config;
 mod decimal;
+pub mod facts;
 mod market;
 mod model;
 mod noise;
@@ -45,7 +48,7 @@ pub use config::{ConfigError, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
 pub use market::{LogOffsets, Market};
 pub use quote::{Candle, Quote, SymbolInfo};
-pub use session::{warm_up, SessionTracker};
+pub use session::{quote_all, warm_up, SessionTracker};
 pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
 
 /// The version of the ticker workspace, reported by `/health` and `/` of every service.

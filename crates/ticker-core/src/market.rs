@@ -2,31 +2,50 @@
 //! symbol at every tick is a method call away, with no state and no history kept.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use crate::activity::Activity;
 use crate::clock::{Schedule, Seq};
 use crate::config::{ConfigError, MarketConfig};
 use crate::decimal::{Decimal, TickSize};
-use crate::model::{Cursor, PriceWalk, VolumeTree};
+use crate::model::{
+    leaf, Cursor, Joint, JointNode, Node, Parameters, Shared, SymbolNode, SymbolTree, Walk, Weights,
+};
 use crate::noise;
 use crate::quote::SymbolInfo;
 use crate::symbol::{Symbol, SymbolId};
 
-/// Milliseconds in a year of continuous trading (365.25 days): volatility is annualised over
-/// calendar time because the simulated market never closes.
-const YEAR_MS: f64 = 365.25 * 86_400_000.0;
+const DAY_MS: f64 = 86_400_000.0;
 
 /// One symbol's models and constants.
 #[derive(Debug, Clone)]
 pub(crate) struct SymbolModel {
     pub(crate) info: SymbolInfo,
-    pub(crate) walk: PriceWalk,
-    pub(crate) volume: VolumeTree,
+    /// The symbol's own walk and volume.
+    pub(crate) tree: SymbolTree,
+    /// Index of its activity class's market factor in [`Market::factors`].
+    factor: usize,
+    /// `σ·β` and `σ·√(1−β²)`: the log-price is `market_load·M + own_load·E`.
+    market_load: f64,
+    own_load: f64,
     reference: f64,
     pub(crate) tick: TickSize,
     half_spread: f64,
 }
 
 impl SymbolModel {
+    /// The log-price offset `ln(price / reference)` at a joint leaf.
+    #[inline]
+    pub(crate) fn offset(&self, node: &JointNode) -> f64 {
+        self.market_load * node.market.x_lo + self.own_load * node.symbol.own.x_lo
+    }
+
+    /// The log-price offset from the market factor's and the symbol's leaves.
+    #[inline]
+    pub(crate) fn offset_of(&self, market: &Node, symbol: &SymbolNode) -> f64 {
+        self.market_load * market.x_lo + self.own_load * symbol.own.x_lo
+    }
+
     /// The price for a log-price offset `x`: `reference × e^x` on the tick grid.
     pub(crate) fn price_of(&self, x: f64) -> Decimal {
         self.tick.round(self.reference * libm::exp(x))
@@ -46,19 +65,59 @@ impl SymbolModel {
     }
 }
 
-/// The whole market model: schedule plus one model per symbol. Cheap to share (`Arc`), with
-/// no interior mutability: every method is a pure function of its arguments.
+/// The whole market model: schedule, one market factor per activity class and one model per
+/// symbol. Cheap to share (`Arc`), with no interior mutability: every method is a pure
+/// function of its arguments.
 #[derive(Debug, Clone)]
 pub struct Market {
     config: MarketConfig,
     schedule: Schedule,
+    factors: Vec<Walk>,
     models: Vec<SymbolModel>,
     by_symbol: HashMap<Symbol, SymbolId>,
 }
 
+/// The model parameters of a validated configuration.
+fn parameters(config: &MarketConfig) -> Parameters {
+    Parameters {
+        half_life_years: config.mean_reversion_half_life_days / 365.25,
+        intermittency: config.volatility_intermittency,
+        integral_scale_ms: config.volatility_integral_scale_days * DAY_MS,
+        market_share: config.volatility_market_share,
+        leverage: config.leverage,
+        jump_rate: config.jump_rate_per_year,
+        jump_mean: config.jump_mean,
+        jump_sd: config.jump_sd,
+        boost: config.jump_volatility_boost,
+        boost_decay_years: config.jump_boost_decay_days / 365.25,
+    }
+}
+
 impl Market {
-    /// Builds the market after validating the configuration.
+    /// Builds the market after validating the configuration. Every symbol trades around the
+    /// clock ([`crate::Uniform`] activity).
     pub fn new(config: MarketConfig) -> Result<Self, ConfigError> {
+        let weights = Weights::Uniform {
+            interval_ms: config.interval_ms as f64,
+        };
+        Self::build(config, "always", weights)
+    }
+
+    /// Builds the market with every symbol on the business time of `activity` (a calendar):
+    /// no movement and no volume where it has no weight.
+    pub fn with_activity(
+        config: MarketConfig,
+        activity: Arc<dyn Activity>,
+    ) -> Result<Self, ConfigError> {
+        let weights = Weights::Calendar {
+            activity,
+            epoch_ms: config.epoch_ms,
+            interval_ms: config.interval_ms as i64,
+        };
+        Self::build(config, "calendar", weights)
+    }
+
+    fn build(config: MarketConfig, class: &str, weights: Weights) -> Result<Self, ConfigError> {
         config.validate()?;
         let schedule = Schedule::new(
             config.epoch_ms,
@@ -66,9 +125,18 @@ impl Market {
             config.session_ms,
             config.session_offset_ms,
         );
-        let interval = config.interval_ms as f64;
-        let half_life_ticks = config.mean_reversion_half_life_days * 86_400_000.0 / interval;
-        let theta = core::f64::consts::LN_2 / half_life_ticks;
+        let shared = Arc::new(Shared::new(
+            parameters(&config),
+            weights,
+            config.interval_ms,
+        ));
+        // The market factor of a class depends only on (seed, class); a symbol's walk only on
+        // (seed, symbol): adding or reordering symbols never changes another's prices.
+        let class_key = noise::fnv1a(format!("market:{class}").as_bytes());
+        let factors = vec![Walk::market(
+            noise::derive_key(config.seed, class_key),
+            shared.clone(),
+        )];
         let mut models = Vec::with_capacity(config.symbols.len());
         let mut by_symbol = HashMap::with_capacity(config.symbols.len());
         for (i, s) in config.symbols.iter().enumerate() {
@@ -79,11 +147,14 @@ impl Market {
             let symbol = Symbol::parse(&s.symbol).map_err(|e| invalid(e.to_string()))?;
             let tick = TickSize::from_f64(s.tick_size)
                 .ok_or_else(|| invalid(format!("bad tick size {}", s.tick_size)))?;
-            // Each symbol's streams depend only on (seed, symbol): adding or reordering other
-            // symbols never changes its prices.
             let key = noise::derive_key(config.seed, noise::fnv1a(symbol.as_str().as_bytes()));
-            let sigma = s.volatility * libm::sqrt(interval / YEAR_MS);
-            let volume_per_tick = s.avg_volume as f64 * interval / config.session_ms as f64;
+            // One activity class for now: every symbol follows the first market factor.
+            let factor = 0;
+            let market_walk = factors
+                .get(factor)
+                .ok_or_else(|| invalid("no market factor for its activity".to_owned()))?;
+            let own = Walk::own(noise::derive_key(key, 3), shared.clone(), market_walk);
+            let volume_per_ms = s.avg_volume as f64 / config.session_ms as f64;
             let info = SymbolInfo {
                 symbol,
                 name: s.display_name().to_owned(),
@@ -97,8 +168,10 @@ impl Market {
             models.push(SymbolModel {
                 reference: info.reference_price.to_f64(),
                 info,
-                walk: PriceWalk::new(noise::derive_key(key, 1), sigma, theta),
-                volume: VolumeTree::new(noise::derive_key(key, 2), volume_per_tick),
+                tree: SymbolTree::new(own, s.beta, volume_per_ms),
+                factor,
+                market_load: s.volatility * s.beta,
+                own_load: s.volatility * libm::sqrt(1.0 - s.beta * s.beta),
                 tick,
                 half_spread: s.spread_bps / 20_000.0,
             });
@@ -107,6 +180,7 @@ impl Market {
         Ok(Self {
             config,
             schedule,
+            factors,
             models,
             by_symbol,
         })
@@ -153,6 +227,30 @@ impl Market {
         self.models.get(id.index()).unwrap_or(&self.models[0])
     }
 
+    /// The tree of a symbol together with its market factor.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "a market always has the factor its symbols point at"
+    )]
+    pub(crate) fn joint(&self, id: SymbolId) -> Joint<'_, true> {
+        let model = self.model(id);
+        Joint {
+            market: self.factors.get(model.factor).unwrap_or(&self.factors[0]),
+            symbol: &model.tree,
+        }
+    }
+
+    /// A symbol's tree without its volume, for prices alone.
+    pub(crate) fn price_tree(&self, id: SymbolId) -> Joint<'_, false> {
+        let Joint { market, symbol } = self.joint(id);
+        Joint { market, symbol }
+    }
+
+    /// The leaf of a symbol's tick, volume included, by random access: O(log n).
+    pub(crate) fn leaf(&self, id: SymbolId, n: u64) -> JointNode {
+        leaf(&self.joint(id), n)
+    }
+
     /// The symbol of an id.
     pub fn symbol(&self, id: SymbolId) -> Symbol {
         self.model(id).info.symbol
@@ -166,28 +264,29 @@ impl Market {
     /// The price at a tick, by random access: O(log n).
     pub fn price(&self, id: SymbolId, seq: Seq) -> Decimal {
         let m = self.model(id);
-        m.price_of(m.walk.x(seq.0))
+        m.price_of(m.offset(&leaf(&self.price_tree(id), seq.0)))
     }
 
     /// The volume traded in ticks `[from, end)`: O(log n).
     pub fn volume_between(&self, id: SymbolId, from: Seq, end: Seq) -> u64 {
-        let v = &self.model(id).volume;
-        let total = v.cumulative(end.0).saturating_sub(v.cumulative(from.0));
+        let cumulative = |n: Seq| self.leaf(id, n.0).symbol.volume.before;
+        let total = cumulative(end).saturating_sub(cumulative(from));
         u64::try_from(total).unwrap_or(u64::MAX)
     }
 
     /// The unrounded log-price offset `ln(price / reference)` at a tick, by random access.
     pub fn log_offset(&self, id: SymbolId, seq: Seq) -> f64 {
-        self.model(id).walk.x(seq.0)
+        self.model(id).offset(&leaf(&self.price_tree(id), seq.0))
     }
 
     /// Consecutive ticks of one symbol from `from` on, as `(seq, log offset)`: amortised O(1)
     /// per tick and bit-identical to [`Market::log_offset`].
     pub fn log_offsets(&self, id: SymbolId, from: Seq) -> LogOffsets<'_> {
-        let walk = &self.model(id).walk;
+        let joint = self.price_tree(id);
         LogOffsets {
-            walk,
-            cursor: Cursor::new(walk, from.0),
+            model: self.model(id),
+            joint,
+            cursor: Cursor::new(&joint, from.0, |_| ()),
             started: false,
         }
     }
@@ -202,8 +301,9 @@ impl Market {
 
 /// Iterator returned by [`Market::log_offsets`].
 pub struct LogOffsets<'a> {
-    walk: &'a PriceWalk,
-    cursor: Cursor<PriceWalk>,
+    model: &'a SymbolModel,
+    joint: Joint<'a, false>,
+    cursor: Cursor<JointNode>,
     started: bool,
 }
 
@@ -214,13 +314,16 @@ impl Iterator for LogOffsets<'_> {
     fn next(&mut self) -> Option<(Seq, f64)> {
         if self.started {
             let before = self.cursor.tick();
-            self.cursor.advance(self.walk);
+            self.cursor.advance(&self.joint, |_| ());
             if self.cursor.tick() == before {
                 return None; // the end of the representable ticks
             }
         }
         self.started = true;
-        Some((Seq(self.cursor.tick()), self.cursor.leaf().lo))
+        Some((
+            Seq(self.cursor.tick()),
+            self.model.offset(&self.cursor.leaf()),
+        ))
     }
 }
 
@@ -253,6 +356,35 @@ mod tests {
         assert_eq!((bid, ask), (Decimal::new(15043, 2), Decimal::new(15047, 2)));
         let (bid, ask) = model.bid_ask(Decimal::new(100, 2));
         assert_eq!((bid, ask), (Decimal::new(99, 2), Decimal::new(101, 2)));
+    }
+
+    /// Every field of every node (the market factor, the symbol's walk, its jumps, variance
+    /// and volume) is the same by cursor and by random access, at ticks up to 2^40.
+    #[test]
+    fn cursor_matches_random_access_in_every_field() {
+        let m = Market::new(MarketConfig::default()).unwrap();
+        let mut x = 0x1234_5678_9ABC_DEF0u64;
+        for round in 0..60 {
+            x = noise::mix64(x);
+            let start = if round < 8 { round * 7 } else { x % (1 << 40) };
+            let id = SymbolId((x >> 50) as u16 % 5);
+            let joint = m.joint(id);
+            let mut c = Cursor::new(&joint, start, |_| ());
+            for _ in 0..700 {
+                assert_eq!(c.leaf(), m.leaf(id, c.tick()), "{id:?} tick {}", c.tick());
+                c.advance(&joint, |_| ());
+            }
+        }
+        // Across the first spine blocks, where the cursor changes blocks often.
+        let joint = m.joint(SymbolId(4));
+        let mut c = Cursor::new(&joint, 0, |_| ());
+        for _ in 0..20_000 {
+            assert_eq!(c.leaf(), m.leaf(SymbolId(4), c.tick()));
+            c.advance(&joint, |_| ());
+        }
+        // The descents above split jumps: the spine blocks of the sampled ticks hold many.
+        use crate::model::tree::Tree;
+        assert!(joint.root(30).market.k > 10 && joint.root(30).symbol.own.k > 10);
     }
 
     #[test]

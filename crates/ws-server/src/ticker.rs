@@ -53,14 +53,14 @@ impl Tick {
     pub fn build(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
         let mut frames = Vec::with_capacity(trackers.len());
         let mut buf = Vec::with_capacity(320);
-        for tracker in trackers.iter_mut() {
-            let quote = tracker.quote(market, seq);
+        // The market factor advances once per tick for all symbols.
+        ticker_core::quote_all(market, trackers, seq, |_, quote| {
             buf.clear();
             buf.extend_from_slice(QUOTE_PREFIX);
             quote.write_fields(&mut buf);
             buf.push(b'}');
             frames.push(text_frame(&buf));
-        }
+        });
         Self {
             seq,
             timestamp: market.schedule().time_of(seq),
@@ -446,6 +446,7 @@ mod tests {
                     spread_bps: 2.0,
                     tick_size: 0.01,
                     avg_volume: 1000,
+                    beta: 0.65,
                     calendar: Default::default(),
                 })
                 .collect(),

@@ -22,6 +22,7 @@ fn symbol(name: &str, calendar: CalendarKind) -> SymbolConfig {
         spread_bps: 2.0,
         tick_size: 0.01,
         avg_volume: 1_000_000,
+        beta: 0.65,
         calendar,
     }
 }

@@ -8,5 +8,8 @@
     missing_docs
 )]
 
+mod activity;
 mod determinism;
+mod facts;
+mod parameters;
 mod statistics;
