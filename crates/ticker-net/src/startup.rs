@@ -1,12 +1,16 @@
 //! What every binary does before and after serving, so both mains stay a table of contents:
 //! build the market from the shared flags, bind, and stop on a signal.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ticker_core::{Market, MarketArgs};
-use tokio::net::TcpListener;
+use tokio::net::{lookup_host, TcpListener, TcpSocket};
 
 use crate::shutdown::{exit_on_second_signal, shutdown_signal};
+
+/// Backlog of a listener bound with [`bind`] (the kernel caps it at `net.core.somaxconn`).
+const BACKLOG: u32 = 4096;
 
 /// The validated market and the bound listener, or one line saying what is wrong.
 pub async fn prepare(
@@ -14,12 +18,50 @@ pub async fn prepare(
     host: &str,
     port: u16,
 ) -> Result<(Arc<Market>, TcpListener), String> {
+    Ok((build_market(market)?, bind(host, port, false).await?))
+}
+
+/// The market the flags, environment and config file describe.
+pub fn build_market(market: &MarketArgs) -> Result<Arc<Market>, String> {
     let config = market.resolve().map_err(|e| e.to_string())?;
-    let market = Arc::new(Market::new(config).map_err(|e| e.to_string())?);
-    let listener = TcpListener::bind((host, port))
+    Ok(Arc::new(Market::new(config).map_err(|e| e.to_string())?))
+}
+
+/// Listens on `host:port`. With `reuse_port` (SO_REUSEPORT), other processes that set it too
+/// may listen on the same port, and the kernel spreads new connections over all of them.
+pub async fn bind(host: &str, port: u16, reuse_port: bool) -> Result<TcpListener, String> {
+    let fail = |e: std::io::Error| format!("cannot listen on {host}:{port}: {e}");
+    if !reuse_port {
+        return TcpListener::bind((host, port)).await.map_err(fail);
+    }
+    let addr: SocketAddr = lookup_host((host, port))
         .await
-        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
-    Ok((market, listener))
+        .map_err(fail)?
+        .next()
+        .ok_or_else(|| format!("cannot listen on {host}:{port}: no address"))?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(fail)?;
+    socket.set_reuseaddr(true).map_err(fail)?;
+    set_reuseport(&socket).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(BACKLOG).map_err(fail)
+}
+
+#[cfg(unix)]
+fn set_reuseport(socket: &TcpSocket) -> std::io::Result<()> {
+    socket.set_reuseport(true)
+}
+
+#[cfg(not(unix))]
+fn set_reuseport(_: &TcpSocket) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "--reuse-port needs SO_REUSEPORT (Linux, BSD, macOS)",
+    ))
 }
 
 /// Resolves on the first SIGINT/SIGTERM (graceful shutdown); a second one exits at once.
@@ -50,4 +92,22 @@ pub fn parse_args<P: clap::Parser>(binary: &str) -> Result<P, std::process::Exit
         }
         std::process::ExitCode::from(2)
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn two_listeners_share_a_port_only_when_both_reuse_it() {
+        let first = bind("127.0.0.1", 0, true).await.unwrap();
+        let port = first.local_addr().unwrap().port();
+        let second = bind("127.0.0.1", port, true).await.unwrap();
+        assert_eq!(second.local_addr().unwrap().port(), port);
+        let err = bind("127.0.0.1", port, false).await.unwrap_err();
+        assert!(
+            err.starts_with(&format!("cannot listen on 127.0.0.1:{port}: ")),
+            "{err}"
+        );
+    }
 }
