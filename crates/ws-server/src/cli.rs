@@ -91,6 +91,10 @@ pub struct WsConfig {
     /// Milliseconds clients get to receive their close frame after SIGTERM.
     #[arg(long, env = "TICKER_WS_SHUTDOWN_GRACE_MS", default_value_t = 5_000)]
     pub shutdown_grace_ms: u64,
+
+    /// Writer tasks that fan ticks out to the connections (0: one per core).
+    #[arg(long, env = "TICKER_WS_WRITERS", default_value_t = 0)]
+    pub writers: usize,
 }
 
 impl Default for WsConfig {
@@ -110,6 +114,7 @@ impl Default for WsConfig {
             send_buffer_bytes: 0,
             read_buffer_bytes: 1024,
             shutdown_grace_ms: 5_000,
+            writers: 0,
         }
     }
 }
@@ -189,6 +194,12 @@ impl WsConfig {
             "read-buffer-bytes",
             &self.read_buffer_bytes,
             "must be 256..=1048576",
+        )?;
+        check(
+            self.writers <= 1024,
+            "writers",
+            &self.writers,
+            "must be 0 (one per core) ..= 1024",
         )?;
         check(
             !self.allowed_origins.is_empty(),

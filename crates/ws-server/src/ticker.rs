@@ -1,8 +1,8 @@
-//! The tick loop and fan-out. One task, driven by the market clock: at each tick boundary it
-//! computes every symbol's quote once, serialises each once, and publishes the resulting
-//! [`Tick`] on a broadcast channel that every connection reads. Each frame is stored as a
-//! complete WebSocket frame ([`crate::wire`]): connections never serialise or frame quotes,
-//! they copy shared bytes into one write.
+//! The tick loop. One task, driven by the market clock: at each tick boundary it computes
+//! every symbol's quote once, serialises each once, appends the resulting [`Tick`] to the
+//! replay ring and wakes the writer shards ([`crate::shard`]), which fan it out. Each frame is
+//! stored as a complete WebSocket frame ([`crate::wire`]): connections never serialise or
+//! frame quotes, their writers hand shared bytes to the kernel.
 //!
 //! Ticks are aligned to `epoch + n × interval`, so two servers with the same configuration
 //! publish the same `seq` with the same bytes at the same moment. The last `--replay-ticks`
@@ -12,11 +12,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ticker_core::{Clock, Market, Seq, SessionTracker, SymbolId, SymbolSet};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use crate::stats::Stats;
 use crate::wire::{payload, text_frame};
@@ -44,7 +44,7 @@ pub struct Tick {
     batches: Mutex<HashMap<SymbolSet, Bytes>>,
     /// `format=array` frames, likewise.
     arrays: Mutex<HashMap<SymbolSet, Bytes>>,
-    /// Still within the broadcast queue: only live ticks cache frames.
+    /// Still within the newest `--queue-ticks`: only live ticks cache frames.
     live: AtomicBool,
 }
 
@@ -181,16 +181,29 @@ pub fn with_dropped(frame: &Bytes, dropped: u64) -> Bytes {
     text_frame(&out)
 }
 
-/// The shared side of the stream: the latest ticks and the channel that carries new ones.
+/// The newest ticks a writer has not delivered yet ([`Hub::after`]).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The tick they follow.
+    pub after: Seq,
+    /// At most `--queue-ticks` of them, oldest first.
+    pub ticks: Vec<Arc<Tick>>,
+    /// Published ticks between `after` and the first of `ticks` that are left out.
+    pub lost: u64,
+}
+
+/// The shared side of the stream: the latest ticks, and the signal that a new one is out.
 pub struct Hub {
     /// The market model.
     pub market: Arc<Market>,
     /// The wall clock.
     pub clock: Arc<dyn Clock>,
-    tx: broadcast::Sender<Arc<Tick>>,
+    /// The newest published seq; writers wait on it.
+    published: watch::Sender<Seq>,
     ring: RwLock<VecDeque<Arc<Tick>>>,
     replay_ticks: usize,
     queue_ticks: usize,
+    started: Instant,
     /// Counters for `/metrics`.
     pub stats: Arc<Stats>,
 }
@@ -205,12 +218,15 @@ impl Hub {
         replay_ticks: usize,
         stats: Arc<Stats>,
     ) -> (Self, Vec<SessionTracker>) {
+        let started = Instant::now();
         let now = market.schedule().tick_at(clock.now_ms());
+        // The ring also feeds writers that fell behind, so it holds at least their queue.
+        let kept = replay_ticks.max(queue_ticks + 1);
         let mut trackers: Vec<SessionTracker> = market.ids().map(SessionTracker::new).collect();
-        let first = now.0.saturating_sub(replay_ticks as u64 - 1);
+        let first = now.0.saturating_sub(kept as u64 - 1);
         // The expensive part (the session's history) runs on every core.
         ticker_core::warm_up(&market, &mut trackers, Seq(first));
-        let mut ring = VecDeque::with_capacity(replay_ticks + 1);
+        let mut ring = VecDeque::with_capacity(kept + 1);
         for seq in first..=now.0 {
             ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
         }
@@ -225,19 +241,20 @@ impl Hub {
             for seq in last.0 + 1..=due.0 {
                 ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
             }
-            while ring.len() > replay_ticks {
+            while ring.len() > kept {
                 ring.pop_front();
             }
             last = due;
         }
-        let (tx, _) = broadcast::channel(queue_ticks.max(1));
+        let (published, _) = watch::channel(last);
         let hub = Self {
             market,
             clock,
-            tx,
+            published,
             ring: RwLock::new(ring),
             replay_ticks,
             queue_ticks,
+            started,
             stats,
         };
         (hub, trackers)
@@ -253,9 +270,23 @@ impl Hub {
         }
     }
 
-    /// A receiver of every tick published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Tick>> {
-        self.tx.subscribe()
+    /// Wakes on every published tick (the value is its seq).
+    pub fn watch(&self) -> watch::Receiver<Seq> {
+        self.published.subscribe()
+    }
+
+    /// Milliseconds since the hub was built (the heartbeat clock).
+    pub fn uptime_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// The ticks of the replay window, oldest first.
+    fn window<'r>(
+        &self,
+        ring: &'r VecDeque<Arc<Tick>>,
+    ) -> impl DoubleEndedIterator<Item = &'r Arc<Tick>> {
+        ring.iter()
+            .skip(ring.len().saturating_sub(self.replay_ticks))
     }
 
     /// The kept tick `seq`, if it is still in the replay window.
@@ -263,15 +294,16 @@ impl Hub {
         let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
         // Searched, not indexed: after the loop skips ahead the window has a hole in it.
         let at = ring.binary_search_by_key(&seq, |t| t.seq).ok()?;
-        ring.get(at).cloned()
+        let oldest = ring.len().saturating_sub(self.replay_ticks);
+        ring.get(at).filter(|_| at >= oldest).cloned()
     }
 
     /// Ticks `after+1 ..= through`, or, when the window does not hold all of them (too old, or
     /// skipped by the loop), the oldest seq from which it is complete up to `through`.
     pub fn replay(&self, after: Seq, through: Seq) -> Result<Vec<Arc<Tick>>, Seq> {
         let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
-        let ticks: Vec<Arc<Tick>> = ring
-            .iter()
+        let ticks: Vec<Arc<Tick>> = self
+            .window(&ring)
             .filter(|t| t.seq > after && t.seq <= through)
             .cloned()
             .collect();
@@ -280,7 +312,7 @@ impl Hub {
         }
         // Walk back from `through` to the first hole: everything after it is contiguous.
         let mut oldest = through;
-        for t in ring.iter().rev().skip_while(|t| t.seq > through) {
+        for t in self.window(&ring).rev().skip_while(|t| t.seq > through) {
             if t.seq.0 + 1 < oldest.0 {
                 break;
             }
@@ -289,15 +321,36 @@ impl Hub {
         Err(oldest)
     }
 
+    /// The published ticks after `after`: the newest `--queue-ticks` of them, and how many
+    /// older ones are left out (a writer that fell that far behind skips them, counted).
+    pub fn after(&self, after: Seq) -> Batch {
+        let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
+        let newer = ring.iter().rev().take_while(|t| t.seq > after).count();
+        let skip = newer.saturating_sub(self.queue_ticks);
+        let start = ring.len() - newer;
+        let ticks: Vec<Arc<Tick>> = ring.iter().skip(start + skip).cloned().collect();
+        // Ticks older than the whole ring were published too (the loop only skips ahead
+        // right after a stall, and then far more than any queue).
+        let evicted = match ring.get(start) {
+            Some(first) if start == 0 => first.seq.0.saturating_sub(after.0 + 1),
+            _ => 0,
+        };
+        Batch {
+            after,
+            ticks,
+            lost: skip as u64 + evicted,
+        }
+    }
+
     fn publish(&self, tick: Tick) {
         let tick = Arc::new(tick);
         {
             let mut ring = self.ring.write().unwrap_or_else(PoisonError::into_inner);
             ring.push_back(tick.clone());
-            while ring.len() > self.replay_ticks {
+            while ring.len() > self.replay_ticks.max(self.queue_ticks + 1) {
                 ring.pop_front();
             }
-            // Past the broadcast queue a tick is only replayed (uncached); free its frames.
+            // Past the newest `--queue-ticks` a tick is only replayed (uncached); free its frames.
             if let Some(old) = ring
                 .len()
                 .checked_sub(self.queue_ticks + 2)
@@ -311,8 +364,7 @@ impl Hub {
             .publish_lag_ms
             .store(lag.max(0) as u64, Ordering::Relaxed);
         self.stats.ticks_published.fetch_add(1, Ordering::Relaxed);
-        // No receivers is fine: nobody is connected.
-        let _ = self.tx.send(tick);
+        self.published.send_replace(tick.seq);
     }
 
     /// The tick loop: publishes every tick as its time comes, until `shutdown`.
