@@ -19,6 +19,12 @@ pub struct Cli {
     #[arg(long, env = "TICKER_WS_PORT", default_value_t = 8001)]
     pub port: u16,
 
+    /// Share the port with other ws-server processes (SO_REUSEPORT): the kernel spreads new
+    /// connections over them. Every process with the same market settings sends the same
+    /// bytes for the same seq, so clients cannot tell them apart.
+    #[arg(long, env = "TICKER_WS_REUSE_PORT")]
+    pub reuse_port: bool,
+
     /// Market settings shared with the rest-api.
     #[command(flatten)]
     pub market: MarketArgs,

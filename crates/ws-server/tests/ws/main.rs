@@ -16,6 +16,7 @@ mod errors;
 mod helpers;
 mod http;
 mod limits;
+mod replicas;
 mod resume;
 mod slow;
 mod stream;
