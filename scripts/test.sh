@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, in the order a failure is cheapest to find: format, lints, the test suite
 # (unit, integration, the Chromium end-to-end test), the release build the Dockerfile uses,
-# the compose file check, a load-generator smoke run and a short fuzz run.
+# the compose file and Kubernetes manifest checks, a load-generator smoke run and a short fuzz
+# run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,9 @@ scripts/build-release.sh
 
 step "docker-compose file"
 scripts/check-compose.sh
+
+step "Kubernetes manifests (deploy/k8s)"
+scripts/check-k8s.sh
 
 step "loadgen smoke: 200 clients for 2 s, zero failures and zero missed seq"
 cargo build --release --locked -p loadgen
