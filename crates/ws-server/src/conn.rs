@@ -1,6 +1,7 @@
 //! One connection's write side, shared by everything that writes to it.
 //!
-//! A [`Conn`] holds the socket's write half and, under one small lock, the connection's
+//! A [`Conn`] holds the socket (in the same allocation: the shard touches one object per
+//! client) and, under one small lock, the connection's
 //! [`Link`]: its [`QuoteStream`] (what it gets), its [`Outbox`] (bytes not yet written) and
 //! who drives it ([`Driver`]). Three parties write through it, always under the lock, so
 //! their frames never interleave and the stream state always matches what was written:
@@ -24,16 +25,16 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::outbox::{write_parts, Outbox, PING};
+use crate::outbox::{write_now, Outbox, PING};
 use crate::stats::Stats;
-use crate::stream::{Memo, QuoteStream};
+use crate::stream::{Memo, QuoteStream, Shared};
 use crate::ticker::{Batch, Hub, Tick};
 
 /// Bytes tungstenite may queue (pongs, close replies) before its writes wait for the outbox to
@@ -82,7 +83,7 @@ pub struct Link {
 
 /// One connection's write side (see the module docs).
 pub struct Conn {
-    socket: OwnedWriteHalf,
+    socket: TcpStream,
     link: Mutex<Link>,
     /// Wakes the session task: the connection became `Own`, or must end.
     pub wake: Notify,
@@ -102,12 +103,7 @@ pub enum Delivery {
 
 impl Conn {
     /// A connection at tick `stream.last_seq()`, driven by its shard.
-    pub fn new(
-        socket: OwnedWriteHalf,
-        stream: QuoteStream,
-        queue_ticks: usize,
-        now_ms: u64,
-    ) -> Self {
+    pub fn new(socket: TcpStream, stream: QuoteStream, queue_ticks: usize, now_ms: u64) -> Self {
         Self {
             socket,
             link: Mutex::new(Link {
@@ -165,7 +161,13 @@ impl Conn {
 
     /// The shard's part: offers the live ticks of `batch`. A connection that is not where
     /// the batch starts (new, or already ahead) gets the ticks that follow its own position.
-    pub fn deliver(&self, hub: &Hub, batch: &Batch, memo: &mut Memo) -> Delivery {
+    pub fn deliver(
+        &self,
+        hub: &Hub,
+        batch: &Batch,
+        memo: &mut Memo,
+        gather: &mut Vec<u8>,
+    ) -> Delivery {
         let mut guard = self.lock();
         let link = &mut *guard;
         if link.end.is_some() || link.driver == Driver::Closed {
@@ -193,11 +195,15 @@ impl Conn {
             return Delivery::Sent(0);
         }
         memo.prepare(ticks, &link.stream, &hub.market);
-        if let Some(parts) = link.stream.shared(ticks, memo) {
-            return match write_parts(&self.socket, parts.as_slice()) {
-                Ok(wrote) if wrote == parts.bytes() => Delivery::Sent(parts.len() as u64),
+        if let Some(shared) = link.stream.shared(ticks, memo, gather) {
+            let (bytes, frames) = match shared {
+                Shared::One(frame) => (frame, 1),
+                Shared::Gathered(n) => (gather.as_slice(), n),
+            };
+            return match write_now(&self.socket, bytes) {
+                Ok(wrote) if wrote == bytes.len() => Delivery::Sent(frames),
                 Ok(wrote) => {
-                    link.out.keep(parts.as_slice(), wrote);
+                    link.out.keep(bytes, frames, wrote);
                     link.driver = Driver::Own;
                     self.wake.notify_one();
                     Delivery::Sent(0)
@@ -239,10 +245,10 @@ impl Conn {
             link.out.raw(&PING);
             return Delivery::Sent(0);
         }
-        match write_parts(&self.socket, &[&PING]) {
+        match write_now(&self.socket, &PING) {
             Ok(2) => Delivery::Sent(0),
             Ok(wrote) => {
-                link.out.keep(&[&PING], wrote);
+                link.out.keep(&PING, 1, wrote);
                 link.driver = Driver::Own;
                 self.wake.notify_one();
                 Delivery::Sent(0)
@@ -290,15 +296,14 @@ impl Conn {
 /// The socket as tungstenite sees it: reads from the socket, writes into the connection's
 /// outbox, so tungstenite's pongs and close frames keep their place among ours.
 pub struct Duplex {
-    read: OwnedReadHalf,
     conn: Arc<Conn>,
     stats: Arc<Stats>,
 }
 
 impl Duplex {
-    /// Joins the read half with the connection's write side.
-    pub fn new(read: OwnedReadHalf, conn: Arc<Conn>, stats: Arc<Stats>) -> Self {
-        Self { read, conn, stats }
+    /// tungstenite's view of a connection.
+    pub fn new(conn: Arc<Conn>, stats: Arc<Stats>) -> Self {
+        Self { conn, stats }
     }
 }
 
@@ -308,7 +313,20 @@ impl AsyncRead for Duplex {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().read).poll_read(cx, buf)
+        // Reads share the socket with the writers (through `&TcpStream`), so they go through
+        // readiness and `try_read` rather than a split-off read half.
+        let socket = &self.conn.socket;
+        loop {
+            ready!(socket.poll_read_ready(cx))?;
+            match socket.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 }
 

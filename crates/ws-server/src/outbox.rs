@@ -1,9 +1,11 @@
 //! Writing frames to one socket without waiting: the byte-level half of the write path.
 //!
-//! Every write to a client is non-blocking. Frames that are the same for every client go
-//! straight from the shared tick to the kernel with [`write_parts`] (one `write`/`writev`, no
-//! copy); only what the socket does not take at once is copied into the connection's
-//! [`Outbox`], which then holds the connection's ordered, not-yet-written bytes. Frames built
+//! Every write to a client is non-blocking. Frames that are the same for every client go to
+//! the kernel with one `send` per client per wake-up ([`write_now`]): straight from the shared
+//! tick when it is one frame, else gathered into the writer's reused scratch buffer (a copy of
+//! a kilobyte costs less than `writev`'s trip through the VFS layer). Only what the socket does
+//! not take at once is kept in the connection's [`Outbox`], which then holds the connection's
+//! ordered, not-yet-written bytes. Frames built
 //! for one connection (acks, errors, replays, `dropped` copies, tungstenite's pongs and close
 //! frames) are appended to the outbox and flushed from it. Anything in the outbox goes out
 //! before anything written after it, so the two kinds never interleave.
@@ -11,100 +13,34 @@
 //! The outbox always starts at a frame boundary, which lets a close frame be placed safely
 //! after a partly written frame ([`Outbox::cut`]).
 
-use std::io::{self, IoSlice};
+use std::io;
 
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
 
 use crate::wire::{encode_text, frame_end_after};
 
-/// Most frames written with one `writev`; more go out in several.
-pub const MAX_PARTS: usize = 64;
 /// An empty ping frame.
 pub const PING: [u8; 2] = [0x89, 0];
 
-/// A socket that can be written without waiting (the write half of a TCP stream; tests use
-/// fakes).
+/// A socket that can be written without waiting (a TCP stream; tests use fakes).
 pub trait Wire {
     /// Writes what the socket takes now; `WouldBlock` if nothing.
     fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
-    /// Gathers several buffers into one write.
-    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
 }
 
-impl Wire for OwnedWriteHalf {
+impl Wire for TcpStream {
     fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        OwnedWriteHalf::try_write(self, buf)
-    }
-
-    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        OwnedWriteHalf::try_write_vectored(self, bufs)
+        TcpStream::try_write(self, buf)
     }
 }
 
-/// Up to [`MAX_PARTS`] borrowed frames to write together.
-pub struct Parts<'a> {
-    items: [&'a [u8]; MAX_PARTS],
-    len: usize,
-}
-
-impl Default for Parts<'_> {
-    fn default() -> Self {
-        Self {
-            items: [&[]; MAX_PARTS],
-            len: 0,
-        }
+/// Writes `bytes` (whole frames) with one non-blocking `send` and returns how many bytes the
+/// socket took; `WouldBlock` counts as zero.
+pub fn write_now(wire: &impl Wire, bytes: &[u8]) -> io::Result<usize> {
+    if bytes.is_empty() {
+        return Ok(0);
     }
-}
-
-impl<'a> Parts<'a> {
-    /// Adds a frame; false when full.
-    pub fn push(&mut self, frame: &'a [u8]) -> bool {
-        let Some(slot) = self.items.get_mut(self.len) else {
-            return false;
-        };
-        *slot = frame;
-        self.len += 1;
-        true
-    }
-
-    /// The frames.
-    pub fn as_slice(&self) -> &[&'a [u8]] {
-        self.items.get(..self.len).unwrap_or_default()
-    }
-
-    /// Total bytes.
-    pub fn bytes(&self) -> usize {
-        self.as_slice().iter().map(|p| p.len()).sum()
-    }
-
-    /// Number of frames.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
-
-/// Writes `parts` with one non-blocking syscall (`write` for one, `writev` for several) and
-/// returns how many bytes the socket took; `WouldBlock` counts as zero.
-pub fn write_parts(wire: &impl Wire, parts: &[&[u8]]) -> io::Result<usize> {
-    let wrote = match parts {
-        [] => return Ok(0),
-        [one] => wire.try_write(one),
-        many => {
-            let mut slices = [IoSlice::new(&[]); MAX_PARTS];
-            let mut n = 0;
-            for (slot, part) in slices.iter_mut().zip(many) {
-                *slot = IoSlice::new(part);
-                n += 1;
-            }
-            wire.try_write_vectored(slices.get(..n).unwrap_or_default())
-        }
-    };
-    match wrote {
+    match wire.try_write(bytes) {
         Ok(n) => Ok(n),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
         Err(e) => Err(e),
@@ -161,31 +97,23 @@ impl Outbox {
         self.len() == 0
     }
 
-    /// Keeps what a direct write of `parts` left unwritten (`wrote` bytes went out). Direct
-    /// writes happen only when the outbox is empty, or they would overtake it.
-    pub fn keep(&mut self, parts: &[&[u8]], wrote: usize) {
+    /// Keeps what a direct write of `bytes` (`frames` whole frames) left unwritten: `wrote`
+    /// bytes went out. Direct writes happen only when the outbox is empty, or they would
+    /// overtake it; the written head is kept too (as sent), so the outbox still starts at a
+    /// frame boundary.
+    pub fn keep(&mut self, bytes: &[u8], frames: u64, wrote: usize) {
         debug_assert!(self.is_empty(), "a direct write overtook queued bytes");
-        let mut skip = wrote;
-        for part in parts {
-            if skip >= part.len() {
-                skip -= part.len();
-                continue;
-            }
-            // Only the first kept part can be partial: its written head is kept too (and
-            // marked sent), so the outbox still starts at a frame boundary.
-            if skip > 0 {
-                self.sent = self.buf.len() + skip;
-                skip = 0;
-            }
-            self.frame(part);
-        }
+        self.buf.clear();
+        self.buf.extend_from_slice(bytes);
+        self.sent = wrote.min(bytes.len());
+        self.frames = frames;
     }
 
     /// Writes as much as the socket takes now.
     pub fn flush(&mut self, wire: &impl Wire) -> io::Result<Flushed> {
         let mut wrote = 0;
         while let Some(rest) = self.buf.get(self.sent..).filter(|r| !r.is_empty()) {
-            let n = write_parts(wire, &[rest])?;
+            let n = write_now(wire, rest)?;
             if n == 0 {
                 break;
             }
@@ -244,7 +172,6 @@ mod tests {
     struct Fake {
         room: Cell<usize>,
         got: RefCell<Vec<u8>>,
-        calls: Cell<usize>,
     }
 
     impl Fake {
@@ -257,61 +184,53 @@ mod tests {
 
     impl Wire for Fake {
         fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-            self.try_write_vectored(&[IoSlice::new(buf)])
-        }
-
-        fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-            self.calls.set(self.calls.get() + 1);
             if self.room.get() == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
-            let mut n = 0;
-            for b in bufs {
-                let take = b.len().min(self.room.get());
-                self.got.borrow_mut().extend_from_slice(&b[..take]);
-                self.room.set(self.room.get() - take);
-                n += take;
-            }
-            Ok(n)
+            let take = buf.len().min(self.room.get());
+            self.got.borrow_mut().extend_from_slice(&buf[..take]);
+            self.room.set(self.room.get() - take);
+            Ok(take)
         }
     }
 
     #[test]
-    fn a_direct_write_is_one_syscall_and_its_tail_is_kept_in_order() {
-        let (a, b, c) = (
-            text_frame(b"aaaa"),
-            text_frame(b"bbbb"),
-            text_frame(b"cccc"),
-        );
-        let parts = [&a[..], &b[..], &c[..]];
+    fn the_tail_of_a_direct_write_is_kept_in_order_before_later_frames() {
+        let mut gathered = Vec::new();
+        for p in [b"aaaa", b"bbbb", b"cccc"] {
+            gathered.extend_from_slice(&text_frame(p));
+        }
         let wire = Fake::with_room(8);
-        let wrote = write_parts(&wire, &parts).unwrap();
-        assert_eq!((wrote, wire.calls.get()), (8, 1));
+        let wrote = write_now(&wire, &gathered).unwrap();
+        assert_eq!(wrote, 8);
         let mut out = Outbox::default();
-        out.keep(&parts, wrote);
+        out.keep(&gathered, 3, wrote);
         out.text("dddd");
         assert_eq!(out.len(), 6 + 6 + 6 + 6 - 8);
         wire.room.set(1000);
         let f = out.flush(&wire).unwrap();
         assert!(f.done);
-        let mut want = Vec::new();
-        for p in [&a[..], &b[..], &c[..], &text_frame(b"dddd")[..]] {
-            want.extend_from_slice(p);
-        }
+        let mut want = gathered.clone();
+        want.extend_from_slice(&text_frame(b"dddd"));
         assert_eq!(*wire.got.borrow(), want);
-        // b, c and d were queued; a finished in the direct write.
-        assert_eq!(f.frames, 3);
+        assert_eq!(f.frames, 4);
+        // Cut right after a partial direct write keeps only the rest of its frame.
+        let mut out = Outbox::default();
+        out.keep(&gathered, 3, 8);
+        assert!(out.cut(), "the second frame is half written");
+        assert_eq!(out.len(), 4);
     }
 
     #[test]
     fn a_would_block_write_keeps_everything() {
         let frame = text_frame(b"x");
         let wire = Fake::with_room(0);
-        assert_eq!(write_parts(&wire, &[&frame]).unwrap(), 0);
+        assert_eq!(write_now(&wire, &frame).unwrap(), 0);
         let mut out = Outbox::default();
-        out.keep(&[&frame], 0);
+        out.keep(&frame, 1, 0);
         assert_eq!(out.len(), frame.len());
-        assert!(!out.flush(&wire).unwrap().done);
+        assert!(!out.cut(), "nothing of it went out");
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -129,15 +129,14 @@ pub async fn run(
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
     let latest = hub.latest();
-    let (read, write) = stream.into_split();
-    let stream = QuoteStream::new(params.format, params.subscribed, latest.seq);
+    let quotes = QuoteStream::new(params.format, params.subscribed, latest.seq);
     let conn = Arc::new(Conn::new(
-        write,
         stream,
+        quotes,
         limits.queue_ticks,
         hub.uptime_ms(),
     ));
-    let duplex = Duplex::new(read, conn.clone(), hub.stats.clone());
+    let duplex = Duplex::new(conn.clone(), hub.stats.clone());
     let ws =
         WebSocketStream::from_partially_read(duplex, unread, Role::Server, Some(ws_config)).await;
     let now = Instant::now();

@@ -1,10 +1,10 @@
 //! What one connection streams: its framing, its subscription and its position in the tick
 //! sequence, and every frame that follows from them.
 //!
-//! [`QuoteStream`] decides *what* a connection gets; it never touches a socket. For a live
-//! tick it either names the shared, pre-encoded frames ([`QuoteStream::shared`]: the fast path,
-//! written without a copy by the connection's writer shard) or appends frames built for this
-//! connection to its [`Outbox`] (a `dropped` count, a replay, an ack, a snapshot, an error).
+//! [`QuoteStream`] decides *what* a connection gets; it never touches a socket. For live ticks
+//! it either names the shared, pre-encoded frames ([`QuoteStream::shared`]: the fast path, one
+//! `send` by the connection's writer shard) or appends frames built for this connection to its
+//! [`Outbox`] (a `dropped` count, a replay, an ack, a snapshot, an error).
 //! Its bookkeeping (`last_seq`, `first_seq`, `left`) is what guarantees that no
 //! (symbol, seq) is ever sent twice on a connection, however the live stream, resumes and
 //! subscription changes interleave.
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use ticker_core::{Market, Seq, SymbolId, SymbolSet};
 
-use crate::outbox::{Outbox, Parts};
+use crate::outbox::Outbox;
 use crate::protocol::{self, Command, ProtocolError, Selection};
 use crate::stats::Stats;
 use crate::ticker::{with_dropped, Hub, Tick};
@@ -52,6 +52,8 @@ impl Format {
     }
 }
 
+/// Most bytes the fast path gathers for one client; beyond, it takes the outbox path.
+const MAX_GATHER: usize = 256 * 1024;
 /// Most distinct (seq, format, subscription) frames one writer shard remembers per pass;
 /// clients beyond get their frame built through the tick's own (bounded) cache.
 const MEMO_FRAMES: usize = 64;
@@ -96,6 +98,15 @@ impl Memo {
             .find(|(q, f, s, _)| *q == seq && *f == format && s == subs)
             .map(|(_, _, _, b)| &b[..])
     }
+}
+
+/// The fast path's frames for one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared<'t> {
+    /// One shared frame, written straight from where it lies.
+    One(&'t [u8]),
+    /// This many frames (maybe none), copied back to back into the writer's gather buffer.
+    Gathered(u64),
 }
 
 /// One connection's view of the stream (see the module docs).
@@ -145,11 +156,31 @@ impl QuoteStream {
     }
 
     /// The fast path: the shared frames of the live `ticks` (oldest first) this connection has
-    /// not had, or `None` when it needs bytes of its own for them (a `dropped` count, a frame
-    /// the memo does not hold, more frames than one write takes). On `Some`, they count as
-    /// sent.
-    pub fn shared<'t>(&mut self, ticks: &'t [Arc<Tick>], memo: &'t Memo) -> Option<Parts<'t>> {
-        let mut parts = Parts::default();
+    /// not had, as one borrowed frame or gathered into `gather`; `None` when it needs bytes of
+    /// its own (a `dropped` count, a frame the memo does not hold, a very large subscription).
+    /// On `Some`, they count as sent.
+    pub fn shared<'t>(
+        &mut self,
+        ticks: &'t [Arc<Tick>],
+        memo: &'t Memo,
+        gather: &mut Vec<u8>,
+    ) -> Option<Shared<'t>> {
+        gather.clear();
+        let mut first: Option<&'t [u8]> = None;
+        let mut count = 0;
+        let mut add = |frame: &'t [u8]| -> bool {
+            count += 1;
+            match first {
+                None => first = Some(frame),
+                Some(one) => {
+                    if gather.is_empty() {
+                        gather.extend_from_slice(one);
+                    }
+                    gather.extend_from_slice(frame);
+                }
+            }
+            gather.len() <= MAX_GATHER
+        };
         let mut newest = self.last_seq;
         for tick in ticks.iter().filter(|t| t.seq > self.last_seq) {
             if self.dropped > 0 {
@@ -160,14 +191,14 @@ impl QuoteStream {
                     Format::Quote => {
                         for id in self.subs.iter() {
                             if let Some(frame) = tick.frame(id) {
-                                if !parts.push(frame) {
+                                if !add(frame) {
                                     return None;
                                 }
                             }
                         }
                     }
                     format => {
-                        if !parts.push(memo.get(tick.seq, format, &self.subs)?) {
+                        if !add(memo.get(tick.seq, format, &self.subs)?) {
                             return None;
                         }
                     }
@@ -179,7 +210,10 @@ impl QuoteStream {
             self.last_seq = newest;
             self.left.clear();
         }
-        Some(parts)
+        Some(match (count, first) {
+            (1, Some(one)) => Shared::One(one),
+            _ => Shared::Gathered(count),
+        })
     }
 
     /// Live tick frames, built into the outbox: each (symbol, seq) at most once.
