@@ -342,7 +342,7 @@ impl Hub {
         }
     }
 
-    fn publish(&self, tick: Tick) {
+    pub(crate) fn publish(&self, tick: Tick) {
         let tick = Arc::new(tick);
         {
             let mut ring = self.ring.write().unwrap_or_else(PoisonError::into_inner);
@@ -469,6 +469,26 @@ mod tests {
         assert_eq!(hub.tick(Seq(1005)).unwrap().seq, Seq(1005));
         assert_eq!(hub.tick(Seq(999)).unwrap().seq, Seq(999));
         assert!(hub.tick(Seq(1002)).is_none());
+    }
+
+    #[test]
+    fn writers_get_the_newest_queue_ticks_and_a_count_of_the_rest() {
+        // Queue 4, replay 3: the ring still keeps 5 ticks so writers can catch up.
+        let (hub, mut trackers) = hub(3);
+        let seqs = |b: &Batch| b.ticks.iter().map(|t| t.seq.0).collect::<Vec<_>>();
+        let b = hub.after(Seq(999));
+        assert_eq!((seqs(&b), b.lost), (vec![1000], 0));
+        assert!(hub.after(Seq(1000)).ticks.is_empty());
+        let b = hub.after(Seq(995));
+        assert_eq!((seqs(&b), b.lost), (vec![997, 998, 999, 1000], 1));
+        // Ticks older than the whole ring were published too, and are lost as well.
+        let b = hub.after(Seq(990));
+        assert_eq!((seqs(&b), b.lost), (vec![997, 998, 999, 1000], 6));
+        // The replay window stays `--replay-ticks` although the ring is longer.
+        assert!(hub.tick(Seq(997)).is_none());
+        hub.publish(Tick::build(&hub.market, &mut trackers, Seq(1001)));
+        let b = hub.after(Seq(1000));
+        assert_eq!((seqs(&b), b.lost), (vec![1001], 0));
     }
 
     #[test]
