@@ -5,7 +5,8 @@
 //!
 //! * [`server`]: accept loop, HTTP side (`/health`, `/metrics`, the upgrade), shutdown;
 //!   [`run`] is the entry point.
-//! * [`ticker`]: the tick loop, the replay window and per-tick frames.
+//! * [`ticker`]: the tick loop and the replay window.
+//! * [`tick`]: one tick's frames, serialised once and shared.
 //! * [`shard`]: writer shards, one per core, that fan each tick out to many sockets, and
 //!   the heartbeat.
 //! * [`conn`]: one connection's write side, shared by its shard, its session and tungstenite.
@@ -25,6 +26,7 @@ pub mod session;
 pub mod shard;
 pub mod stats;
 pub mod stream;
+pub mod tick;
 pub mod ticker;
 pub mod wire;
 
