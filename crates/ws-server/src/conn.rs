@@ -13,10 +13,10 @@
 //! * **tungstenite**, through [`Duplex`], appends its pongs and close frames.
 //!
 //! A write that the socket cannot take at once moves the connection to [`Driver::Own`]: from
-//! then on the shard only queues live ticks for it (at most `--queue-ticks`; older ones are
-//! dropped and counted for the `dropped` field) and the session task, woken through
-//! [`Conn::wake`], waits for the socket with the stall timer and hands the connection back to
-//! the shard once everything is out. Other producers (a replay running at the client's own
+//! then on the shard queues live ticks for it (at most `--queue-ticks`; older ones are
+//! dropped and counted for the `dropped` field) and writes what the socket takes on each of its
+//! passes, while the session task, woken through [`Conn::wake`], waits for the socket with the
+//! stall timer; whichever empties it hands the connection back to the shard. Other producers (a replay running at the client's own
 //! pace, fault injection, other protocols) plug in the same way: drive the connection as
 //! `Own` from its task, write through the outbox, and the shard keeps out of the way.
 
@@ -89,6 +89,8 @@ pub struct Conn {
     pub wake: Notify,
     /// When the client was last heard from, in ms since the hub started.
     heard: AtomicU64,
+    /// Bytes written from the outbox, by anyone: the stall clock's sign of progress.
+    written: AtomicU64,
     queue_ticks: usize,
 }
 
@@ -116,6 +118,7 @@ impl Conn {
             }),
             wake: Notify::new(),
             heard: AtomicU64::new(now_ms),
+            written: AtomicU64::new(0),
             queue_ticks: queue_ticks.max(1),
         }
     }
@@ -135,6 +138,11 @@ impl Conn {
         now_ms.saturating_sub(self.heard.load(Ordering::Relaxed))
     }
 
+    /// Bytes written from the outbox so far (by the session or the shard).
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
     /// Waits until the socket may take more bytes.
     pub async fn writable(&self) -> io::Result<()> {
         self.socket.writable().await
@@ -144,6 +152,10 @@ impl Conn {
     /// its session task. Returns the data frames that finished.
     pub fn flush(&self, link: &mut Link, stats: &Stats) -> io::Result<u64> {
         let flushed = link.out.flush(&self.socket)?;
+        if flushed.wrote > 0 {
+            self.written
+                .fetch_add(flushed.wrote as u64, Ordering::Relaxed);
+        }
         if !flushed.done && link.driver == Driver::Shard {
             link.driver = Driver::Own;
             self.wake.notify_one();
@@ -192,7 +204,17 @@ impl Conn {
             let over = link.queue.len().saturating_sub(self.queue_ticks);
             link.queue.drain(..over);
             link.stream.lagged(over as u64, &hub.stats);
-            return Delivery::Sent(0);
+            // Whatever the socket takes now goes out now: a lagging client catches up without
+            // waiting for its task to be scheduled (which, at millisecond ticks, competes with
+            // the busy shards). The task still owns waiting and the stall timer.
+            return match self.drain_locked(hub, link) {
+                Ok((_, true)) => {
+                    self.wake.notify_one();
+                    Delivery::Sent(0)
+                }
+                Ok(_) => Delivery::Sent(0),
+                Err(_) => self.broken(link),
+            };
         }
         memo.prepare(ticks, &link.stream, &hub.market);
         if let Some(shared) = link.stream.shared(ticks, memo, gather) {
@@ -262,7 +284,10 @@ impl Conn {
     /// whether everything went out.
     pub fn drain(&self, hub: &Hub) -> io::Result<(usize, bool)> {
         let mut guard = self.lock();
-        let link = &mut *guard;
+        self.drain_locked(hub, &mut guard)
+    }
+
+    fn drain_locked(&self, hub: &Hub, link: &mut Link) -> io::Result<(usize, bool)> {
         let mut wrote = 0;
         loop {
             let before = link.out.len();

@@ -95,8 +95,10 @@ struct Session {
     refilled: Instant,
     /// Whether the task is draining the connection (it is `Own`).
     behind: bool,
-    /// When the socket last took bytes while the task was draining it.
+    /// When the socket was last seen taking bytes while the connection was behind.
     progress: Instant,
+    /// [`Conn::written`] when last looked at.
+    seen_written: u64,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -149,6 +151,7 @@ pub async fn run(
         refilled: now,
         behind: false,
         progress: now,
+        seen_written: 0,
         shutdown,
     };
     let started = {
@@ -186,10 +189,13 @@ impl Session {
                 return end;
             }
             let reading = backlog <= READ_PAUSE_BYTES;
-            if (driver == Driver::Own) != self.behind {
-                // The stall clock starts when the connection falls behind.
+            let written = self.conn.written();
+            if (driver == Driver::Own) != self.behind || written != self.seen_written {
+                // The stall clock starts when the connection falls behind, and restarts
+                // whenever the socket takes bytes (from this task or from the shard).
                 self.behind = driver == Driver::Own;
                 self.progress = Instant::now();
+                self.seen_written = written;
             }
             let step = if self.behind {
                 let stalled_at =
@@ -203,8 +209,12 @@ impl Session {
                         Err(_) => Err(End::Gone),
                     },
                     () = tokio::time::sleep_until(stalled_at) => {
-                        Stats::bump(&self.hub.stats.closed_slow);
-                        Err(End::Slow)
+                        if self.conn.written() == self.seen_written {
+                            Stats::bump(&self.hub.stats.closed_slow);
+                            Err(End::Slow)
+                        } else {
+                            Ok(())
+                        }
                     }
                     msg = self.ws.next(), if reading => self.on_incoming(msg).await,
                 }
