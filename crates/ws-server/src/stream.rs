@@ -58,11 +58,32 @@ const MAX_GATHER: usize = 256 * 1024;
 /// clients beyond get their frame built through the tick's own (bounded) cache.
 const MEMO_FRAMES: usize = 64;
 
+/// A subscription as the writers compare it: the set itself, or, in a market of at most 64
+/// symbols, its exact bit mask, compared without touching the set's memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SetKey {
+    Mask(u64),
+    Set(SymbolSet),
+}
+
+impl SetKey {
+    fn of(set: &SymbolSet) -> Self {
+        let mut mask = 0u64;
+        for id in set.iter() {
+            match 1u64.checked_shl(u32::from(id.0)) {
+                Some(bit) if id.0 < 64 => mask |= bit,
+                _ => return Self::Set(set.clone()),
+            }
+        }
+        Self::Mask(mask)
+    }
+}
+
 /// One writer shard's memo of batch and array frames for the ticks it is fanning out, so the
 /// shard looks each distinct subscription up once per tick instead of once per client.
 #[derive(Default)]
 pub struct Memo {
-    frames: Vec<(Seq, Format, SymbolSet, Bytes)>,
+    frames: Vec<(Seq, Format, SetKey, Bytes)>,
 }
 
 impl Memo {
@@ -77,7 +98,7 @@ impl Memo {
             return;
         }
         for tick in ticks.iter().filter(|t| t.seq > stream.last_seq) {
-            if self.get(tick.seq, stream.format, &stream.subs).is_some() {
+            if self.get(tick.seq, stream.format, &stream.key).is_some() {
                 continue;
             }
             if self.frames.len() >= MEMO_FRAMES {
@@ -88,14 +109,14 @@ impl Memo {
                 _ => tick.batch(&stream.subs, market),
             };
             self.frames
-                .push((tick.seq, stream.format, stream.subs.clone(), frame));
+                .push((tick.seq, stream.format, stream.key.clone(), frame));
         }
     }
 
-    fn get(&self, seq: Seq, format: Format, subs: &SymbolSet) -> Option<&[u8]> {
+    fn get(&self, seq: Seq, format: Format, key: &SetKey) -> Option<&[u8]> {
         self.frames
             .iter()
-            .find(|(q, f, s, _)| *q == seq && *f == format && s == subs)
+            .find(|(q, f, k, _)| *q == seq && *f == format && k == key)
             .map(|(_, _, _, b)| &b[..])
     }
 }
@@ -115,7 +136,9 @@ pub struct QuoteStream {
     /// Framing.
     pub format: Format,
     /// Subscribed symbols.
-    pub subs: SymbolSet,
+    subs: SymbolSet,
+    /// `subs` as the writers' memo compares it (kept in step with `subs`).
+    key: SetKey,
     /// The oldest tick this connection has covered (initial quotes or replay start).
     first_seq: Seq,
     /// The newest tick sent (or queued in the outbox).
@@ -131,12 +154,18 @@ impl QuoteStream {
     pub fn new(format: Format, subs: SymbolSet, at: Seq) -> Self {
         Self {
             format,
+            key: SetKey::of(&subs),
             subs,
             first_seq: at,
             last_seq: at,
             left: SymbolSet::new(),
             dropped: 0,
         }
+    }
+
+    /// Subscribed symbols.
+    pub fn subs(&self) -> &SymbolSet {
+        &self.subs
     }
 
     /// The newest tick sent.
@@ -198,7 +227,7 @@ impl QuoteStream {
                         }
                     }
                     format => {
-                        if !add(memo.get(tick.seq, format, &self.subs)?) {
+                        if !add(memo.get(tick.seq, format, &self.key)?) {
                             return None;
                         }
                     }
@@ -403,6 +432,7 @@ impl QuoteStream {
                 for id in added.iter() {
                     self.subs.insert(id);
                 }
+                self.key = SetKey::of(&self.subs);
                 self.ack(hub, out);
                 // A symbol dropped and re-added within one tick already has this tick's quote.
                 let fresh: SymbolSet = added.iter().filter(|id| !self.left.contains(*id)).collect();
@@ -422,6 +452,7 @@ impl QuoteStream {
                         self.left.insert(id);
                     }
                 }
+                self.key = SetKey::of(&self.subs);
                 self.ack(hub, out);
                 self.report_unknown(hub, &sel, out);
             }
@@ -471,5 +502,22 @@ impl QuoteStream {
         );
         e.symbols.clone_from(&sel.unknown);
         self.error(hub, &e, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ticker_core::SymbolId;
+
+    use super::*;
+
+    #[test]
+    fn set_keys_are_exact() {
+        let set = |ids: &[u16]| ids.iter().map(|&i| SymbolId(i)).collect::<SymbolSet>();
+        assert_eq!(SetKey::of(&set(&[0, 3])), SetKey::Mask(0b1001));
+        assert_ne!(SetKey::of(&set(&[0, 3])), SetKey::of(&set(&[0, 4])));
+        assert_eq!(SetKey::of(&set(&[])), SetKey::Mask(0));
+        assert_eq!(SetKey::of(&set(&[63])), SetKey::Mask(1 << 63));
+        assert_eq!(SetKey::of(&set(&[1, 64])), SetKey::Set(set(&[1, 64])));
     }
 }
