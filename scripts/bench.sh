@@ -5,8 +5,11 @@
 # it with the document). Ratios are against baselines measured in the same run, because
 # machines (and shared CI hosts) are noisy.
 #
-#   scripts/bench.sh            # full run (~4 minutes)
+#   scripts/bench.sh            # full run (~10 minutes)
 #   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
+#   scripts/bench.sh --scale    # plus 50 000 clients over 3 ws-server processes (~2 more minutes;
+#                               # scripts/bench-scale.sh, SCALE_* variables to resize it)
+#   BENCH_FANOUT_ROUNDS=4 scripts/bench.sh   # more interleaved fan-out rounds (default 2)
 #
 # Needs: wrk (Debian package), python3, curl. Client and server share this machine's cores:
 # CPU time of each is printed so the split is visible.
@@ -14,8 +17,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=${BENCH_QUICK:-0}
-hold=10; fanout="1000 5000 10000"; idle_n=19000; wrk_d=3s
-if [ "$quick" = 1 ]; then hold=3; fanout="1000 2000"; idle_n=5000; wrk_d=3s; fi
+hold=10; fanout="1000 5000 10000"; fan_rounds=${BENCH_FANOUT_ROUNDS:-2}; idle_n=19000; wrk_d=3s
+if [ "$quick" = 1 ]; then hold=3; fanout="1000 2000"; fan_rounds=1; idle_n=5000; wrk_d=3s; fi
+scale=0
+for arg in "$@"; do
+  case "$arg" in
+    --scale) scale=1 ;;
+    *) echo "usage: scripts/bench.sh [--scale]" >&2; exit 2 ;;
+  esac
+done
 
 for tool in wrk python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
@@ -37,6 +47,13 @@ cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_tcp() { # port: until something accepts connections on it
+  for _ in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2; return 1
+}
 wait_health() { # port
   for _ in $(seq 1 600); do
     curl -fs "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0
@@ -104,16 +121,32 @@ raw "REST history: $hist_rps req/s p99 $hist_p99 ms; CPU server $hist_cpu s, wrk
 row "REST history 500 × 1m, wrk 64 conns | $hist_rps req/s, p99 $hist_p99 ms | 30 000 ticks aggregated per request | CPU server $hist_cpu s, wrk $hist_wrk_cpu s"
 kill "$rest_pid"
 
-# --- 3. WebSocket fan-out at a 100 ms interval ---------------------------------------------
+# --- 3. WebSocket fan-out against the minimal broadcaster, 100 ms ticks -------------------
+# Same client, same sizes, same framing, interleaved rounds (baseline first in odd rounds,
+# ws-server first in even ones, so a drift in the machine's load hurts both alike). The
+# baseline (`loadgen broadcaster`) is plain threads writing each tick once per client.
 for n in $fanout; do
-  wp=$(free_port)
-  $bin/ws-server --port "$wp" --interval-ms 100 >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
-  wait_health "$wp"
-  res=$($bin/loadgen ws --url "ws://127.0.0.1:$wp/ws" --clients "$n" --hold-secs "$hold" --server-pid "$ws_pid" --json 2>/dev/null)
-  echo "$res" >"$out/fanout-$n.txt"
-  raw "WS fan-out $n: $(tail -n1 <<<"$res")"
-  kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
-  row "WS fan-out $n clients × 5 symbols @100 ms | $(json_field frames_per_s <<<"$res") frames/s of $(json_field due_per_s <<<"$res") due by the clock ($(json_field delivered_pct <<<"$res") %) | p50 $(json_field p50_ms <<<"$res") ms, p99 $(json_field p99_ms <<<"$res") ms, missed $(json_field missed <<<"$res"), server $(json_field kib_per_conn <<<"$res") KiB per streaming connection (peak RSS in the window) | CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s (target at 10k: ≥ 99.9 %, p99 < 25 ms)"
+  for framing in quote batch; do
+    q=""; flag=""
+    if [ "$framing" = batch ]; then q="?format=batch"; flag="--batch"; fi
+    bp=$(free_port)
+    $bin/loadgen broadcaster --port "$bp" --interval-ms 100 --framing "$framing" & base_pid=$!; pids+=("$base_pid")
+    wp=$(free_port)
+    $bin/ws-server --port "$wp" --interval-ms 100 >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
+    wait_health "$wp"; wait_tcp "$bp"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    for r in $(seq 1 "$fan_rounds"); do
+      order="base ws"; [ $((r % 2)) = 0 ] && order="ws base"
+      for who in $order; do
+        if [ "$who" = base ]; then url="ws://127.0.0.1:$bp/ws"; pid=$base_pid; else url="ws://127.0.0.1:$wp/ws$q"; pid=$ws_pid; fi
+        $bin/loadgen ws --url "$url" --clients "$n" --ramp 4000 --hold-secs "$hold" --server-pid "$pid" $flag --json 2>/dev/null \
+          | tail -1 >"$out/fanout-$n-$framing-$who-$r.json"
+        raw "WS fan-out $n $framing $who round $r: $(cat "$out/fanout-$n-$framing-$who-$r.json")"
+      done
+    done
+    kill "$base_pid" "$ws_pid"; wait "$base_pid" "$ws_pid" 2>/dev/null || true
+    row "$(python3 scripts/bench_ws.py fanout "$out" "$n" "$framing" "$fan_rounds" "$load → $(cut -d' ' -f1-3 /proc/loadavg)")"
+  done
 done
 
 # --- 3b. The rest-api's /ws relay: the same fan-out through it and direct, same ws-server ----
@@ -162,7 +195,12 @@ raw "Idle $idle_n: $(tail -n1 <<<"$res")"
 kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
 row "Idle: $idle_n connections (under the 20 000 open-file limit per process) | RSS $(json_field server_rss_before_kib <<<"$res") → $(json_field server_rss_connected_kib <<<"$res") KiB | $(json_field kib_per_conn <<<"$res") KiB per connection subscribed to nothing (target ≤ 8) | failed $(json_field failed <<<"$res"); CPU server $(json_field server_cpu_s <<<"$res") s, client $(json_field client_cpu_s <<<"$res") s"
 
-# --- 6. Start-up: exec to /health 200 ----------------------------------------------------
+# --- 6. Past one process's open-file limit (optional: --scale) ------------------------------
+if [ "$scale" = 1 ]; then
+  row "$(scripts/bench-scale.sh "$out")"
+fi
+
+# --- 7. Start-up: exec to /health 200 ----------------------------------------------------
 for svc in rest-api ws-server; do
   times=()
   for _ in 1 2 3 4 5; do

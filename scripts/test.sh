@@ -2,7 +2,7 @@
 # Every test, in the order a failure is cheapest to find: format, lints, the libFuzzer targets
 # (type-checked on stable), the test suite (unit, integration, the Chromium end-to-end test,
 # the worst-day suite with its short fuzz runs), the release build the Dockerfile uses, the
-# compose file check and a load-generator smoke run.
+# compose file and Kubernetes manifest checks, and a load-generator smoke run.
 #
 # A check whose tool is missing (Chromium, docker-compose) fails the run, unless ALLOW_SKIP
 # names it (ALLOW_SKIP=chromium,compose); skipped checks are listed loudly at the end. Under
@@ -51,6 +51,9 @@ scripts/build-release.sh
 
 step "docker-compose file"
 scripts/check-compose.sh
+
+step "Kubernetes manifests (deploy/k8s)"
+scripts/check-k8s.sh
 
 step "loadgen smoke: 200 clients for 2 s, zero failures and zero missed seq"
 cargo build --release --locked -p loadgen

@@ -3,9 +3,11 @@
 //!
 //! * `loadgen ws`: a fleet of WebSocket clients; prints a table (and `--json`).
 //! * `loadgen baseline`: a minimal raw-hyper server with a fixed body (the REST floor).
+//! * `loadgen broadcaster`: a minimal threaded WebSocket broadcaster (the fan-out floor).
 //! * `loadgen startup`: time from exec to `/health` 200.
 
 mod baseline;
+mod broadcaster;
 mod fleet;
 mod histogram;
 mod procstat;
@@ -44,6 +46,22 @@ enum Cmd {
         /// Body size in bytes (match the endpoint under test).
         #[arg(long)]
         body_bytes: usize,
+    },
+    /// Broadcast every tick to every client with one write each, from plain threads (the
+    /// baseline of the WebSocket fan-out benchmark).
+    Broadcaster {
+        /// Port on 127.0.0.1.
+        #[arg(long)]
+        port: u16,
+        /// Milliseconds between ticks (match the server under test).
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// Frames to send: one per symbol per tick, or one batch per tick.
+        #[arg(long, value_enum, default_value = "quote")]
+        framing: broadcaster::Framing,
+        /// Writer threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Time from exec to the first 200 of /health on 127.0.0.1:PORT.
     Startup {
@@ -104,6 +122,18 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Ws(args) => ws(args).await,
         Cmd::Baseline { port, body_bytes } => baseline::serve(port, body_bytes).await,
+        Cmd::Broadcaster {
+            port,
+            interval_ms,
+            framing,
+            threads,
+        } => {
+            let threads = match threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            };
+            tokio::task::block_in_place(|| broadcaster::serve(port, interval_ms, framing, threads))
+        }
         Cmd::Startup { port, cmd } => startup::measure(&cmd, port, Duration::from_secs(30))
             .await
             .map(|d| {

@@ -184,6 +184,16 @@ impl<T> GuardedIo<T> {
         }
     }
 
+    /// The stream back, with the bytes read from it but not yet handed out (after an upgrade,
+    /// the first bytes of the new protocol), so a server can drive the socket itself.
+    pub fn into_parts(self) -> (T, Vec<u8>) {
+        let unread = match self.mode {
+            Mode::Pass | Mode::Heads => self.buf.bytes().to_vec(),
+            Mode::Rejected { .. } | Mode::Closed => Vec::new(),
+        };
+        (self.inner, unread)
+    }
+
     fn arm(&mut self, waiting: Waiting) {
         self.waiting = waiting;
         let after = match waiting {
@@ -571,5 +581,29 @@ mod tests {
         assert_eq!(read_all(&mut io).await, synthetic_request(false, None));
         assert_eq!(slot.take().unwrap().status.as_u16(), 431);
         assert!(io.buf.data.len() <= config().limits.max_header_bytes + 4096);
+    }
+
+    #[tokio::test]
+    async fn after_an_upgrade_the_stream_comes_back_with_the_bytes_not_yet_handed_out() {
+        let (mut client, server) = duplex(1 << 16);
+        let config = GuardConfig {
+            upgrades: true,
+            ..config()
+        };
+        let mut io = GuardedIo::new(server, config, RejectSlot::default());
+        let head =
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+        // A client may send its first frame right behind the request.
+        client.write_all(head).await.unwrap();
+        client.write_all(b"\x81\x85first").await.unwrap();
+        let mut got = vec![0u8; head.len()];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got[..], &head[..]);
+        let (mut inner, unread) = io.into_parts();
+        assert_eq!(unread, b"\x81\x85first");
+        client.write_all(b"more").await.unwrap();
+        let mut more = [0u8; 4];
+        inner.read_exact(&mut more).await.unwrap();
+        assert_eq!(&more, b"more");
     }
 }

@@ -3,12 +3,16 @@
 //! here is reported in one line that says how to fix it.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ticker_core::{Market, MarketArgs};
-use tokio::net::TcpListener;
+use tokio::net::{lookup_host, TcpListener, TcpSocket};
 
 use crate::shutdown::{exit_on_second_signal, shutdown_signal};
+
+/// Backlog of a listener bound with [`bind`] (the kernel caps it at `net.core.somaxconn`).
+const BACKLOG: u32 = 4096;
 
 /// The validated market and the bound listener, or one line saying what is wrong.
 /// `env_prefix` names the binary's variables (`TICKER_WS` for `TICKER_WS_PORT`), so that a
@@ -19,12 +23,60 @@ pub async fn prepare(
     port: u16,
     env_prefix: &str,
 ) -> Result<(Arc<Market>, TcpListener), String> {
+    Ok((
+        build_market(market)?,
+        bind(host, port, false, env_prefix).await?,
+    ))
+}
+
+/// The market the flags, environment and config file describe.
+pub fn build_market(market: &MarketArgs) -> Result<Arc<Market>, String> {
     let config = market.resolve().map_err(|e| e.to_string())?;
-    let market = Arc::new(Market::new(config).map_err(|e| e.to_string())?);
-    let listener = TcpListener::bind((host, port))
+    Ok(Arc::new(Market::new(config).map_err(|e| e.to_string())?))
+}
+
+/// Listens on `host:port`. With `reuse_port` (SO_REUSEPORT), other processes that set it too
+/// may listen on the same port, and the kernel spreads new connections over all of them.
+/// `env_prefix` names the binary's variables (`TICKER_WS` for `TICKER_WS_PORT`), so that a
+/// failure can say which flag or variable fixes it.
+pub async fn bind(
+    host: &str,
+    port: u16,
+    reuse_port: bool,
+    env_prefix: &str,
+) -> Result<TcpListener, String> {
+    let fail = |e: io::Error| bind_error(host, port, env_prefix, &e);
+    if !reuse_port {
+        return TcpListener::bind((host, port)).await.map_err(fail);
+    }
+    let addr: SocketAddr = lookup_host((host, port))
         .await
-        .map_err(|e| bind_error(host, port, env_prefix, &e))?;
-    Ok((market, listener))
+        .map_err(fail)?
+        .next()
+        .ok_or_else(|| format!("cannot listen on {host}:{port}: no address"))?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(fail)?;
+    socket.set_reuseaddr(true).map_err(fail)?;
+    set_reuseport(&socket).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(BACKLOG).map_err(fail)
+}
+
+#[cfg(unix)]
+fn set_reuseport(socket: &TcpSocket) -> io::Result<()> {
+    socket.set_reuseport(true)
+}
+
+#[cfg(not(unix))]
+fn set_reuseport(_: &TcpSocket) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "--reuse-port needs SO_REUSEPORT (Linux, BSD, macOS)",
+    ))
 }
 
 /// The line for a failed bind, ending with the flag and variable that fix it when the cause
@@ -160,5 +212,22 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with(" (use --port or TICKER_WS_PORT)"), "{line}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn two_listeners_share_a_port_only_when_both_reuse_it() {
+        let first = bind("127.0.0.1", 0, true, "TICKER_WS").await.unwrap();
+        let port = first.local_addr().unwrap().port();
+        let second = bind("127.0.0.1", port, true, "TICKER_WS").await.unwrap();
+        assert_eq!(second.local_addr().unwrap().port(), port);
+        let err = bind("127.0.0.1", port, false, "TICKER_WS")
+            .await
+            .unwrap_err();
+        assert!(
+            err.starts_with(&format!("cannot listen on 127.0.0.1:{port}: ")),
+            "{err}"
+        );
+        assert!(err.ends_with(" (use --port or TICKER_WS_PORT)"), "{err}");
     }
 }

@@ -19,6 +19,12 @@ pub struct Cli {
     #[arg(long, env = "TICKER_WS_PORT", default_value_t = 8001)]
     pub port: u16,
 
+    /// Share the port with other ws-server processes (SO_REUSEPORT): the kernel spreads new
+    /// connections over them. Every process with the same market settings sends the same
+    /// bytes for the same seq, so clients cannot tell them apart.
+    #[arg(long, env = "TICKER_WS_REUSE_PORT")]
+    pub reuse_port: bool,
+
     /// Market settings shared with the rest-api.
     #[command(flatten)]
     pub market: MarketArgs,
@@ -91,6 +97,10 @@ pub struct WsConfig {
     /// Milliseconds clients get to receive their close frame after SIGTERM.
     #[arg(long, env = "TICKER_WS_SHUTDOWN_GRACE_MS", default_value_t = 5_000)]
     pub shutdown_grace_ms: u64,
+
+    /// Writer tasks that fan ticks out to the connections (0: one per core).
+    #[arg(long, env = "TICKER_WS_WRITERS", default_value_t = 0)]
+    pub writers: usize,
 }
 
 impl Default for WsConfig {
@@ -110,6 +120,7 @@ impl Default for WsConfig {
             send_buffer_bytes: 0,
             read_buffer_bytes: 1024,
             shutdown_grace_ms: 5_000,
+            writers: 0,
         }
     }
 }
@@ -189,6 +200,12 @@ impl WsConfig {
             "read-buffer-bytes",
             &self.read_buffer_bytes,
             "must be 256..=1048576",
+        )?;
+        check(
+            self.writers <= 1024,
+            "writers",
+            &self.writers,
+            "must be 0 (one per core) ..= 1024",
         )?;
         check(
             !self.allowed_origins.is_empty(),

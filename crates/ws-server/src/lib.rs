@@ -5,17 +5,28 @@
 //!
 //! * [`server`]: accept loop, HTTP side (`/health`, `/metrics`, the upgrade), shutdown;
 //!   [`run`] is the entry point.
-//! * [`ticker`]: the tick loop, the replay window and per-tick frames.
-//! * [`session`]: one client: subscriptions, queue, heartbeats.
-//! * [`wire`]: WebSocket frames encoded once and shared by every session.
+//! * [`ticker`]: the tick loop and the replay window.
+//! * [`tick`]: one tick's frames, serialised once and shared.
+//! * [`shard`]: writer shards, one per core, that fan each tick out to many sockets, and
+//!   the heartbeat.
+//! * [`conn`]: one connection's write side, shared by its shard, its session and tungstenite.
+//! * [`outbox`]: non-blocking writes of shared frames, and the bytes a socket did not take.
+//! * [`stream`]: what a connection streams (format, subscription, position) and its frames.
+//! * [`session`]: one client's task: start, client messages, a lagging socket, the close.
+//! * [`wire`]: WebSocket frames encoded once and shared by every connection.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
 pub mod cli;
+pub mod conn;
+pub mod outbox;
 pub mod protocol;
 pub mod server;
 pub mod session;
+pub mod shard;
 pub mod stats;
+pub mod stream;
+pub mod tick;
 pub mod ticker;
 pub mod wire;
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use ticker_core::SystemClock;
-use ticker_net::startup::{parse_args, prepare, stop_signal};
+use ticker_net::startup::{bind, build_market, parse_args, stop_signal};
 use ticker_net::telemetry::{exit_status, init_tracing};
 use ws_server::{run, Cli, Settings};
 
@@ -20,7 +20,8 @@ async fn main() -> ExitCode {
 
 async fn serve(cli: Cli) -> Result<(), String> {
     cli.ws.validate()?;
-    let (market, listener) = prepare(&cli.market, &cli.host, cli.port, "TICKER_WS").await?;
+    let market = build_market(&cli.market)?;
+    let listener = bind(&cli.host, cli.port, cli.reuse_port, "TICKER_WS").await?;
     let settings = Settings {
         ws: cli.ws,
         market,

@@ -28,16 +28,17 @@ use ticker_net::query::{shorten, Query};
 use ticker_net::{
     accept_until, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH,
 };
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::WsConfig;
 use crate::protocol::{self, ProtocolError};
-use crate::session::{self, Format, Limits, Params};
+use crate::session::{self, Limits, Params, Setup};
+use crate::shard::Writers;
 use crate::stats::Stats;
+use crate::stream::Format;
 use crate::ticker::Hub;
 
 /// Sockets accepted beyond the session limit, so health probes still get through.
@@ -69,6 +70,7 @@ struct State {
     started: Instant,
     shutdown: watch::Receiver<bool>,
     ws_config: WebSocketConfig,
+    writers: Writers,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -101,6 +103,16 @@ pub async fn run(
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     let ticking = tokio::spawn(hub.clone().run(trackers, stop_rx.clone()));
+    let shards = match config.writers {
+        0 => Writers::per_core(),
+        n => n,
+    };
+    let (writers, writing) = Writers::start(
+        &hub,
+        shards,
+        WsConfig::ms(config.ping_interval_ms),
+        &stop_rx,
+    );
 
     let admission = Admission::new(
         config.max_connections + HTTP_HEADROOM,
@@ -119,6 +131,7 @@ pub async fn run(
         started,
         shutdown: stop_rx.clone(),
         ws_config,
+        writers,
         hub,
         config,
     });
@@ -172,6 +185,9 @@ pub async fn run(
         Err(_) => tracing::warn!("grace period over; dropping remaining sessions"),
     }
     ticking.abort();
+    for shard in writing {
+        shard.abort();
+    }
     Ok(())
 }
 
@@ -445,16 +461,31 @@ async fn serve_session(
     params: Params,
     permit: OwnedSemaphorePermit,
 ) {
-    let ws =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(st.ws_config))
-            .await;
-    let limits = Limits {
-        max_symbols: st.config.max_symbols,
-        message_rate: f64::from(st.config.max_message_rate),
-        message_burst: f64::from(st.config.message_burst.max(1)),
-        ping_interval: WsConfig::ms(st.config.ping_interval_ms),
-        stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
+    // The session drives the socket itself (its writer shard writes shared frames to it
+    // directly), so take the TCP stream back from hyper and the guard, with any bytes the
+    // client sent right after its upgrade request.
+    let Ok(parts) = upgraded.downcast::<TokioIo<GuardedIo<TcpStream>>>() else {
+        tracing::error!("upgraded connection is not a guarded TCP stream");
+        return;
     };
-    session::run(ws, st.hub.clone(), limits, params, st.shutdown.clone()).await;
+    let hyper::upgrade::Parts { io, read_buf, .. } = parts;
+    let (stream, rest) = io.into_inner().into_parts();
+    // Copy, then let go of hyper's read buffer: `read_buf` is a view into its allocation.
+    let mut unread = read_buf.to_vec();
+    drop(read_buf);
+    unread.extend_from_slice(&rest);
+    let setup = Setup {
+        hub: st.hub.clone(),
+        ws_config: st.ws_config,
+        limits: Limits {
+            max_symbols: st.config.max_symbols,
+            message_rate: f64::from(st.config.max_message_rate),
+            message_burst: f64::from(st.config.message_burst.max(1)),
+            stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
+            queue_ticks: st.config.queue_ticks,
+        },
+        shutdown: st.shutdown.clone(),
+    };
+    session::run(stream, unread, setup, &st.writers, params).await;
     drop(permit);
 }

@@ -1,199 +1,53 @@
-//! The tick loop and fan-out. One task, driven by the market clock: at each tick boundary it
-//! computes every symbol's quote once, serialises each once, and publishes the resulting
-//! [`Tick`] on a broadcast channel that every connection reads. Each frame is stored as a
-//! complete WebSocket frame ([`crate::wire`]): connections never serialise or frame quotes,
-//! they copy shared bytes into one write.
+//! The tick loop. One task, driven by the market clock: at each tick boundary it computes
+//! every symbol's quote once, serialises each once, appends the resulting [`Tick`] to the
+//! replay ring and wakes the writer shards ([`crate::shard`]), which fan it out. Each frame is
+//! stored as a complete WebSocket frame ([`crate::wire`]): connections never serialise or
+//! frame quotes, their writers hand shared bytes to the kernel.
 //!
 //! Ticks are aligned to `epoch + n × interval`, so two servers with the same configuration
 //! publish the same `seq` with the same bytes at the same moment. The last `--replay-ticks`
 //! ticks are kept for `since` resume; at start-up they are computed from the model, so a
 //! client can resume across a server restart.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use ticker_core::{Clock, Market, Seq, SessionTracker, SymbolId, SymbolSet};
-use tokio::sync::{broadcast, watch};
+use ticker_core::{Clock, Market, Seq, SessionTracker};
+use tokio::sync::watch;
 
 use crate::stats::Stats;
-use crate::wire::{payload, text_frame};
+pub use crate::tick::{with_dropped, Tick};
 
-/// What every quote frame starts with; the quote's fields follow.
-const QUOTE_PREFIX: &[u8] = b"{\"type\":\"quote\",";
 /// Most missed ticks the loop publishes after a stall before it skips ahead.
 const MAX_CATCH_UP: u64 = 1000;
-/// Most distinct subscription sets whose batch/array frame one tick caches; more are built
-/// per request. Bounds memory whatever clients subscribe to.
-const MAX_CACHED_SETS: usize = 64;
 /// Longest sleep of the loop, so a clock that jumps (or a test clock) is noticed quickly.
 const MAX_NAP: Duration = Duration::from_millis(50);
 
-/// One tick of every symbol, serialised once and shared by all connections.
-#[derive(Debug)]
-pub struct Tick {
-    /// The tick number.
-    pub seq: Seq,
-    /// Time of the tick, Unix ms.
-    pub timestamp: i64,
-    /// Per symbol, in market order: the encoded frame of `{"type":"quote",…}`.
-    frames: Box<[Bytes]>,
-    /// `format=batch` frames, built at most once per distinct subscription set.
-    batches: Mutex<HashMap<SymbolSet, Bytes>>,
-    /// `format=array` frames, likewise.
-    arrays: Mutex<HashMap<SymbolSet, Bytes>>,
-    /// Still within the broadcast queue: only live ticks cache frames.
-    live: AtomicBool,
+/// The newest ticks a writer has not delivered yet ([`Hub::after`]).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The tick they follow.
+    pub after: Seq,
+    /// At most `--queue-ticks` of them, oldest first.
+    pub ticks: Vec<Arc<Tick>>,
+    /// Published ticks between `after` and the first of `ticks` that are left out.
+    pub lost: u64,
 }
 
-impl Tick {
-    /// Computes and serialises tick `seq` for every symbol.
-    pub fn build(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
-        let mut frames = Vec::with_capacity(trackers.len());
-        let mut buf = Vec::with_capacity(320);
-        // The market factor advances once per tick for all symbols.
-        ticker_core::quote_all(market, trackers, seq, |_, quote| {
-            buf.clear();
-            buf.extend_from_slice(QUOTE_PREFIX);
-            quote.write_fields(&mut buf);
-            buf.push(b'}');
-            frames.push(text_frame(&buf));
-        });
-        Self {
-            seq,
-            timestamp: market.schedule().time_of(seq),
-            frames: frames.into_boxed_slice(),
-            batches: Mutex::new(HashMap::new()),
-            arrays: Mutex::new(HashMap::new()),
-            live: AtomicBool::new(true),
-        }
-    }
-
-    /// The encoded quote frame of one symbol.
-    pub fn frame(&self, id: SymbolId) -> Option<&Bytes> {
-        self.frames.get(id.index())
-    }
-
-    /// The quote's fields, without braces, for embedding in other messages.
-    fn fields(&self, id: SymbolId) -> &[u8] {
-        self.frame(id)
-            .map(|f| payload(f))
-            .and_then(|p| p.get(QUOTE_PREFIX.len()..p.len().saturating_sub(1)))
-            .unwrap_or_default()
-    }
-
-    /// Appends `{fields}` objects of a set, comma-separated.
-    fn write_quotes(&self, set: &SymbolSet, classic: bool, market: &Market, out: &mut Vec<u8>) {
-        for (i, id) in set.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            if classic {
-                // The classic element's `change` is since the previous tick (see
-                // ticker_core::write_classic): computed only for array frames.
-                let tick = market.tick_change(id, self.seq);
-                ticker_core::write_classic(market.symbol(id), self.fields(id), tick, out);
-            } else {
-                out.push(b'{');
-                out.extend_from_slice(self.fields(id));
-                out.push(b'}');
-            }
-        }
-    }
-
-    /// `{"type":"quotes","seq":…,"timestamp":…,"quotes":[…]}` for a set, built once per set.
-    pub fn batch(&self, set: &SymbolSet, market: &Market) -> Bytes {
-        let mut cache = self.batches.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(frame) = cache.get(set) {
-            return frame.clone();
-        }
-        let mut out = Vec::with_capacity(64 + 300 * set.len());
-        out.extend_from_slice(
-            format!(
-                "{{\"type\":\"quotes\",\"seq\":{},\"timestamp\":{},\"quotes\":[",
-                self.seq, self.timestamp
-            )
-            .as_bytes(),
-        );
-        self.write_quotes(set, false, market, &mut out);
-        out.extend_from_slice(b"]}");
-        let frame = text_frame(&out);
-        if cache.len() < MAX_CACHED_SETS && self.live.load(Ordering::Relaxed) {
-            cache.insert(set.clone(), frame.clone());
-        }
-        frame
-    }
-
-    /// `[{"stock":…,…},…]` for a set, built once per set; `change` is since the previous tick.
-    pub fn array(&self, set: &SymbolSet, market: &Market) -> Bytes {
-        let mut cache = self.arrays.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(frame) = cache.get(set) {
-            return frame.clone();
-        }
-        let mut out = Vec::with_capacity(2 + 310 * set.len());
-        out.push(b'[');
-        self.write_quotes(set, true, market, &mut out);
-        out.push(b']');
-        let frame = text_frame(&out);
-        if cache.len() < MAX_CACHED_SETS && self.live.load(Ordering::Relaxed) {
-            cache.insert(set.clone(), frame.clone());
-        }
-        frame
-    }
-
-    /// Forgets the cached batch/array frames once the tick is only kept for replay.
-    fn drop_caches(&self) {
-        self.live.store(false, Ordering::Relaxed);
-        self.batches
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-        self.arrays
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
-    /// `{"type":"snapshot","seq":…,"quotes":[…]}` for a set (per request, not cached).
-    pub fn snapshot(&self, set: &SymbolSet, market: &Market) -> Bytes {
-        let mut out = Vec::with_capacity(64 + 300 * set.len());
-        out.extend_from_slice(
-            format!(
-                "{{\"type\":\"snapshot\",\"seq\":{},\"timestamp\":{},\"quotes\":[",
-                self.seq, self.timestamp
-            )
-            .as_bytes(),
-        );
-        self.write_quotes(set, false, market, &mut out);
-        out.extend_from_slice(b"]}");
-        text_frame(&out)
-    }
-}
-
-/// A copy of an object frame with `"dropped":k` added: the rare per-connection frame.
-pub fn with_dropped(frame: &Bytes, dropped: u64) -> Bytes {
-    let body = payload(frame);
-    let Some(open) = body.strip_suffix(b"}") else {
-        return frame.clone();
-    };
-    let mut out = Vec::with_capacity(body.len() + 24);
-    out.extend_from_slice(open);
-    out.extend_from_slice(format!(",\"dropped\":{dropped}}}").as_bytes());
-    text_frame(&out)
-}
-
-/// The shared side of the stream: the latest ticks and the channel that carries new ones.
+/// The shared side of the stream: the latest ticks, and the signal that a new one is out.
 pub struct Hub {
     /// The market model.
     pub market: Arc<Market>,
     /// The wall clock.
     pub clock: Arc<dyn Clock>,
-    tx: broadcast::Sender<Arc<Tick>>,
+    /// The newest published seq; writers wait on it.
+    published: watch::Sender<Seq>,
     ring: RwLock<VecDeque<Arc<Tick>>>,
     replay_ticks: usize,
     queue_ticks: usize,
+    started: Instant,
     /// Counters for `/metrics`.
     pub stats: Arc<Stats>,
 }
@@ -208,12 +62,15 @@ impl Hub {
         replay_ticks: usize,
         stats: Arc<Stats>,
     ) -> (Self, Vec<SessionTracker>) {
+        let started = Instant::now();
         let now = market.schedule().tick_at(clock.now_ms());
+        // The ring also feeds writers that fell behind, so it holds at least their queue.
+        let kept = replay_ticks.max(queue_ticks + 1);
         let mut trackers: Vec<SessionTracker> = market.ids().map(SessionTracker::new).collect();
-        let first = now.0.saturating_sub(replay_ticks as u64 - 1);
+        let first = now.0.saturating_sub(kept as u64 - 1);
         // The expensive part (the session's history) runs on every core.
         ticker_core::warm_up(&market, &mut trackers, Seq(first));
-        let mut ring = VecDeque::with_capacity(replay_ticks + 1);
+        let mut ring = VecDeque::with_capacity(kept + 1);
         for seq in first..=now.0 {
             ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
         }
@@ -228,19 +85,20 @@ impl Hub {
             for seq in last.0 + 1..=due.0 {
                 ring.push_back(Arc::new(Tick::build(&market, &mut trackers, Seq(seq))));
             }
-            while ring.len() > replay_ticks {
+            while ring.len() > kept {
                 ring.pop_front();
             }
             last = due;
         }
-        let (tx, _) = broadcast::channel(queue_ticks.max(1));
+        let (published, _) = watch::channel(last);
         let hub = Self {
             market,
             clock,
-            tx,
+            published,
             ring: RwLock::new(ring),
             replay_ticks,
             queue_ticks,
+            started,
             stats,
         };
         (hub, trackers)
@@ -256,9 +114,23 @@ impl Hub {
         }
     }
 
-    /// A receiver of every tick published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Tick>> {
-        self.tx.subscribe()
+    /// Wakes on every published tick (the value is its seq).
+    pub fn watch(&self) -> watch::Receiver<Seq> {
+        self.published.subscribe()
+    }
+
+    /// Milliseconds since the hub was built (the heartbeat clock).
+    pub fn uptime_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// The ticks of the replay window, oldest first.
+    fn window<'r>(
+        &self,
+        ring: &'r VecDeque<Arc<Tick>>,
+    ) -> impl DoubleEndedIterator<Item = &'r Arc<Tick>> {
+        ring.iter()
+            .skip(ring.len().saturating_sub(self.replay_ticks))
     }
 
     /// The kept tick `seq`, if it is still in the replay window.
@@ -266,15 +138,16 @@ impl Hub {
         let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
         // Searched, not indexed: after the loop skips ahead the window has a hole in it.
         let at = ring.binary_search_by_key(&seq, |t| t.seq).ok()?;
-        ring.get(at).cloned()
+        let oldest = ring.len().saturating_sub(self.replay_ticks);
+        ring.get(at).filter(|_| at >= oldest).cloned()
     }
 
     /// Ticks `after+1 ..= through`, or, when the window does not hold all of them (too old, or
     /// skipped by the loop), the oldest seq from which it is complete up to `through`.
     pub fn replay(&self, after: Seq, through: Seq) -> Result<Vec<Arc<Tick>>, Seq> {
         let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
-        let ticks: Vec<Arc<Tick>> = ring
-            .iter()
+        let ticks: Vec<Arc<Tick>> = self
+            .window(&ring)
             .filter(|t| t.seq > after && t.seq <= through)
             .cloned()
             .collect();
@@ -283,7 +156,7 @@ impl Hub {
         }
         // Walk back from `through` to the first hole: everything after it is contiguous.
         let mut oldest = through;
-        for t in ring.iter().rev().skip_while(|t| t.seq > through) {
+        for t in self.window(&ring).rev().skip_while(|t| t.seq > through) {
             if t.seq.0 + 1 < oldest.0 {
                 break;
             }
@@ -292,15 +165,36 @@ impl Hub {
         Err(oldest)
     }
 
-    fn publish(&self, tick: Tick) {
+    /// The published ticks after `after`: the newest `--queue-ticks` of them, and how many
+    /// older ones are left out (a writer that fell that far behind skips them, counted).
+    pub fn after(&self, after: Seq) -> Batch {
+        let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
+        let newer = ring.iter().rev().take_while(|t| t.seq > after).count();
+        let skip = newer.saturating_sub(self.queue_ticks);
+        let start = ring.len() - newer;
+        let ticks: Vec<Arc<Tick>> = ring.iter().skip(start + skip).cloned().collect();
+        // Ticks older than the whole ring were published too (the loop only skips ahead
+        // right after a stall, and then far more than any queue).
+        let evicted = match ring.get(start) {
+            Some(first) if start == 0 => first.seq.0.saturating_sub(after.0 + 1),
+            _ => 0,
+        };
+        Batch {
+            after,
+            ticks,
+            lost: skip as u64 + evicted,
+        }
+    }
+
+    pub(crate) fn publish(&self, tick: Tick) {
         let tick = Arc::new(tick);
         {
             let mut ring = self.ring.write().unwrap_or_else(PoisonError::into_inner);
             ring.push_back(tick.clone());
-            while ring.len() > self.replay_ticks {
+            while ring.len() > self.replay_ticks.max(self.queue_ticks + 1) {
                 ring.pop_front();
             }
-            // Past the broadcast queue a tick is only replayed (uncached); free its frames.
+            // Past the newest `--queue-ticks` a tick is only replayed (uncached); free its frames.
             if let Some(old) = ring
                 .len()
                 .checked_sub(self.queue_ticks + 2)
@@ -314,8 +208,7 @@ impl Hub {
             .publish_lag_ms
             .store(lag.max(0) as u64, Ordering::Relaxed);
         self.stats.ticks_published.fetch_add(1, Ordering::Relaxed);
-        // No receivers is fine: nobody is connected.
-        let _ = self.tx.send(tick);
+        self.published.send_replace(tick.seq);
     }
 
     /// The tick loop: publishes every tick as its time comes, until `shutdown`.
@@ -360,9 +253,10 @@ impl Hub {
 
 #[cfg(test)]
 mod tests {
-    use ticker_core::{ManualClock, MarketConfig};
+    use ticker_core::{ManualClock, MarketConfig, SymbolId, SymbolSet};
 
     use super::*;
+    use crate::wire::payload;
 
     fn hub(replay: usize) -> (Hub, Vec<SessionTracker>) {
         let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
@@ -424,7 +318,27 @@ mod tests {
     }
 
     #[test]
-    fn only_live_ticks_cache_frames_and_only_a_bounded_number() {
+    fn writers_get_the_newest_queue_ticks_and_a_count_of_the_rest() {
+        // Queue 4, replay 3: the ring still keeps 5 ticks so writers can catch up.
+        let (hub, mut trackers) = hub(3);
+        let seqs = |b: &Batch| b.ticks.iter().map(|t| t.seq.0).collect::<Vec<_>>();
+        let b = hub.after(Seq(999));
+        assert_eq!((seqs(&b), b.lost), (vec![1000], 0));
+        assert!(hub.after(Seq(1000)).ticks.is_empty());
+        let b = hub.after(Seq(995));
+        assert_eq!((seqs(&b), b.lost), (vec![997, 998, 999, 1000], 1));
+        // Ticks older than the whole ring were published too, and are lost as well.
+        let b = hub.after(Seq(990));
+        assert_eq!((seqs(&b), b.lost), (vec![997, 998, 999, 1000], 6));
+        // The replay window stays `--replay-ticks` although the ring is longer.
+        assert!(hub.tick(Seq(997)).is_none());
+        hub.publish(Tick::build(&hub.market, &mut trackers, Seq(1001)));
+        let b = hub.after(Seq(1000));
+        assert_eq!((seqs(&b), b.lost), (vec![1001], 0));
+    }
+
+    #[test]
+    fn only_live_ticks_cache_frames() {
         let (hub, mut trackers) = hub(50);
         for seq in 1001..1020 {
             hub.publish(Tick::build(&hub.market, &mut trackers, Seq(seq)));
@@ -435,43 +349,9 @@ mod tests {
         let (a, b) = (old.batch(&set, &hub.market), old.batch(&set, &hub.market));
         assert_ne!(a.as_ptr(), b.as_ptr());
         assert_eq!(a, b);
-        // A live tick keeps at most MAX_CACHED_SETS sets.
-        let m = Market::new(MarketConfig {
-            symbols: (0..10)
-                .map(|i| ticker_core::SymbolConfig {
-                    symbol: format!("S{i}"),
-                    name: String::new(),
-                    reference_price: 10.0,
-                    volatility: 0.2,
-                    spread_bps: 2.0,
-                    tick_size: 0.01,
-                    avg_volume: 1000,
-                    beta: 0.65,
-                    calendar: Default::default(),
-                })
-                .collect(),
-            ..MarketConfig::default()
-        })
-        .unwrap();
-        let mut t: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
-        let tick = Tick::build(&m, &mut t, Seq(5));
-        for mask in 1u32..200 {
-            let set: SymbolSet = (0..10)
-                .filter(|b| mask & (1 << b) != 0)
-                .map(SymbolId)
-                .collect();
-            tick.batch(&set, &m);
-        }
-        assert_eq!(tick.batches.lock().unwrap().len(), MAX_CACHED_SETS);
-    }
-
-    #[test]
-    fn dropped_is_spliced_into_a_copy() {
-        let f = text_frame(b"{\"type\":\"quote\",\"seq\":1}");
-        assert_eq!(
-            payload(&with_dropped(&f, 3)),
-            b"{\"type\":\"quote\",\"seq\":1,\"dropped\":3}"
-        );
-        assert_eq!(payload(&f), b"{\"type\":\"quote\",\"seq\":1}");
+        // A live one keeps them.
+        let live = hub.latest();
+        let (a, b) = (live.batch(&set, &hub.market), live.batch(&set, &hub.market));
+        assert_eq!(a.as_ptr(), b.as_ptr());
     }
 }

@@ -2,14 +2,13 @@
 //!
 //! Server-to-client frames are never masked, so a complete frame (header and payload) is the
 //! same bytes for every client. Each tick's frames are encoded once in [`crate::ticker`]; a
-//! session appends the ones it needs to its [`Out`] buffer and writes them with one syscall,
-//! bypassing tungstenite's per-connection framing and copying. Reading client frames (masked,
+//! connection's writer hands the ones it needs to the kernel in one syscall
+//! ([`crate::outbox`]), bypassing tungstenite's per-connection framing and copying. Reading client frames (masked,
 //! fragmented, validated) stays with tungstenite.
 
 use bytes::Bytes;
 
 const FIN_TEXT: u8 = 0x81;
-const FIN_PING: u8 = 0x89;
 
 /// Appends an unmasked final text frame.
 pub fn encode_text(payload: &[u8], out: &mut Vec<u8>) {
@@ -73,50 +72,6 @@ pub fn frame_end_after(buf: &[u8], pos: usize) -> usize {
     at.min(buf.len())
 }
 
-/// The frames one wake-up of a session sends, written together.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Encoded frames, back to back.
-    pub buf: Vec<u8>,
-    /// How many frames `buf` holds.
-    pub frames: u64,
-}
-
-impl Out {
-    /// Appends an already encoded frame.
-    pub fn frame(&mut self, frame: &[u8]) {
-        self.buf.extend_from_slice(frame);
-        self.frames += 1;
-    }
-
-    /// Encodes and appends a text frame.
-    pub fn text(&mut self, payload: &str) {
-        encode_text(payload.as_bytes(), &mut self.buf);
-        self.frames += 1;
-    }
-
-    /// Appends an empty ping.
-    pub fn ping(&mut self) {
-        self.buf.extend_from_slice(&[FIN_PING, 0]);
-        self.frames += 1;
-    }
-
-    /// Whether nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
-    /// Empties the buffer, keeping a modest allocation for the next tick.
-    pub fn clear(&mut self) {
-        self.frames = 0;
-        if self.buf.capacity() > 64 * 1024 {
-            self.buf = Vec::new();
-        } else {
-            self.buf.clear();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
@@ -125,17 +80,17 @@ mod tests {
 
     #[test]
     fn frame_ends_are_found_from_any_byte() {
-        let mut out = Out::default();
-        out.text("hello");
-        out.frame(&text_frame(&[b'x'; 300]));
-        out.ping();
+        let mut buf = Vec::new();
+        encode_text(b"hello", &mut buf);
+        buf.extend_from_slice(&text_frame(&[b'x'; 300]));
+        buf.extend_from_slice(&[0x89, 0]);
         let (a, b) = (7, 7 + 4 + 300);
-        assert_eq!(frame_end_after(&out.buf, 0), a);
-        assert_eq!(frame_end_after(&out.buf, 6), a);
-        assert_eq!(frame_end_after(&out.buf, 7), b);
-        assert_eq!(frame_end_after(&out.buf, b - 1), b);
-        assert_eq!(frame_end_after(&out.buf, b), b + 2);
-        assert_eq!(frame_end_after(&out.buf, 10_000), out.buf.len());
+        assert_eq!(frame_end_after(&buf, 0), a);
+        assert_eq!(frame_end_after(&buf, 6), a);
+        assert_eq!(frame_end_after(&buf, 7), b);
+        assert_eq!(frame_end_after(&buf, b - 1), b);
+        assert_eq!(frame_end_after(&buf, b), b + 2);
+        assert_eq!(frame_end_after(&buf, 10_000), buf.len());
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod head;
 mod helpers;
 mod http;
 mod limits;
+mod replicas;
 mod resume;
 mod slow;
 mod stream;

@@ -1,0 +1,526 @@
+//! One connection's write side, shared by everything that writes to it.
+//!
+//! A [`Conn`] holds the socket (in the same allocation: the shard touches one object per
+//! client) and, under one small lock, the connection's
+//! [`Link`]: its [`QuoteStream`] (what it gets), its [`Outbox`] (bytes not yet written) and
+//! who drives it ([`Driver`]). Three parties write through it, always under the lock, so
+//! their frames never interleave and the stream state always matches what was written:
+//!
+//! * its **writer shard** ([`crate::shard`]) delivers live ticks ([`Conn::deliver`]): while the
+//!   connection is [`Driver::Shard`], the tick's shared frames go straight to the socket;
+//! * its **session task** ([`crate::session`]) appends per-connection frames (welcome, acks,
+//!   replays, errors) and, once the connection is [`Driver::Own`], drains it ([`Conn::drain`]);
+//! * **tungstenite**, through [`Duplex`], appends its pongs and close frames.
+//!
+//! A write that the socket cannot take at once moves the connection to [`Driver::Own`]: from
+//! then on the shard queues live ticks for it (at most `--queue-ticks`; older ones are
+//! dropped and counted for the `dropped` field) and writes what the socket takes on each of its
+//! passes, while the session task, woken through [`Conn::wake`], waits for the socket with the
+//! stall timer; whichever empties it hands the connection back to the shard. Other producers (a replay running at the client's own
+//! pace, fault injection, other protocols) plug in the same way: drive the connection as
+//! `Own` from its task, write through the outbox, and the shard keeps out of the way.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{ready, Context, Poll, Waker};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::outbox::{write_now, Outbox, PING};
+use crate::stats::Stats;
+use crate::stream::{Memo, QuoteStream, Shared};
+use crate::ticker::{Batch, Hub, Tick};
+
+/// Bytes tungstenite may queue (pongs, close replies) before its writes wait for the outbox to
+/// drain; client pings are rate-limited, so this is only a backstop.
+const CONTROL_BACKLOG: usize = 64 * 1024;
+
+/// Who writes a connection's live ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    /// Its writer shard, straight from the shared frames (the outbox is empty).
+    Shard,
+    /// Its own task: the shard only queues ticks (the socket was full, or another producer
+    /// drives the connection).
+    Own,
+    /// The session is ending: nobody writes ticks any more.
+    Closed,
+}
+
+/// Why a session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The client closed or vanished; nothing to send.
+    Gone,
+    /// Close with this code and reason.
+    Close(CloseCode, &'static str),
+    /// The client stopped draining: close without waiting on the stuck socket.
+    Slow,
+}
+
+/// The state behind a connection's lock (see the module docs).
+#[derive(Debug)]
+pub struct Link {
+    /// What the connection streams and where it is.
+    pub stream: QuoteStream,
+    /// Bytes not yet written.
+    pub out: Outbox,
+    /// Who writes live ticks.
+    pub driver: Driver,
+    /// Live ticks waiting for the session task (while `Own`).
+    queue: VecDeque<Arc<Tick>>,
+    /// Set by the shard when the session must end (heartbeat, socket error).
+    pub end: Option<End>,
+    /// tungstenite waiting for the outbox to drain.
+    writer: Option<Waker>,
+}
+
+/// One connection's write side (see the module docs).
+pub struct Conn {
+    socket: TcpStream,
+    link: Mutex<Link>,
+    /// Wakes the session task: the connection became `Own`, or must end.
+    pub wake: Notify,
+    /// When the client was last heard from, in ms since the hub started.
+    heard: AtomicU64,
+    /// Bytes written from the outbox, by anyone: the stall clock's sign of progress.
+    written: AtomicU64,
+    queue_ticks: usize,
+}
+
+/// What a delivery found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Still streaming; this many data frames went out.
+    Sent(u64),
+    /// The session is over: forget the connection.
+    Finished,
+}
+
+impl Conn {
+    /// A connection at tick `stream.last_seq()`, driven by its shard.
+    pub fn new(socket: TcpStream, stream: QuoteStream, queue_ticks: usize, now_ms: u64) -> Self {
+        Self {
+            socket,
+            link: Mutex::new(Link {
+                stream,
+                out: Outbox::default(),
+                driver: Driver::Shard,
+                queue: VecDeque::new(),
+                end: None,
+                writer: None,
+            }),
+            wake: Notify::new(),
+            heard: AtomicU64::new(now_ms),
+            written: AtomicU64::new(0),
+            queue_ticks: queue_ticks.max(1),
+        }
+    }
+
+    /// Half-closes the socket: no more bytes from us (FIN), while the client's remaining
+    /// input can still be read and discarded.
+    pub fn shutdown_write(&self) -> io::Result<()> {
+        socket2::SockRef::from(&self.socket).shutdown(std::net::Shutdown::Write)
+    }
+
+    /// The state, locked. Never held across an await.
+    pub fn lock(&self) -> MutexGuard<'_, Link> {
+        self.link.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a sign of life from the client.
+    pub fn heard(&self, now_ms: u64) {
+        self.heard.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// Milliseconds since the client was last heard from.
+    pub fn silent_for(&self, now_ms: u64) -> u64 {
+        now_ms.saturating_sub(self.heard.load(Ordering::Relaxed))
+    }
+
+    /// Bytes written from the outbox so far (by the session or the shard).
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the socket may take more bytes.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.socket.writable().await
+    }
+
+    /// Writes the outbox as far as the socket allows; a full socket hands the connection to
+    /// its session task. Returns the data frames that finished.
+    pub fn flush(&self, link: &mut Link, stats: &Stats) -> io::Result<u64> {
+        let flushed = link.out.flush(&self.socket)?;
+        if flushed.wrote > 0 {
+            self.written
+                .fetch_add(flushed.wrote as u64, Ordering::Relaxed);
+        }
+        if !flushed.done && link.driver == Driver::Shard {
+            link.driver = Driver::Own;
+            self.wake.notify_one();
+        }
+        if flushed.done {
+            if let Some(w) = link.writer.take() {
+                w.wake();
+            }
+        }
+        stats
+            .frames_sent
+            .fetch_add(flushed.frames, Ordering::Relaxed);
+        Ok(flushed.frames)
+    }
+
+    /// The shard's part: offers the live ticks of `batch`. A connection that is not where
+    /// the batch starts (new, or already ahead) gets the ticks that follow its own position.
+    pub fn deliver(
+        &self,
+        hub: &Hub,
+        batch: &Batch,
+        memo: &mut Memo,
+        gather: &mut Vec<u8>,
+    ) -> Delivery {
+        let mut guard = self.lock();
+        let link = &mut *guard;
+        if link.end.is_some() || link.driver == Driver::Closed {
+            return Delivery::Finished;
+        }
+        let at = link.queue.back().map_or(link.stream.last_seq(), |t| t.seq);
+        let behind;
+        let (ticks, lost) = if at == batch.after {
+            (batch.ticks.as_slice(), batch.lost)
+        } else if at > batch.after {
+            let newer = batch.ticks.partition_point(|t| t.seq <= at);
+            (batch.ticks.get(newer..).unwrap_or_default(), 0)
+        } else {
+            behind = hub.after(at);
+            (behind.ticks.as_slice(), behind.lost)
+        };
+        link.stream.lagged(lost, &hub.stats);
+        if link.driver == Driver::Own {
+            for tick in ticks {
+                link.queue.push_back(tick.clone());
+            }
+            let over = link.queue.len().saturating_sub(self.queue_ticks);
+            link.queue.drain(..over);
+            link.stream.lagged(over as u64, &hub.stats);
+            // Whatever the socket takes now goes out now: a lagging client catches up without
+            // waiting for its task to be scheduled (which, at millisecond ticks, competes with
+            // the busy shards). The task still owns waiting and the stall timer.
+            return match self.drain_locked(hub, link) {
+                Ok((_, true)) => {
+                    self.wake.notify_one();
+                    Delivery::Sent(0)
+                }
+                Ok(_) => Delivery::Sent(0),
+                Err(_) => self.broken(link),
+            };
+        }
+        memo.prepare(ticks, &link.stream, &hub.market);
+        if let Some(shared) = link.stream.shared(ticks, memo, gather) {
+            let (bytes, frames) = match shared {
+                Shared::One(frame) => (frame, 1),
+                Shared::Gathered(n) => (gather.as_slice(), n),
+            };
+            return match write_now(&self.socket, bytes) {
+                Ok(wrote) if wrote == bytes.len() => Delivery::Sent(frames),
+                Ok(wrote) => {
+                    link.out.keep(bytes, frames, wrote);
+                    link.driver = Driver::Own;
+                    self.wake.notify_one();
+                    Delivery::Sent(0)
+                }
+                Err(_) => self.broken(link),
+            };
+        }
+        // Frames of this connection's own (a `dropped` count, an uncommon subscription).
+        for tick in ticks {
+            link.stream.live(hub, tick, &mut link.out);
+        }
+        match self.flush(link, &hub.stats) {
+            Ok(_) => Delivery::Sent(0),
+            Err(_) => self.broken(link),
+        }
+    }
+
+    fn broken(&self, link: &mut Link) -> Delivery {
+        link.end = Some(End::Gone);
+        self.wake.notify_one();
+        Delivery::Finished
+    }
+
+    /// The shard's heartbeat: ends a connection silent for `limit_ms`, pings the others.
+    pub fn heartbeat(&self, now_ms: u64, limit_ms: u64, stats: &Stats) -> Delivery {
+        let mut guard = self.lock();
+        let link = &mut *guard;
+        if link.end.is_some() || link.driver == Driver::Closed {
+            return Delivery::Finished;
+        }
+        if self.silent_for(now_ms) >= limit_ms {
+            Stats::bump(&stats.closed_heartbeat);
+            link.end = Some(End::Close(CloseCode::Policy, "heartbeat timeout"));
+            self.wake.notify_one();
+            return Delivery::Finished;
+        }
+        if link.driver != Driver::Shard {
+            // Behind: the ping waits its turn in the outbox.
+            link.out.raw(&PING);
+            return Delivery::Sent(0);
+        }
+        match write_now(&self.socket, &PING) {
+            Ok(2) => Delivery::Sent(0),
+            Ok(wrote) => {
+                link.out.keep(&PING, 1, wrote);
+                link.driver = Driver::Own;
+                self.wake.notify_one();
+                Delivery::Sent(0)
+            }
+            Err(_) => self.broken(link),
+        }
+    }
+
+    /// The session's part while `Own`: writes what it can, then the queued ticks, and hands
+    /// the connection back to the shard once nothing is left. Returns the bytes written and
+    /// whether everything went out.
+    pub fn drain(&self, hub: &Hub) -> io::Result<(usize, bool)> {
+        let mut guard = self.lock();
+        self.drain_locked(hub, &mut guard)
+    }
+
+    fn drain_locked(&self, hub: &Hub, link: &mut Link) -> io::Result<(usize, bool)> {
+        let mut wrote = 0;
+        loop {
+            let before = link.out.len();
+            self.flush(link, &hub.stats)?;
+            wrote += before - link.out.len();
+            if !link.out.is_empty() {
+                return Ok((wrote, false));
+            }
+            if link.queue.is_empty() {
+                if link.driver == Driver::Own {
+                    link.driver = Driver::Shard;
+                }
+                return Ok((wrote, true));
+            }
+            while let Some(tick) = link.queue.pop_front() {
+                link.stream.live(hub, &tick, &mut link.out);
+            }
+        }
+    }
+
+    /// Stops live delivery for good; returns the ticks that were still queued.
+    pub fn close(&self) -> u64 {
+        let mut link = self.lock();
+        link.driver = Driver::Closed;
+        let queued = link.queue.len() as u64;
+        link.queue.clear();
+        queued
+    }
+}
+
+/// The socket as tungstenite sees it: reads from the socket, writes into the connection's
+/// outbox, so tungstenite's pongs and close frames keep their place among ours.
+pub struct Duplex {
+    conn: Arc<Conn>,
+    stats: Arc<Stats>,
+}
+
+impl Duplex {
+    /// tungstenite's view of a connection.
+    pub fn new(conn: Arc<Conn>, stats: Arc<Stats>) -> Self {
+        Self { conn, stats }
+    }
+}
+
+impl AsyncRead for Duplex {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        // Reads share the socket with the writers (through `&TcpStream`), so they go through
+        // readiness and `try_read` rather than a split-off read half.
+        let socket = &self.conn.socket;
+        loop {
+            ready!(socket.poll_read_ready(cx))?;
+            match socket.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for Duplex {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let mut guard = this.conn.lock();
+        let link = &mut *guard;
+        if link.out.len() > CONTROL_BACKLOG {
+            link.writer = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        link.out.raw(data);
+        // Whoever holds the lock may write the outbox's front: its order is the stream's.
+        this.conn.flush(link, &this.stats)?;
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // What is queued is the session's to drain (with its stall timer).
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use serde_json::Value;
+    use ticker_core::{ManualClock, Market, MarketConfig, Seq, SymbolSet};
+    use tokio::net::{TcpListener, TcpSocket};
+
+    use super::*;
+    use crate::stream::Format;
+    use crate::wire::{frame_end_after, payload};
+
+    const QUEUE: usize = 4;
+
+    /// Every quote frame in `bytes`: (seq, dropped).
+    fn quotes(bytes: &[u8]) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = frame_end_after(bytes, at);
+            let v: Value = serde_json::from_slice(payload(&bytes[at..end])).unwrap();
+            out.push((
+                v["seq"].as_u64().unwrap(),
+                v["dropped"].as_u64().unwrap_or(0),
+            ));
+            at = end;
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_full_socket_hands_the_connection_to_its_task_which_drains_it_and_hands_it_back() {
+        let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
+        let clock = Arc::new(ManualClock::new(market.schedule().time_of(Seq(1000))));
+        let (hub, mut trackers) =
+            Hub::warm_up(market.clone(), clock, QUEUE, 50, Arc::new(Stats::default()));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let client = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        socket2::SockRef::from(&server)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let stream = QuoteStream::new(Format::Quote, SymbolSet::all(market.len()), Seq(1000));
+        let conn = Conn::new(server, stream, QUEUE, 0);
+        let (mut memo, mut gather) = (Memo::default(), Vec::new());
+        let mut seq = 1000;
+        let mut tick = |seq: u64| {
+            hub.publish(Tick::build(&market, &mut trackers, Seq(seq)));
+            conn.deliver(&hub, &hub.after(Seq(seq - 1)), &mut memo, &mut gather)
+        };
+
+        // The shard writes straight to the socket until it is full.
+        while conn.lock().driver == Driver::Shard {
+            seq += 1;
+            assert!(seq < 10_000, "the socket never filled");
+            assert!(matches!(tick(seq), Delivery::Sent(_)));
+        }
+        let stuck_at = seq;
+        // From then on ticks queue for the connection's task, at most QUEUE of them.
+        for _ in 0..10 {
+            seq += 1;
+            assert_eq!(tick(seq), Delivery::Sent(0));
+        }
+        assert_eq!(conn.lock().queue.len(), QUEUE);
+        assert_eq!(
+            hub.stats.frames_dropped.load(Ordering::Relaxed),
+            (10 - QUEUE as u64) * market.len() as u64
+        );
+
+        // The client reads; the task drains; the connection goes back to its shard.
+        let mut got = Vec::new();
+        loop {
+            let mut buf = vec![0u8; 64 * 1024];
+            while let Ok(n) = client.try_read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            let (_, done) = conn.drain(&hub).unwrap();
+            if done {
+                break;
+            }
+            // Either side may be the one to wait for: the client for bytes, the server for
+            // room (the client's window update).
+            let waited = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                tokio::select! {
+                    r = client.readable() => r.unwrap(),
+                    r = conn.writable() => r.unwrap(),
+                }
+            });
+            waited.await.expect("neither side made progress");
+        }
+        assert_eq!(conn.lock().driver, Driver::Shard);
+        // Written is not yet received: read until the stream goes quiet.
+        let mut buf = vec![0u8; 64 * 1024];
+        let quiet = std::time::Duration::from_millis(300);
+        'reading: while let Ok(Ok(())) = tokio::time::timeout(quiet, client.readable()).await {
+            while let Ok(n) = client.try_read(&mut buf) {
+                if n == 0 {
+                    break 'reading;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+        }
+        // Every tick up to the stuck one, then a jump whose size the first frame after it
+        // states, then the queued ticks, with every symbol of each tick.
+        let frames = quotes(&got);
+        let seqs: Vec<u64> = frames.iter().map(|f| f.0).collect();
+        let skipped = 10 - QUEUE as u64;
+        let mut want: Vec<u64> = (1001..=stuck_at)
+            .chain(stuck_at + 1 + skipped..=seq)
+            .collect();
+        want = want
+            .into_iter()
+            .flat_map(|s| std::iter::repeat_n(s, market.len()))
+            .collect();
+        assert_eq!(seqs, want);
+        let jump = frames.iter().position(|f| f.0 > stuck_at).unwrap();
+        assert_eq!(
+            frames[jump].1, skipped,
+            "the first frame after the jump says how many"
+        );
+        assert!(frames
+            .iter()
+            .enumerate()
+            .all(|(i, f)| i == jump || f.1 == 0));
+    }
+}

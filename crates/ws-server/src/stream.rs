@@ -1,0 +1,523 @@
+//! What one connection streams: its framing, its subscription and its position in the tick
+//! sequence, and every frame that follows from them.
+//!
+//! [`QuoteStream`] decides *what* a connection gets; it never touches a socket. For live ticks
+//! it either names the shared, pre-encoded frames ([`QuoteStream::shared`]: the fast path, one
+//! `send` by the connection's writer shard) or appends frames built for this connection to its
+//! [`Outbox`] (a `dropped` count, a replay, an ack, a snapshot, an error).
+//! Its bookkeeping (`last_seq`, `first_seq`, `left`) is what guarantees that no
+//! (symbol, seq) is ever sent twice on a connection, however the live stream, resumes and
+//! subscription changes interleave.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ticker_core::{Market, Seq, SymbolId, SymbolSet};
+
+use crate::outbox::Outbox;
+use crate::protocol::{self, Command, ProtocolError, Selection};
+use crate::stats::Stats;
+use crate::ticker::{with_dropped, Hub, Tick};
+
+/// How quotes are framed for one connection (`?format=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One `{"type":"quote",…}` frame per symbol per tick (default).
+    Quote,
+    /// One `{"type":"quotes",…}` frame per tick.
+    Batch,
+    /// One bare JSON array per tick, and nothing else.
+    Array,
+}
+
+impl Format {
+    /// Parses the `format` query value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "quote" | "quotes" | "" => Some(Self::Quote),
+            "batch" => Some(Self::Batch),
+            "array" => Some(Self::Array),
+            _ => None,
+        }
+    }
+
+    /// The canonical name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quote => "quote",
+            Self::Batch => "batch",
+            Self::Array => "array",
+        }
+    }
+}
+
+/// Most bytes the fast path gathers for one client; beyond, it takes the outbox path.
+const MAX_GATHER: usize = 256 * 1024;
+/// Most distinct (seq, format, subscription) frames one writer shard remembers per pass;
+/// clients beyond get their frame built through the tick's own (bounded) cache.
+const MEMO_FRAMES: usize = 64;
+
+/// A subscription as the writers compare it: the set itself, or, in a market of at most 64
+/// symbols, its exact bit mask, compared without touching the set's memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SetKey {
+    Mask(u64),
+    Set(SymbolSet),
+}
+
+impl SetKey {
+    fn of(set: &SymbolSet) -> Self {
+        let mut mask = 0u64;
+        for id in set.iter() {
+            match 1u64.checked_shl(u32::from(id.0)) {
+                Some(bit) if id.0 < 64 => mask |= bit,
+                _ => return Self::Set(set.clone()),
+            }
+        }
+        Self::Mask(mask)
+    }
+}
+
+/// One writer shard's memo of batch and array frames for the ticks it is fanning out, so the
+/// shard looks each distinct subscription up once per tick instead of once per client.
+#[derive(Default)]
+pub struct Memo {
+    frames: Vec<(Seq, Format, SetKey, Bytes)>,
+}
+
+impl Memo {
+    /// Forgets the previous pass's frames.
+    pub fn clear(&mut self) {
+        self.frames.clear();
+    }
+
+    /// Makes sure the frames `stream` needs for `ticks` are memoised (when it needs any).
+    pub fn prepare(&mut self, ticks: &[Arc<Tick>], stream: &QuoteStream, market: &Market) {
+        if stream.format == Format::Quote || stream.subs.is_empty() {
+            return;
+        }
+        for tick in ticks.iter().filter(|t| t.seq > stream.last_seq) {
+            if self.get(tick.seq, stream.format, &stream.key).is_some() {
+                continue;
+            }
+            if self.frames.len() >= MEMO_FRAMES {
+                return;
+            }
+            let frame = match stream.format {
+                Format::Array => tick.array(&stream.subs, market),
+                _ => tick.batch(&stream.subs, market),
+            };
+            self.frames
+                .push((tick.seq, stream.format, stream.key.clone(), frame));
+        }
+    }
+
+    fn get(&self, seq: Seq, format: Format, key: &SetKey) -> Option<&[u8]> {
+        self.frames
+            .iter()
+            .find(|(q, f, k, _)| *q == seq && *f == format && k == key)
+            .map(|(_, _, _, b)| &b[..])
+    }
+}
+
+/// The fast path's frames for one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared<'t> {
+    /// One shared frame, written straight from where it lies.
+    One(&'t [u8]),
+    /// This many frames (maybe none), copied back to back into the writer's gather buffer.
+    Gathered(u64),
+}
+
+/// One connection's view of the stream (see the module docs).
+#[derive(Debug)]
+pub struct QuoteStream {
+    /// Framing.
+    pub format: Format,
+    /// Subscribed symbols.
+    subs: SymbolSet,
+    /// `subs` as the writers' memo compares it (kept in step with `subs`).
+    key: SetKey,
+    /// The oldest tick this connection has covered (initial quotes or replay start).
+    first_seq: Seq,
+    /// The newest tick sent (or queued in the outbox).
+    last_seq: Seq,
+    /// Symbols unsubscribed since `last_seq` whose quote at `last_seq` was already sent.
+    left: SymbolSet,
+    /// Ticks skipped since the last frame that carried ticks.
+    dropped: u64,
+}
+
+impl QuoteStream {
+    /// A stream positioned at tick `at`.
+    pub fn new(format: Format, subs: SymbolSet, at: Seq) -> Self {
+        Self {
+            format,
+            key: SetKey::of(&subs),
+            subs,
+            first_seq: at,
+            last_seq: at,
+            left: SymbolSet::new(),
+            dropped: 0,
+        }
+    }
+
+    /// Subscribed symbols.
+    pub fn subs(&self) -> &SymbolSet {
+        &self.subs
+    }
+
+    /// The newest tick sent.
+    pub fn last_seq(&self) -> Seq {
+        self.last_seq
+    }
+
+    /// Counts ticks this connection will never get (it lagged, or was closed with them queued).
+    pub fn lagged(&mut self, ticks: u64, stats: &Stats) {
+        if ticks == 0 {
+            return;
+        }
+        self.dropped += ticks;
+        stats
+            .frames_dropped
+            .fetch_add(ticks * self.subs.len() as u64, Ordering::Relaxed);
+    }
+
+    /// The fast path: the shared frames of the live `ticks` (oldest first) this connection has
+    /// not had, as one borrowed frame or gathered into `gather`; `None` when it needs bytes of
+    /// its own (a `dropped` count, a frame the memo does not hold, a very large subscription).
+    /// On `Some`, they count as sent.
+    pub fn shared<'t>(
+        &mut self,
+        ticks: &'t [Arc<Tick>],
+        memo: &'t Memo,
+        gather: &mut Vec<u8>,
+    ) -> Option<Shared<'t>> {
+        gather.clear();
+        let mut first: Option<&'t [u8]> = None;
+        let mut count = 0;
+        let mut add = |frame: &'t [u8]| -> bool {
+            count += 1;
+            match first {
+                None => first = Some(frame),
+                Some(one) => {
+                    if gather.is_empty() {
+                        gather.extend_from_slice(one);
+                    }
+                    gather.extend_from_slice(frame);
+                }
+            }
+            gather.len() <= MAX_GATHER
+        };
+        let mut newest = self.last_seq;
+        for tick in ticks.iter().filter(|t| t.seq > self.last_seq) {
+            if self.dropped > 0 {
+                return None;
+            }
+            if !self.subs.is_empty() {
+                match self.format {
+                    Format::Quote => {
+                        for id in self.subs.iter() {
+                            if let Some(frame) = tick.frame(id) {
+                                if !add(frame) {
+                                    return None;
+                                }
+                            }
+                        }
+                    }
+                    format => {
+                        if !add(memo.get(tick.seq, format, &self.key)?) {
+                            return None;
+                        }
+                    }
+                }
+            }
+            newest = tick.seq;
+        }
+        if newest > self.last_seq {
+            self.last_seq = newest;
+            self.left.clear();
+        }
+        Some(match (count, first) {
+            (1, Some(one)) => Shared::One(one),
+            _ => Shared::Gathered(count),
+        })
+    }
+
+    /// Live tick frames, built into the outbox: each (symbol, seq) at most once.
+    pub fn live(&mut self, hub: &Hub, tick: &Tick, out: &mut Outbox) {
+        if tick.seq <= self.last_seq {
+            return;
+        }
+        if self.frames(hub, tick, &self.subs, self.dropped, out) {
+            self.dropped = 0;
+        }
+        self.last_seq = tick.seq;
+        self.left.clear();
+    }
+
+    /// The frames of one tick for a set of symbols, without touching the position; returns
+    /// whether any frame was added.
+    fn frames(
+        &self,
+        hub: &Hub,
+        tick: &Tick,
+        set: &SymbolSet,
+        dropped: u64,
+        out: &mut Outbox,
+    ) -> bool {
+        if set.is_empty() {
+            return false;
+        }
+        let market = &hub.market;
+        match self.format {
+            Format::Quote => {
+                let mut first = true;
+                for id in set.iter() {
+                    if let Some(frame) = tick.frame(id) {
+                        if first && dropped > 0 {
+                            out.frame(&with_dropped(frame, dropped));
+                        } else {
+                            out.frame(frame);
+                        }
+                        first = false;
+                    }
+                }
+                !first
+            }
+            Format::Batch => {
+                let frame = tick.batch(set, market);
+                if dropped > 0 {
+                    out.frame(&with_dropped(&frame, dropped));
+                } else {
+                    out.frame(&frame);
+                }
+                true
+            }
+            Format::Array => {
+                out.frame(&tick.array(set, market));
+                true
+            }
+        }
+    }
+
+    /// A snapshot of `set` at the connection's current tick.
+    fn snapshot(&self, hub: &Hub, set: &SymbolSet, out: &mut Outbox) {
+        let Some(tick) = hub.tick(self.last_seq) else {
+            return;
+        };
+        match self.format {
+            Format::Array => out.frame(&tick.array(set, &hub.market)),
+            _ => out.frame(&tick.snapshot(set, &hub.market)),
+        }
+    }
+
+    /// An `error` message (not in array format, which promises arrays and nothing else).
+    pub fn error(&self, hub: &Hub, e: &ProtocolError, out: &mut Outbox) {
+        if self.format != Format::Array {
+            Stats::bump(&hub.stats.errors_sent);
+            out.text(&e.to_json());
+        }
+    }
+
+    fn names<'m>(&self, market: &'m Market) -> Vec<&'m str> {
+        self.subs
+            .iter()
+            .map(|id| market.info(id).symbol.as_str())
+            .collect()
+    }
+
+    /// Welcome, URL errors, then either a replay from `since` or the quotes of `latest`.
+    pub fn start(
+        &mut self,
+        hub: &Hub,
+        latest: &Tick,
+        since: Option<Seq>,
+        url_errors: &[ProtocolError],
+        out: &mut Outbox,
+    ) {
+        if self.format != Format::Array {
+            let names = self.names(&hub.market);
+            out.text(&protocol::welcome(
+                &hub.market,
+                &names,
+                latest.seq,
+                self.format.name(),
+            ));
+        }
+        for e in url_errors {
+            self.error(hub, e, out);
+        }
+        self.first_seq = latest.seq;
+        self.last_seq = latest.seq;
+        match since {
+            Some(since) if since > latest.seq => {
+                self.error(
+                    hub,
+                    &ProtocolError::new(
+                        "invalid_since",
+                        format!("since {since} is ahead of the latest tick {}", latest.seq),
+                    ),
+                    out,
+                );
+                self.frames(hub, latest, &self.subs, 0, out);
+            }
+            Some(since) => {
+                self.first_seq = Seq(since.0 + 1);
+                self.replay_into(hub, since, latest.seq, out);
+            }
+            None => {
+                self.frames(hub, latest, &self.subs, 0, out);
+            }
+        }
+    }
+
+    /// Frames of ticks `after+1 ..= through`, or a gap notice plus a snapshot.
+    fn replay_into(&self, hub: &Hub, after: Seq, through: Seq, out: &mut Outbox) {
+        if after >= through {
+            return;
+        }
+        match hub.replay(after, through) {
+            Ok(ticks) => {
+                Stats::bump(&hub.stats.resumes);
+                for tick in &ticks {
+                    self.frames(hub, tick, &self.subs, 0, out);
+                }
+            }
+            Err(oldest) => {
+                Stats::bump(&hub.stats.gaps);
+                if self.format != Format::Array {
+                    out.text(&protocol::gap(Seq(after.0 + 1), through, oldest));
+                }
+                if let Some(tick) = hub.tick(through) {
+                    match self.format {
+                        Format::Array => {
+                            self.frames(hub, &tick, &self.subs, 0, out);
+                        }
+                        _ => out.frame(&tick.snapshot(&self.subs, &hub.market)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies a client command, appending its answer.
+    pub fn command(&mut self, hub: &Hub, max_symbols: usize, cmd: Command, out: &mut Outbox) {
+        match cmd {
+            Command::Subscribe(sel) => {
+                let wanted: SymbolSet = if sel.all {
+                    hub.market.ids().collect()
+                } else {
+                    sel.ids.iter().copied().collect()
+                };
+                let added: SymbolSet = wanted
+                    .iter()
+                    .filter(|id| !self.subs.contains(*id))
+                    .collect();
+                if self.subs.len() + added.len() > max_symbols {
+                    self.error(
+                        hub,
+                        &ProtocolError::new(
+                            "too_many_symbols",
+                            format!(
+                                "subscribing would reach {} symbols; at most {max_symbols} per connection",
+                                self.subs.len() + added.len(),
+                            ),
+                        ),
+                        out,
+                    );
+                    return;
+                }
+                for id in added.iter() {
+                    self.subs.insert(id);
+                }
+                self.key = SetKey::of(&self.subs);
+                self.ack(hub, out);
+                // A symbol dropped and re-added within one tick already has this tick's quote.
+                let fresh: SymbolSet = added.iter().filter(|id| !self.left.contains(*id)).collect();
+                if !fresh.is_empty() {
+                    self.snapshot(hub, &fresh, out);
+                }
+                self.report_unknown(hub, &sel, out);
+            }
+            Command::Unsubscribe(sel) => {
+                let ids: Vec<SymbolId> = if sel.all {
+                    self.subs.iter().collect()
+                } else {
+                    sel.ids.clone()
+                };
+                for id in ids {
+                    if self.subs.remove(id) {
+                        self.left.insert(id);
+                    }
+                }
+                self.key = SetKey::of(&self.subs);
+                self.ack(hub, out);
+                self.report_unknown(hub, &sel, out);
+            }
+            Command::Ping(id) => {
+                if self.format != Format::Array {
+                    out.text(&protocol::pong(hub.clock.now_ms(), id));
+                }
+            }
+            Command::Resume(since) if since > self.last_seq => {
+                self.error(
+                    hub,
+                    &ProtocolError::new(
+                        "invalid_since",
+                        format!(
+                            "since {since} is ahead of the latest tick {}",
+                            self.last_seq
+                        ),
+                    ),
+                    out,
+                );
+            }
+            Command::Resume(since) => {
+                // Ticks from `first_seq` on were already sent on this connection: replay only
+                // the older ones, so no (symbol, seq) is ever sent twice.
+                if since.0 + 1 < self.first_seq.0 {
+                    let through = Seq(self.first_seq.0 - 1);
+                    self.replay_into(hub, since, through, out);
+                    self.first_seq = Seq(since.0 + 1);
+                }
+            }
+        }
+    }
+
+    fn ack(&self, hub: &Hub, out: &mut Outbox) {
+        if self.format != Format::Array {
+            out.text(&protocol::subscribed(&self.names(&hub.market)));
+        }
+    }
+
+    fn report_unknown(&self, hub: &Hub, sel: &Selection, out: &mut Outbox) {
+        if sel.unknown.is_empty() {
+            return;
+        }
+        let mut e = ProtocolError::new(
+            "unknown_symbols",
+            format!("unknown symbols: {}", sel.unknown.join(", ")),
+        );
+        e.symbols.clone_from(&sel.unknown);
+        self.error(hub, &e, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ticker_core::SymbolId;
+
+    use super::*;
+
+    #[test]
+    fn set_keys_are_exact() {
+        let set = |ids: &[u16]| ids.iter().map(|&i| SymbolId(i)).collect::<SymbolSet>();
+        assert_eq!(SetKey::of(&set(&[0, 3])), SetKey::Mask(0b1001));
+        assert_ne!(SetKey::of(&set(&[0, 3])), SetKey::of(&set(&[0, 4])));
+        assert_eq!(SetKey::of(&set(&[])), SetKey::Mask(0));
+        assert_eq!(SetKey::of(&set(&[63])), SetKey::Mask(1 << 63));
+        assert_eq!(SetKey::of(&set(&[1, 64])), SetKey::Set(set(&[1, 64])));
+    }
+}
