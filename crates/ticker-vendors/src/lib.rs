@@ -1,0 +1,20 @@
+//! # ticker-vendors
+//!
+//! The wire formats of the market-data vendors whose clients ticker serves unchanged: each
+//! vendor is one module with its message types, their encoding and decoding, and tests on
+//! captured frames. Everything here is pure (no sockets, no clocks): the services route
+//! requests and hold connections, and call these modules to speak each vendor's protocol.
+//! Every value comes from the one deterministic market in `ticker-core`, so every vendor path
+//! agrees with the native API on every price, size and time.
+//!
+//! * [`alpaca`]: Alpaca Market Data v2 (stream in JSON and msgpack, REST).
+//! * [`polygon`]: Polygon.io / Massive (stream and REST).
+//! * [`finnhub`]: Finnhub (stream and REST).
+//! * [`binance`]: Binance Spot public market data (streams and REST).
+//!
+//! The facts behind each format, with sources, are in `docs/vendors.md`.
+
+pub mod alpaca;
+pub mod binance;
+pub mod finnhub;
+pub mod polygon;

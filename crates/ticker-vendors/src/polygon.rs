@@ -1,0 +1,1 @@
+//! polygon wire format.
