@@ -12,9 +12,14 @@
 //! * [`finnhub`]: Finnhub (stream and REST).
 //! * [`binance`]: Binance Spot public market data (streams and REST).
 //!
+//! Helpers any vendor module may use: [`nanos`] (instants in nanoseconds, RFC 3339 and
+//! MessagePack timestamps, New York days) and [`query`] (query strings).
+//!
 //! The facts behind each format, with sources, are in `docs/vendors.md`.
 
 pub mod alpaca;
 pub mod binance;
 pub mod finnhub;
+pub mod nanos;
 pub mod polygon;
+pub mod query;

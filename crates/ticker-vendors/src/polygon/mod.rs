@@ -1,0 +1,1 @@
+//! Polygon.io / Massive stocks: the stream and the REST API.
