@@ -12,11 +12,12 @@
 //! * [`finnhub`]: Finnhub (stream and REST).
 //! * [`binance`]: Binance Spot public market data (streams and REST).
 //!
-//! Helpers any vendor module may use: [`nanos`] (instants in nanoseconds, RFC 3339 and
+//! Helpers any vendor module may use: [`admission`] (connection slots per key), [`nanos`] (instants in nanoseconds, RFC 3339 and
 //! MessagePack timestamps, New York days) and [`query`] (query strings).
 //!
 //! The facts behind each format, with sources, are in `docs/vendors.md`.
 
+pub mod admission;
 pub mod alpaca;
 pub mod binance;
 pub mod finnhub;

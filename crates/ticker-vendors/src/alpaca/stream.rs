@@ -20,6 +20,8 @@
 
 use ticker_core::Symbol;
 
+pub use crate::admission::{Admission, Unlimited};
+
 use super::errors::StreamError;
 use super::wire::{decode_client, ClientMessage, Control, Frame, SubscriptionAck};
 
@@ -132,23 +134,6 @@ pub struct StreamConfig {
     pub credentials: Option<Credentials>,
     /// The most (channel, symbol) entries a session may hold; `*` counts as one (error 405).
     pub max_subscriptions: usize,
-}
-
-/// Whether a key may open one more authenticated session (error 406 if not). The service
-/// counts sessions per key and releases the slot when [`Session::key`]'s session ends.
-pub trait Admission {
-    /// Takes a slot for `key`, or says there is none.
-    fn admit(&mut self, key: &str) -> bool;
-}
-
-/// Admits every session.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Unlimited;
-
-impl Admission for Unlimited {
-    fn admit(&mut self, _key: &str) -> bool {
-        true
-    }
 }
 
 /// One channel's subscription.
