@@ -37,6 +37,9 @@ step "fuzz targets (cargo check on stable, so they cannot rot)"
 cargo check --manifest-path fuzz/Cargo.toml --locked --no-default-features --bins \
   --target-dir "${CARGO_TARGET_DIR:-target}/fuzz"
 
+step "vendor SDKs (pinned in scripts/sdk/, installed once into a cache)"
+scripts/sdk-env.sh --install
+
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --profile ci
