@@ -12,9 +12,17 @@
 //! * [`finnhub`]: Finnhub (stream and REST).
 //! * [`binance`]: Binance Spot public market data (streams and REST).
 //!
+//! Shared by the vendor modules: [`params::Params`] (decoded query parameters),
+//! [`instruments::Instruments`] (symbol lookup), [`bars`] (bars and their regrouping into
+//! weeks, months and other vendor-only widths) and [`json`] (small JSON writers).
+//!
 //! The facts behind each format, with sources, are in `docs/vendors.md`.
 
 pub mod alpaca;
+pub mod bars;
 pub mod binance;
 pub mod finnhub;
+pub mod instruments;
+pub mod json;
+pub mod params;
 pub mod polygon;
