@@ -230,8 +230,17 @@ mod tests {
             symbol2: String::new(),
             kind: "Common Stock".into(),
         };
-        let v: serde_json::Value = serde_json::from_str(&symbols(&[e])).unwrap();
-        let keys: Vec<&String> = v[0].as_object().unwrap().keys().collect();
+        let raw = symbols(&[e]);
+        let v: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        assert_eq!(v[0].as_object().unwrap().len(), 10);
+        let mut keys: Vec<(usize, &String)> = v[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| (raw.find(&format!("\"{k}\":")).unwrap(), k))
+            .collect();
+        keys.sort();
+        let keys: Vec<&String> = keys.into_iter().map(|(_, k)| k).collect();
         assert_eq!(
             keys,
             [
