@@ -8,7 +8,8 @@
 //!   of them fit this server's tick grid.
 //! * [`events`]: stream payloads; [`rolling`]: the 24 h rolling statistics behind `@ticker`,
 //!   `@miniTicker` and `/ticker/24hr`, a pure function of the minute bars.
-//! * [`rest`]: REST routing and parameters; [`body`]: REST bodies; [`depth`]: a deterministic
+//! * [`rest`]: REST routing and parameters ([`klines`]: which klines a request selects);
+//!   [`body`]: REST bodies; [`depth`]: a deterministic
 //!   order book around the best bid and ask; [`exchange_info`]: the symbol list `ccxt` loads.
 //! * [`errors`]: `{"code":-1121,"msg":"Invalid symbol."}` and the other codes.
 //!
@@ -22,6 +23,7 @@ pub mod errors;
 pub mod events;
 pub mod exchange_info;
 pub mod interval;
+pub mod klines;
 pub mod num;
 pub mod rest;
 pub mod rolling;
