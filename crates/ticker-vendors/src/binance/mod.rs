@@ -9,8 +9,8 @@
 //! * [`events`]: stream payloads; [`rolling`]: the 24 h rolling statistics behind `@ticker`,
 //!   `@miniTicker` and `/ticker/24hr`, a pure function of the minute bars.
 //! * [`rest`]: REST routing and parameters ([`klines`]: which klines a request selects);
-//!   [`body`]: REST bodies; [`depth`]: a deterministic
-//!   order book around the best bid and ask; [`exchange_info`]: the symbol list `ccxt` loads.
+//!   [`body`]: REST bodies; [`depth`]: a deterministic order book around the best bid and
+//!   ask; [`exchange_info`]: the symbol list `ccxt` loads.
 //! * [`errors`]: `{"code":-1121,"msg":"Invalid symbol."}` and the other codes.
 //!
 //! Symbols are upper case in REST and payloads (`BTCUSDT`) and lower case in stream names;
