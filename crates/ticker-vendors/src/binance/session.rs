@@ -428,4 +428,47 @@ mod tests {
             assert_eq!(s.on_incoming(i * 250), None, "4 a second is fine");
         }
     }
+
+    /// Truncations and byte flips of valid messages (a deterministic sweep): every reply is
+    /// one JSON object with a `result` or an `error`, and the limits hold.
+    #[test]
+    fn mangled_messages_get_an_error_never_a_panic() {
+        let samples = [
+            r#"{"method":"SUBSCRIBE","params":["btcusdt@trade","ethusdt@kline_1m"],"id":1}"#,
+            r#"{"method":"UNSUBSCRIBE","params":["btcusdt@trade"],"id":"3f2504e0-4f89"}"#,
+            r#"{"method":"SET_PROPERTY","params":["combined",true],"id":null}"#,
+            r#"{"method":"GET_PROPERTY","params":["combined"],"id":2}"#,
+            r#"{"method":"LIST_SUBSCRIPTIONS","id":3}"#,
+        ];
+        let limits = Limits {
+            max_streams: 3,
+            ..Limits::default()
+        };
+        let mut s = Session::open("/stream", &NONE[..], &market, limits, 1000).unwrap();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for sample in samples {
+            let bytes = sample.as_bytes();
+            for cut in 0..=bytes.len() {
+                let mut m = bytes[..cut].to_vec();
+                for _ in 0..3 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if !m.is_empty() {
+                        let i = (x % m.len() as u64) as usize;
+                        m[i] = (x >> 32) as u8;
+                    }
+                    let text = String::from_utf8_lossy(&m);
+                    let reply = s.on_text(&text, &market);
+                    let v: serde_json::Value = serde_json::from_str(&reply)
+                        .unwrap_or_else(|e| panic!("{text:?} → {reply:?}: {e}"));
+                    assert!(
+                        v.get("result").is_some() || v["error"]["code"].is_u64(),
+                        "{reply}"
+                    );
+                    assert!(s.streams().len() <= 3);
+                }
+            }
+        }
+    }
 }

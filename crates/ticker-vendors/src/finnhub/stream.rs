@@ -428,4 +428,44 @@ mod tests {
             "unsubscribing what was never subscribed is silent"
         );
     }
+
+    /// Truncations and byte flips of valid messages (a deterministic sweep): the answer is
+    /// nothing or one error frame, never a panic, and the limit holds.
+    #[test]
+    fn mangled_messages_get_an_error_never_a_panic() {
+        let mut session = Session::new(
+            Limits {
+                max_symbols: 2,
+                ping_interval_ms: 1,
+            },
+            0,
+        );
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for sample in [
+            r#"{"type":"subscribe","symbol":"AAPL"}"#,
+            r#"{"type":"unsubscribe","symbol":"BINANCE:BTCUSDT"}"#,
+        ] {
+            let bytes = sample.as_bytes();
+            for cut in 0..=bytes.len() {
+                let mut m = bytes[..cut].to_vec();
+                for _ in 0..3 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if !m.is_empty() {
+                        let i = (x % m.len() as u64) as usize;
+                        m[i] = (x >> 32) as u8;
+                    }
+                    let text = String::from_utf8_lossy(&m);
+                    if let Some(frame) = session.on_text(&text, &market) {
+                        let v: Value = serde_json::from_str(&frame).unwrap();
+                        assert_eq!(v["type"], "error", "{frame}");
+                    }
+                    assert!(session.subscriptions().len() <= 2);
+                }
+            }
+        }
+        let frame = session.on_tick(1, trades_of);
+        assert!(frame.is_some(), "a trade frame or a ping");
+    }
 }
