@@ -12,15 +12,22 @@
 //! * [`finnhub`]: Finnhub (stream and REST).
 //! * [`binance`]: Binance Spot public market data (streams and REST).
 //!
-//! Helpers any vendor module may use: [`admission`] (connection slots per key), [`nanos`] (instants in nanoseconds, RFC 3339 and
-//! MessagePack timestamps, New York days) and [`query`] (query strings).
+//! Shared by the vendor modules: [`admission`] (connection slots per key), [`nanos`] (instants
+//! in nanoseconds, RFC 3339 and MessagePack timestamps, New York days), [`query`] (query
+//! strings), [`params::Params`] (decoded query parameters), [`instruments::Instruments`]
+//! (symbol lookup), [`bars`] (bars and their regrouping into weeks, months and other
+//! vendor-only widths) and [`json`] (small JSON writers).
 //!
 //! The facts behind each format, with sources, are in `docs/vendors.md`.
 
 pub mod admission;
 pub mod alpaca;
+pub mod bars;
 pub mod binance;
 pub mod finnhub;
+pub mod instruments;
+pub mod json;
 pub mod nanos;
+pub mod params;
 pub mod polygon;
 pub mod query;

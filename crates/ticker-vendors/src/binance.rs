@@ -1,1 +1,0 @@
-//! binance wire format.

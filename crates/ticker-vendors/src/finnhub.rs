@@ -1,1 +1,0 @@
-//! finnhub wire format.
