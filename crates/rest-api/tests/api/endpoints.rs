@@ -189,7 +189,7 @@ async fn latest_many_array_format_has_the_classic_shape_with_the_change_since_th
     for (item, symbol) in items.iter().zip(["TSLA", "GOOGL"]) {
         let id = app.id(symbol);
         let quote = app.market.quote(id, tick);
-        let previous = app.market.price(id, Seq(tick.0 - 1));
+        let previous = app.market.last_price(id, Seq(tick.0 - 1));
         assert_eq!(item["stock"], symbol);
         assert_eq!(item["symbol"], symbol);
         assert_eq!(item["price"].as_f64().unwrap(), quote.price.to_f64());
