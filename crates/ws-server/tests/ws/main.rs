@@ -21,3 +21,4 @@ mod resume;
 mod slow;
 mod stream;
 mod subscriptions;
+mod universe;
