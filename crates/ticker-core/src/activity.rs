@@ -56,6 +56,14 @@ pub trait Activity: Send + Sync + fmt::Debug {
         0
     }
 
+    /// The variance weights of `[t0, t1)` and `[t1, t2)`: what a split of prices alone asks.
+    fn variance_split(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> [f64; 2] {
+        [
+            self.variance_weight(t0_ms, t1_ms),
+            self.variance_weight(t1_ms, t2_ms),
+        ]
+    }
+
     /// Every weight of `[t0, t1)` and `[t1, t2)` at once. The default asks the methods above;
     /// a calendar answers from three lookups instead of a dozen.
     fn split_weights(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> SplitWeights {

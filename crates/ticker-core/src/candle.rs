@@ -38,7 +38,13 @@ pub(crate) fn vwap(notional: i128, volume: u128, decimals: u8, fallback: Decimal
         return Decimal::new(fallback.units() * scale as i64, MAX_DECIMALS);
     }
     let num = notional * scale;
-    let units = (2 * num + num.signum() * volume) / (2 * volume);
+    // Half away from zero; 64-bit division when it fits (a day's notional does), as it is
+    // several times faster than 128-bit.
+    let twice = 2 * num + num.signum() * volume;
+    let units = match (i64::try_from(twice), i64::try_from(2 * volume)) {
+        (Ok(a), Ok(b)) => i128::from(a / b),
+        _ => twice / (2 * volume),
+    };
     Decimal::new(i64::try_from(units).unwrap_or(i64::MAX), MAX_DECIMALS)
 }
 

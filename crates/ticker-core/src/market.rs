@@ -143,6 +143,11 @@ impl Activity for CalendarActivity {
     }
 
     #[inline]
+    fn variance_split(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> [f64; 2] {
+        self.0.variance_split(t0_ms, t1_ms, t2_ms)
+    }
+
+    #[inline]
     fn split_weights(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> SplitWeights {
         self.0.split_weights(t0_ms, t1_ms, t2_ms)
     }

@@ -76,6 +76,19 @@ pub(crate) fn nbbo(
     timestamp: i64,
 ) -> Nbbo {
     let (bid, ask) = bid_ask(model, price, factor, q);
+    with_prices(model, exchanges, (bid, ask), factor, q, seq, timestamp)
+}
+
+/// [`nbbo`] when the bid and ask at tick `q` are known already (a tick's trade summary).
+pub(crate) fn with_prices(
+    model: &SymbolModel,
+    exchanges: &Exchanges,
+    (bid, ask): (Decimal, Decimal),
+    factor: f64,
+    q: u64,
+    seq: Seq,
+    timestamp: i64,
+) -> Nbbo {
     let sizes = noise::bits(model.keys.sizes, q);
     let venues = noise::bits(model.keys.venues, q);
     Nbbo {

@@ -124,10 +124,16 @@ impl SessionTracker {
             return;
         };
         let target = seq.0.min(day.end.0 - 1);
-        let reusable = |s: &State| s.day == day && s.at <= target;
-        let state = match self.state.take().filter(reusable) {
-            Some(state) => self.state.insert(state),
-            None => self.state.insert(State::start(market, self.id, day)),
+        // The state is large (two cursors): keep it in place rather than move it.
+        let reusable = self
+            .state
+            .as_ref()
+            .is_some_and(|s| s.day == day && s.at <= target);
+        if !reusable {
+            self.state = Some(State::start(market, self.id, day));
+        }
+        let Some(state) = self.state.as_mut() else {
+            return;
         };
         while state.at < target {
             state.advance(market, self.id, target, lent);
@@ -154,16 +160,29 @@ impl SessionTracker {
                 nbbo,
             );
         };
-        let place_factor = state.tick.window.spread_factor;
-        let nbbo = crate::nbbo::nbbo(
-            model,
-            &market.exchanges,
-            state.model_price,
-            place_factor,
-            state.at,
-            seq,
-            schedule.time_of(seq),
-        );
+        let (t, factor) = (&state.tick, state.tick.window.spread_factor);
+        // A tick with trades has its spread already (the same draw).
+        let nbbo = if t.count > 0 {
+            crate::nbbo::with_prices(
+                model,
+                &market.exchanges,
+                (t.bid, t.ask),
+                factor,
+                state.at,
+                seq,
+                schedule.time_of(seq),
+            )
+        } else {
+            crate::nbbo::nbbo(
+                model,
+                &market.exchanges,
+                state.model_price,
+                factor,
+                state.at,
+                seq,
+                schedule.time_of(seq),
+            )
+        };
         let s = &state.stats;
         let session = s.open.map(|open| {
             let d = open.decimals();
@@ -189,6 +208,12 @@ impl SessionTracker {
             .as_ref()
             .filter(|s| s.at == seq.0)
             .map(|s| &s.tick)
+    }
+
+    /// Whether the tracker stands on its day's last tick (later ticks until the next day are
+    /// closed: nothing to step).
+    pub(crate) fn day_done(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.at + 1 == s.day.end.0)
     }
 
     /// The trades up to the tick the tracker stands on (and any closed tick after it).

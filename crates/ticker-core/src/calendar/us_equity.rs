@@ -402,6 +402,16 @@ impl Activity for UsEquity {
         self.auctions_before(t1_ms) - self.auctions_before(t0_ms)
     }
 
+    fn variance_split(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> [f64; 2] {
+        let kind = &self.variance;
+        let (a, b, c) = (
+            self.units_before(kind, t0_ms),
+            self.units_before(kind, t1_ms.max(t0_ms)),
+            self.units_before(kind, t2_ms.max(t1_ms).max(t0_ms)),
+        );
+        [(b - a) as f64 * kind.scale, (c - b) as f64 * kind.scale]
+    }
+
     fn split_weights(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> SplitWeights {
         let (a, b, c) = (
             self.everything_before(t0_ms),

@@ -140,6 +140,23 @@ impl Weights {
         }
     }
 
+    /// The variance weights of the halves `[lo, mid)` and `[mid, hi)` (`None` when uniform).
+    #[inline]
+    pub(crate) fn variance_split(&self, lo: u64, mid: u64, hi: u64) -> Option<[f64; 2]> {
+        match self {
+            Self::Uniform { .. } => None,
+            Self::Calendar {
+                activity,
+                epoch_ms,
+                interval_ms,
+            } => {
+                let t = |tick| Self::time(*epoch_ms, *interval_ms, tick);
+                let [l, r] = activity.variance_split(t(lo), t(mid), t(hi));
+                Some([l.max(0.0), r.max(0.0)])
+            }
+        }
+    }
+
     /// Continuous-trading weight and auctions of ticks `[a, b)` (see [`Activity`]).
     pub(crate) fn trading(&self, a: u64, b: u64) -> (f64, u64) {
         match self {

@@ -364,9 +364,23 @@ impl<const VOLUME: bool> Tree for Joint<'_, VOLUME> {
 
     #[inline(always)]
     fn split(&self, half_level: usize, mid: u64, p: &JointNode, _: ()) -> (JointNode, JointNode) {
-        // One look at the calendar serves the market factor, the symbol and its volume.
-        let weights = self.symbol.weights(half_level, mid);
-        let variance = weights.as_ref().map(|w| w.variance);
+        // One look at the calendar serves the market factor, the symbol and its volume (prices
+        // alone need only the variance weights).
+        let weights = if VOLUME {
+            self.symbol.weights(half_level, mid)
+        } else {
+            None
+        };
+        let variance = if VOLUME {
+            weights.as_ref().map(|w| w.variance)
+        } else {
+            let half = 1u64 << half_level;
+            self.symbol
+                .own
+                .shared()
+                .weights
+                .variance_split(mid - half, mid, mid + half)
+        };
         let (ml, mr, at) = if self.symbol.uses_market() {
             let (ml, mr) = self.market.split_in(half_level, mid, &p.market, variance);
             (ml, mr, MarketAt::of(&p.market, &ml))
