@@ -39,13 +39,18 @@ pub struct App {
     pub admission: Admission,
     /// When the service started serving.
     pub started: Instant,
+    /// Quote encodings kept per symbol.
+    recent: usize,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
 
 /// Encodings kept per symbol: a request that read the clock just before another moved the
-/// tracker on still finds its tick here instead of replaying the session.
-const RECENT: usize = 64;
+/// tracker on still finds its tick here instead of replaying the session. A market of many
+/// symbols keeps fewer each (at least 4), so 5 000 symbols hold about 7 MB of them, not 100.
+fn recent(symbols: usize) -> usize {
+    (4096 / symbols.max(1)).clamp(4, 64)
+}
 
 impl App {
     /// Builds the shared state.
@@ -56,12 +61,13 @@ impl App {
         admission: Admission,
         relay: Relay,
     ) -> Self {
+        let recent = recent(market.len());
         let trackers = market
             .ids()
             .map(|id| {
                 Mutex::new(Latest {
                     tracker: SessionTracker::new(id),
-                    encoded: VecDeque::with_capacity(RECENT),
+                    encoded: VecDeque::with_capacity(recent),
                 })
             })
             .collect();
@@ -76,6 +82,7 @@ impl App {
             metrics: HttpMetrics::new(ROUTE_LABELS),
             admission,
             started: Instant::now(),
+            recent,
             warm: watch::channel(false).0,
         }
     }
@@ -113,7 +120,7 @@ impl App {
             return encode(self.market.quote(id, seq));
         }
         let body = encode(latest.tracker.quote(&self.market, seq));
-        if latest.encoded.len() == RECENT {
+        if latest.encoded.len() >= self.recent {
             latest.encoded.pop_front();
         }
         latest.encoded.push_back((seq, body.clone()));

@@ -103,6 +103,10 @@ pub struct RestConfig {
     )]
     pub max_history_ticks: u64,
 
+    /// Most trades one trades request returns (`limit`; more come in pages).
+    #[arg(long, env = "TICKER_REST_MAX_TRADES", default_value_t = 1000)]
+    pub max_trades: usize,
+
     /// Most days one calendar request may span (from..=to).
     #[arg(long, env = "TICKER_REST_MAX_CALENDAR_DAYS", default_value_t = 366)]
     pub max_calendar_days: usize,
@@ -171,6 +175,7 @@ impl Default for RestConfig {
             shutdown_grace_ms: 10_000,
             max_candles: 1000,
             max_history_ticks: 20_000_000,
+            max_trades: 1000,
             max_calendar_days: 366,
             probe_timeout_ms: 500,
             probe_cache_ms: 3000,
@@ -247,6 +252,9 @@ impl RestConfig {
         }
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");
+        }
+        if !(1..=50_000).contains(&self.max_trades) {
+            return bad("max-trades", &self.max_trades, "must be 1..=50000");
         }
         if !(1..=MAX_CALENDAR_DAYS).contains(&self.max_calendar_days) {
             return bad(

@@ -13,10 +13,12 @@
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
 
 pub mod app;
+pub mod bars;
 pub mod calendar;
 pub mod cli;
 pub mod cors;
 pub mod history;
+pub mod params;
 pub mod probe;
 pub mod quotes;
 pub mod relay;
@@ -24,6 +26,7 @@ pub mod response;
 pub mod routes;
 pub mod server;
 pub mod status;
+pub mod trades;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::calendar::CalendarKind;
 use crate::config::{ConfigError, MarketConfig};
 use crate::time::parse_time;
 
@@ -54,6 +55,15 @@ pub struct MarketArgs {
         allow_hyphen_values = true
     )]
     pub session_offset_ms: Option<String>,
+
+    /// Add N generated symbols (stable names, prices and volatilities from the seed), up to
+    /// 10000 symbols in all.
+    #[arg(long, env = "TICKER_UNIVERSE", value_name = "N")]
+    pub universe: Option<String>,
+
+    /// Calendar of the generated symbols: always (24/7) or us-equity.
+    #[arg(long, env = "TICKER_UNIVERSE_CALENDAR", value_name = "CALENDAR")]
+    pub universe_calendar: Option<String>,
 }
 
 /// A set, non-empty value.
@@ -100,8 +110,25 @@ impl MarketArgs {
         if let Some(ms) = number("session_offset_ms", self.session_offset_ms.as_ref())? {
             cfg.session_offset_ms = ms;
         }
+        if let Some(n) = number("universe", self.universe.as_ref())? {
+            cfg.universe = n;
+        }
+        if let Some(text) = given(self.universe_calendar.as_ref()) {
+            cfg.universe_calendar = match text {
+                "always" => CalendarKind::Always,
+                "us-equity" => CalendarKind::UsEquity,
+                other => {
+                    return Err(ConfigError::Invalid {
+                        field: "universe_calendar".to_owned(),
+                        problem: format!("{other:?} is not `always` or `us-equity`"),
+                    })
+                }
+            };
+        }
         // Validate the full list first so a typo in the file is reported as such.
         cfg.validate()?;
+        // Generated symbols are symbols like any other from here on: `--symbols` can pick them.
+        cfg.expand_universe();
         if let Some(list) = given(self.symbols.as_ref()) {
             let wanted: Vec<String> = list.split(',').map(str::to_owned).collect();
             cfg.retain_symbols(&wanted)?;
@@ -157,6 +184,31 @@ mod tests {
         assert_eq!(cli.market.resolve().unwrap(), MarketConfig::default());
         let cli = Cli::try_parse_from(["x", "--session-offset-ms", "-3600000"]).unwrap();
         assert_eq!(cli.market.resolve().unwrap().session_offset_ms, -3_600_000);
+    }
+
+    #[test]
+    fn universe_flags_add_generated_symbols_that_symbols_can_select() {
+        let cli =
+            Cli::try_parse_from(["x", "--universe", "20", "--universe-calendar", "us-equity"])
+                .unwrap();
+        let cfg = cli.market.resolve().unwrap();
+        assert_eq!((cfg.symbols.len(), cfg.universe), (25, 0));
+        assert!(cfg.symbols[5..]
+            .iter()
+            .all(|s| s.calendar == CalendarKind::UsEquity));
+        let picked = cfg.symbols[7].symbol.clone();
+        let cli = Cli::try_parse_from(["x", "--universe", "20", "--symbols", &picked]).unwrap();
+        assert_eq!(cli.market.resolve().unwrap().symbols[0].symbol, picked);
+        let cli = Cli::try_parse_from(["x", "--universe", "10000"]).unwrap();
+        assert_eq!(
+            cli.market.resolve().unwrap_err().to_string(),
+            "config field `symbols`: 5 configured and 10000 generated symbols is above the maximum of 10000"
+        );
+        let cli = Cli::try_parse_from(["x", "--universe-calendar", "nyse"]).unwrap();
+        assert_eq!(
+            cli.market.resolve().unwrap_err().to_string(),
+            "config field `universe_calendar`: \"nyse\" is not `always` or `us-equity`"
+        );
     }
 
     #[test]

@@ -182,15 +182,9 @@ mod tests {
         let m = Market::new(MarketConfig {
             symbols: (0..10)
                 .map(|i| ticker_core::SymbolConfig {
-                    symbol: format!("S{i}"),
-                    name: String::new(),
-                    reference_price: 10.0,
                     volatility: 0.2,
-                    spread_bps: 2.0,
-                    tick_size: 0.01,
                     avg_volume: 1000,
-                    beta: 0.65,
-                    calendar: Default::default(),
+                    ..ticker_core::SymbolConfig::new(&format!("S{i}"), 10.0)
                 })
                 .collect(),
             ..MarketConfig::default()

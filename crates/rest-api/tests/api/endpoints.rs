@@ -48,6 +48,16 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
                 "GET",
                 "/api/v1/history/{symbol}?interval=1m&from=&to=&limit="
             ),
+            (
+                "GET",
+                "/api/v1/trades/{symbol}?from=&to=&limit=&page_token="
+            ),
+            ("GET", "/api/v1/trades/{symbol}/latest"),
+            ("GET", "/api/v1/nbbo/{symbol}"),
+            (
+                "GET",
+                "/api/v1/bars/{symbol}?interval=1m|1d&from=&to=&limit="
+            ),
             ("GET", "/api/v1/market/status?symbol="),
             ("GET", "/api/v1/calendar?from=&to=&symbol="),
             ("GET", "/metrics"),
@@ -189,7 +199,7 @@ async fn latest_many_array_format_has_the_classic_shape_with_the_change_since_th
     for (item, symbol) in items.iter().zip(["TSLA", "GOOGL"]) {
         let id = app.id(symbol);
         let quote = app.market.quote(id, tick);
-        let previous = app.market.price(id, Seq(tick.0 - 1));
+        let previous = app.market.last_price(id, Seq(tick.0 - 1));
         assert_eq!(item["stock"], symbol);
         assert_eq!(item["symbol"], symbol);
         assert_eq!(item["price"].as_f64().unwrap(), quote.price.to_f64());

@@ -28,3 +28,4 @@ mod relay;
 mod relay_limits;
 mod relayed;
 mod shutdown;
+mod trades;

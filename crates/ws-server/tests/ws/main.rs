@@ -22,3 +22,4 @@ mod resume;
 mod slow;
 mod stream;
 mod subscriptions;
+mod universe;
