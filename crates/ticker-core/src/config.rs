@@ -2,6 +2,7 @@
 //! symbols. Built-in defaults reproduce the classic five-symbol mock; a JSON file, `TICKER_*`
 //! environment variables and command-line flags override them in that order (see
 //! [`MarketArgs`](crate::MarketArgs)). Every field is documented in `docs/config.md`.
+//! The [`ClockConfig`] (`clock`) rides along: it decides which tick is "now", not any price.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::CalendarKind;
 use crate::time::{format_rfc3339, parse_time};
 
+mod clock;
 mod validate;
 
+pub use clock::{Anchor, ClockConfig, MAX_CLOCK_SPEED, MIN_CLOCK_SPEED};
 use validate::invalid;
 
 /// The default seed: two processes started with defaults produce the same market.
@@ -71,6 +74,13 @@ pub struct MarketConfig {
     pub jump_boost_decay_days: f64,
     /// The symbols, in the order every listing uses.
     pub symbols: Vec<SymbolConfig>,
+    /// The market clock: real time (the default), virtual or manual. Not part of any price.
+    #[serde(skip_serializing_if = "is_default_clock")]
+    pub clock: ClockConfig,
+}
+
+fn is_default_clock(clock: &ClockConfig) -> bool {
+    *clock == ClockConfig::default()
 }
 
 /// One symbol of the market.
@@ -164,6 +174,7 @@ impl Default for MarketConfig {
                 SymbolConfig::classic("AMZN", "Amazon.com Inc.", 175.90, 0.30, 45_000_000, 0.7),
                 SymbolConfig::classic("TSLA", "Tesla Inc.", 245.67, 0.55, 95_000_000, 0.55),
             ],
+            clock: ClockConfig::default(),
         }
     }
 }

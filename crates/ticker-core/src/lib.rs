@@ -13,7 +13,9 @@
 //! * [`Quote`], [`Candle`], [`SymbolInfo`]: the JSON both services send.
 //! * [`write_classic`]: the classic array element (`stock`, `price`, `change` since the
 //!   previous tick) of `format=array`.
-//! * [`Clock`]: injected time, so tests run at any virtual instant.
+//! * [`Clock`]: injected market time: real ([`SystemClock`]), [`VirtualClock`] (shifted and
+//!   sped up, from [`ClockConfig`]) or [`ManualClock`] (moves only when told); [`Timeline`]
+//!   is the wall ↔ market map behind the virtual clock and replays.
 //! * [`facts`]: the stylized facts of returns, measured from client-visible prices.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
 //! * [`calendar`]: trading calendars (24/7 or `us-equity`): phases, trading days, sessions,
@@ -37,6 +39,7 @@ mod quote;
 mod session;
 mod symbol;
 pub mod time;
+mod virtual_clock;
 
 pub use activity::{Activity, Uniform};
 pub use calendar::{Calendar, CalendarKind, Phase, TradingDay, TradingTicks};
@@ -44,12 +47,15 @@ pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use classic::{open_classic, write_classic, TickChange};
 pub use cli::MarketArgs;
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
-pub use config::{ConfigError, MarketConfig, SymbolConfig};
+pub use config::{Anchor, ClockConfig, ConfigError, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
 pub use market::{LogOffsets, Market};
 pub use quote::{Candle, Quote, SymbolInfo};
 pub use session::{quote_all, warm_up, SessionTracker};
 pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
+pub use virtual_clock::{
+    clock_report, ClockError, ClockInfo, ClockKind, ClockReport, Timeline, VirtualClock,
+};
 
 /// The version of the ticker workspace, reported by `/health` and `/` of every service.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -45,7 +45,7 @@ where
 }
 
 /// Checks a float field is finite and within `[lo, hi]` (`lo` exclusive when `open_lo`).
-fn check_float(
+pub(super) fn check_float(
     field: &str,
     value: f64,
     lo: f64,
@@ -79,6 +79,7 @@ impl MarketConfig {
             self.session_ms as i64,
         )?;
         self.validate_model()?;
+        self.clock.validate()?;
         if self.symbols.is_empty() {
             return Err(invalid("symbols", "the symbol list is empty"));
         }
