@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::HeadLimits;
+use ticker_net::{ControlArgs, HeadLimits};
 
 /// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
 const MAX_CALENDAR_DAYS: usize = 47_847;
@@ -149,6 +149,10 @@ pub struct RestConfig {
     )]
     pub relay_idle_timeout_ms: u64,
 
+    /// The clock control endpoint (off unless a token is set).
+    #[command(flatten)]
+    pub control: ControlArgs,
+
     /// Serve /debug/panic and /debug/sleep (tests only).
     #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
     pub debug_routes: bool,
@@ -178,6 +182,7 @@ impl Default for RestConfig {
             relay_connect_timeout_ms: 2000,
             relay_handshake_timeout_ms: 5000,
             relay_idle_timeout_ms: 60_000,
+            control: ControlArgs::default(),
             debug_routes: false,
         }
     }
@@ -258,7 +263,7 @@ impl RestConfig {
         if self.cors_origins.is_empty() {
             return bad("cors-origins", &"(empty)", "must list origins or be *");
         }
-        Ok(())
+        self.control.validate()
     }
 
     /// The URL `/` advertises to clients.

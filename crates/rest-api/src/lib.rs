@@ -6,13 +6,14 @@
 //!
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
-//!   [`calendar`] and [`status`].
+//!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
 
 pub mod app;
+pub mod at;
 pub mod calendar;
 pub mod cli;
 pub mod cors;

@@ -7,7 +7,7 @@ use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use ticker_net::head::declares_body;
-use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
+use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
@@ -62,6 +62,7 @@ pub const ROUTE_LABELS: &[&str] = &[
     "market_status",
     "calendar",
     "ws",
+    "control",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -71,6 +72,8 @@ const DASHBOARD: usize = 10;
 const MARKET_STATUS: usize = 11;
 const CALENDAR: usize = 12;
 const WS: usize = 13;
+/// Label of `/control/clock`.
+pub(crate) const CONTROL: usize = 14;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -87,13 +90,13 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/api/v1/latest/{symbol}",
-        "the current quote of one symbol",
+        "/api/v1/latest/{symbol}?at=",
+        "the current quote of one symbol (with at=, the quote at that moment)",
     ),
     (
         "GET",
-        "/api/v1/latest?symbols=A,B",
-        "current quotes of several (default all) symbols",
+        "/api/v1/latest?symbols=A,B&at=",
+        "current quotes of several (default all) symbols (with at=, at that moment)",
     ),
     (
         "GET",
@@ -102,8 +105,8 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/api/v1/market/status?symbol=",
-        "open / pre / post / closed now, with the next open and close, per calendar",
+        "/api/v1/market/status?symbol=&at=",
+        "open / pre / post / closed now (or at=), with the next open and close, per calendar",
     ),
     (
         "GET",
@@ -176,12 +179,27 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
     }
 }
 
+/// `/control/clock` in `/`'s list, when a control token enables it.
+pub const CONTROL_ENDPOINT: (&str, &str, &str) = (
+    "GET, POST",
+    CONTROL_CLOCK_PATH,
+    "the market clock; POST moves a manual clock (needs the control token)",
+);
+
 /// Answers one request (errors become JSON by the caller).
 pub async fn respond(
     app: &App,
     slot: &RejectSlot,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    // The control endpoint reads its own body; without a token it does not exist (404 below).
+    if app.control.enabled() && req.uri().path() == CONTROL_CLOCK_PATH {
+        let timeout = Duration::from_millis(app.config.header_timeout_ms);
+        return Ok(app
+            .control
+            .respond(req, app.clock.as_ref(), app.market.schedule(), timeout)
+            .await);
+    }
     // An upgrade needs the whole request (hyper hands the socket over through it).
     if req.method() == Method::GET
         && route(req.uri().path(), app.config.debug_routes) == Some(Route::Ws)
@@ -217,11 +235,11 @@ pub async fn respond(
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
             app.warm().await;
-            quotes::latest_one(app, raw)
+            quotes::latest_one(app, raw, &query).await
         }
         Route::LatestMany => {
             app.warm().await;
-            quotes::latest_many(app, &query)
+            quotes::latest_many(app, &query).await
         }
         Route::History(raw) => history::history(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),

@@ -13,9 +13,11 @@
 )]
 
 mod agreement;
+mod at;
 mod calendar;
 mod client;
 mod connection;
+mod control;
 mod cors;
 mod endpoints;
 mod errors;
