@@ -16,6 +16,7 @@ mod agreement;
 mod at;
 mod calendar;
 mod client;
+mod clocks;
 mod connection;
 mod control;
 mod cors;
