@@ -71,7 +71,8 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_MAX_HEADERS", default_value_t = 64)]
     pub max_headers: usize,
 
-    /// Most bytes in a request body (413 beyond). No endpoint takes a body.
+    /// Most bytes in a request body (413 beyond). Only /control/clock takes one (and
+    /// --control-max-body-bytes bounds it).
     #[arg(long, env = "TICKER_REST_MAX_BODY_BYTES", default_value_t = 16_384)]
     pub max_body_bytes: u64,
 
