@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use ticker_core::time::format_rfc3339;
 use ticker_core::{Market, Seq, SessionTracker, Timeline};
-use ticker_net::moment::past_time;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
@@ -219,7 +218,20 @@ impl Replay {
         let now_ms = hub.clock.now_ms();
         let end = self.request.to_ms.unwrap_or(now_ms);
         let bad = |why: String| ProtocolError::new("invalid_replay", format!("seek: {why}"));
-        past_time("time", &to_ms.to_string(), now_ms, schedule).map_err(|e| bad(e.message))?;
+        if to_ms > now_ms {
+            return Err(bad(format!(
+                "{} is after the market clock's now, {}",
+                format_rfc3339(to_ms),
+                format_rfc3339(now_ms)
+            )));
+        }
+        if to_ms < schedule.epoch_ms() {
+            return Err(bad(format!(
+                "{} is before the market's epoch, {}",
+                format_rfc3339(to_ms),
+                format_rfc3339(schedule.epoch_ms())
+            )));
+        }
         if to_ms > end {
             return Err(bad(format!(
                 "{} is after the replay's end, {}",

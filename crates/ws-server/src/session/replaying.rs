@@ -97,7 +97,9 @@ impl Session {
         match done {
             Ok((action, restart)) => {
                 if link.stream.format != Format::Array {
-                    link.out.text(&replay.state(action, now));
+                    // Read the position after the action (a seek re-anchors the replay).
+                    link.out
+                        .text(&replay.state(action, tokio::time::Instant::now()));
                 }
                 if let Some(tick) = restart {
                     link.stream.restart_at(&self.hub, &tick, &mut link.out);
