@@ -359,6 +359,49 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn an_hour_at_100x_ends_36_seconds_later_to_the_tick() {
+        // One symbol, so that the 3 600 ticks of the hour are cheap to build.
+        let mut cfg = MarketConfig::default();
+        cfg.retain_symbols(&["AAPL".into()]).unwrap();
+        let market = Arc::new(Market::new(cfg).unwrap());
+        let s = *market.schedule();
+        let clock = Arc::new(ManualClock::new(s.time_of(Seq(200_000))));
+        let hub = Hub::warm_up(market, clock, 4, 10, Arc::new(Stats::default())).0;
+        let from = s.time_of(Seq(100_000));
+        let req = ReplayRequest {
+            from_ms: from,
+            to_ms: Some(from + 3_600_000),
+            speed: 100.0,
+            then: Then::Close,
+        };
+        let permit = Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap();
+        let mut replay = Replay::start(&hub, req, permit).await.unwrap();
+        let t0 = replay.base;
+        let mut ticks = 0;
+        let mut last = Duration::ZERO;
+        loop {
+            match replay.step(&hub, Instant::now()) {
+                Step::Tick(_) => {
+                    ticks += 1;
+                    last = Instant::now() - t0;
+                }
+                Step::Wait => {
+                    if let Some(due) = replay.due() {
+                        tokio::time::sleep_until(due).await;
+                    }
+                }
+                Step::End(reason) => {
+                    assert_eq!(reason, Reason::To);
+                    break;
+                }
+            }
+        }
+        assert_eq!(ticks, 3600);
+        // The last tick of the hour, 36 s on: no drift, not even the 10 ms of one tick.
+        assert_eq!(last, Duration::from_secs(36));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn pause_speed_and_seek_move_the_replay_clock() {
         let hub = hub();
         let s = *hub.market.schedule();
