@@ -7,9 +7,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::watch;
 
+use http::StatusCode;
 use ticker_core::{Clock, Market, Quote, Seq, SessionTracker, SymbolId};
 use ticker_net::metrics::HttpMetrics;
-use ticker_net::Admission;
+use ticker_net::{Admission, ApiError, Control};
 
 use crate::cli::RestConfig;
 use crate::cors::Cors;
@@ -41,6 +42,8 @@ pub struct App {
     pub started: Instant,
     /// Quote encodings kept per symbol.
     recent: usize,
+    /// `/control/clock` (off unless a token is configured).
+    pub control: Control,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
@@ -51,6 +54,8 @@ pub struct App {
 fn recent(symbols: usize) -> usize {
     (4096 / symbols.max(1)).clamp(4, 64)
 }
+/// Past quotes that walk more ticks than this leave the async threads.
+const BLOCKING_TICKS: u64 = 50_000;
 
 impl App {
     /// Builds the shared state.
@@ -73,6 +78,7 @@ impl App {
             .collect();
         Self {
             cors: Cors::new(&config.cors_origins),
+            control: config.control.control(),
             probe: WsProbe::new(&config),
             relay,
             config,
@@ -125,6 +131,59 @@ impl App {
         }
         latest.encoded.push_back((seq, body.clone()));
         body
+    }
+
+    /// The quote JSON of each of `ids` at `seq`, in order. Ticks before the current one are
+    /// computed apart (fresh trackers from the session's first tick, off the async threads
+    /// when long), so a look into the past never disturbs the live trackers; the work is
+    /// bounded by `--max-history-ticks`.
+    pub async fn quotes_json(
+        &self,
+        ids: &[SymbolId],
+        seq: Seq,
+        past: bool,
+    ) -> Result<Vec<Bytes>, ApiError> {
+        if !past {
+            return Ok(ids.iter().map(|id| self.quote_json(*id, seq)).collect());
+        }
+        let session = self.market.schedule().session(seq);
+        let ticks = (seq.0 - session.first.0 + 1).saturating_mul(ids.len() as u64);
+        if ticks > self.config.max_history_ticks {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "range_too_large",
+                format!(
+                    "quoting {} symbol(s) at tick {seq} means walking {ticks} ticks from its \
+                     session's start; the limit is {} (--max-history-ticks): ask for fewer \
+                     symbols",
+                    ids.len(),
+                    self.config.max_history_ticks
+                ),
+            ));
+        }
+        let market = self.market.clone();
+        let ids = ids.to_vec();
+        let compute = move || {
+            let mut trackers: Vec<SessionTracker> =
+                ids.iter().copied().map(SessionTracker::new).collect();
+            let mut out = Vec::with_capacity(ids.len());
+            ticker_core::quote_all(&market, &mut trackers, seq, |_, quote| {
+                let mut body = Vec::with_capacity(320);
+                quote.write_json(&mut body);
+                out.push(Bytes::from(body));
+            });
+            out
+        };
+        if ticks <= BLOCKING_TICKS {
+            return Ok(compute());
+        }
+        tokio::task::spawn_blocking(compute).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.to_string(),
+            )
+        })
     }
 
     /// Brings every tracker to the current tick, so the first request does not pay for the

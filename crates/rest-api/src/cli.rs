@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::HeadLimits;
+use ticker_net::{ControlArgs, HeadLimits};
 
 /// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
 const MAX_CALENDAR_DAYS: usize = 47_847;
@@ -71,7 +71,8 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_MAX_HEADERS", default_value_t = 64)]
     pub max_headers: usize,
 
-    /// Most bytes in a request body (413 beyond). No endpoint takes a body.
+    /// Most bytes in a request body (413 beyond). Only /control/clock takes one (and
+    /// --control-max-body-bytes bounds it).
     #[arg(long, env = "TICKER_REST_MAX_BODY_BYTES", default_value_t = 16_384)]
     pub max_body_bytes: u64,
 
@@ -153,6 +154,10 @@ pub struct RestConfig {
     )]
     pub relay_idle_timeout_ms: u64,
 
+    /// The clock control endpoint (off unless a token is set).
+    #[command(flatten)]
+    pub control: ControlArgs,
+
     /// Serve /debug/panic and /debug/sleep (tests only).
     #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
     pub debug_routes: bool,
@@ -183,6 +188,7 @@ impl Default for RestConfig {
             relay_connect_timeout_ms: 2000,
             relay_handshake_timeout_ms: 5000,
             relay_idle_timeout_ms: 60_000,
+            control: ControlArgs::default(),
             debug_routes: false,
         }
     }
@@ -266,7 +272,7 @@ impl RestConfig {
         if self.cors_origins.is_empty() {
             return bad("cors-origins", &"(empty)", "must list origins or be *");
         }
-        Ok(())
+        self.control.validate()
     }
 
     /// The URL `/` advertises to clients.

@@ -6,7 +6,7 @@
 //!
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
-//!   [`calendar`] and [`status`].
+//!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod bars;
+pub mod at;
 pub mod calendar;
 pub mod cli;
 pub mod cors;

@@ -7,7 +7,7 @@ use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use ticker_net::head::declares_body;
-use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
+use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
@@ -74,6 +74,7 @@ pub const ROUTE_LABELS: &[&str] = &[
     "latest_trade",
     "nbbo",
     "bars",
+    "control",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -87,6 +88,8 @@ const TRADES: usize = 14;
 const LATEST_TRADE: usize = 15;
 const NBBO: usize = 16;
 const BARS: usize = 17;
+/// Label of `/control/clock`.
+pub(crate) const CONTROL: usize = 18;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -103,13 +106,13 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/api/v1/latest/{symbol}",
-        "the current quote of one symbol",
+        "/api/v1/latest/{symbol}?at=",
+        "the current quote of one symbol (with at=, the quote at that moment)",
     ),
     (
         "GET",
-        "/api/v1/latest?symbols=A,B",
-        "current quotes of several (default all) symbols",
+        "/api/v1/latest?symbols=A,B&at=",
+        "current quotes of several (default all) symbols (with at=, at that moment)",
     ),
     (
         "GET",
@@ -134,8 +137,8 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/api/v1/market/status?symbol=",
-        "open / pre / post / closed now, with the next open and close, per calendar",
+        "/api/v1/market/status?symbol=&at=",
+        "open / pre / post / closed now (or at=), with the next open and close, per calendar",
     ),
     (
         "GET",
@@ -230,12 +233,27 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
     }
 }
 
+/// `/control/clock` in `/`'s list, when a control token enables it.
+pub const CONTROL_ENDPOINT: (&str, &str, &str) = (
+    "GET, POST",
+    CONTROL_CLOCK_PATH,
+    "the market clock; POST moves a manual clock (needs the control token)",
+);
+
 /// Answers one request (errors become JSON by the caller).
 pub async fn respond(
     app: &App,
     slot: &RejectSlot,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    // The control endpoint reads its own body; without a token it does not exist (404 below).
+    if app.control.enabled() && req.uri().path() == CONTROL_CLOCK_PATH {
+        let timeout = Duration::from_millis(app.config.header_timeout_ms);
+        return Ok(app
+            .control
+            .respond(req, app.clock.as_ref(), app.market.schedule(), timeout)
+            .await);
+    }
     // An upgrade needs the whole request (hyper hands the socket over through it).
     if req.method() == Method::GET
         && route(req.uri().path(), app.config.debug_routes) == Some(Route::Ws)
@@ -271,11 +289,11 @@ pub async fn respond(
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
             app.warm().await;
-            quotes::latest_one(app, raw)
+            quotes::latest_one(app, raw, &query).await
         }
         Route::LatestMany => {
             app.warm().await;
-            quotes::latest_many(app, &query)
+            quotes::latest_many(app, &query).await
         }
         Route::History(raw) => history::history(app, raw, &query).await,
         Route::Trades(raw) => trades::range(app, raw, &query),

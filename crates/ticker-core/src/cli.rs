@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::calendar::CalendarKind;
-use crate::config::{ConfigError, MarketConfig};
+use crate::config::{Anchor, ConfigError, MarketConfig};
 use crate::time::parse_time;
+use crate::virtual_clock::ClockKind;
 
 /// Market flags common to every ticker binary.
 ///
@@ -64,6 +65,23 @@ pub struct MarketArgs {
     /// Calendar of the generated symbols: always (24/7) or us-equity.
     #[arg(long, env = "TICKER_UNIVERSE_CALENDAR", value_name = "CALENDAR")]
     pub universe_calendar: Option<String>,
+    /// Market clock: real (default), virtual (start + (wall - anchor) x speed) or manual
+    /// (stands still until POST /control/clock moves it).
+    #[arg(long = "clock", env = "TICKER_CLOCK", value_name = "KIND")]
+    pub clock: Option<String>,
+
+    /// Market time at the anchor (virtual), or where a manual clock starts: RFC 3339 or Unix ms.
+    #[arg(long, env = "TICKER_CLOCK_START", value_name = "TIME")]
+    pub clock_start: Option<String>,
+
+    /// Market milliseconds per wall millisecond of a virtual clock (0.001..=1000), e.g. 60.
+    #[arg(long, env = "TICKER_CLOCK_SPEED", value_name = "X")]
+    pub clock_speed: Option<String>,
+
+    /// Wall time at which market time is --clock-start: RFC 3339, Unix ms, or `now`. Give
+    /// every service the same one.
+    #[arg(long, env = "TICKER_CLOCK_ANCHOR", value_name = "TIME")]
+    pub clock_anchor: Option<String>,
 }
 
 /// A set, non-empty value.
@@ -125,6 +143,7 @@ impl MarketArgs {
                 }
             };
         }
+        self.resolve_clock(&mut cfg)?;
         // Validate the full list first so a typo in the file is reported as such.
         cfg.validate()?;
         // Generated symbols are symbols like any other from here on: `--symbols` can pick them.
@@ -134,6 +153,41 @@ impl MarketArgs {
             cfg.retain_symbols(&wanted)?;
         }
         Ok(cfg)
+    }
+}
+
+impl MarketArgs {
+    /// The clock flags over the file's `clock` object, field by field.
+    fn resolve_clock(&self, cfg: &mut MarketConfig) -> Result<(), ConfigError> {
+        let bad_time = |field: &str, text: &str, also: &str| ConfigError::Invalid {
+            field: field.to_owned(),
+            problem: format!(
+                "{text:?} is neither {also}Unix milliseconds nor an RFC 3339 time between 1970 \
+                 and 9999"
+            ),
+        };
+        if let Some(text) = given(self.clock.as_ref()) {
+            cfg.clock.kind = Some(ClockKind::parse(text).ok_or_else(|| ConfigError::Invalid {
+                field: "clock".to_owned(),
+                problem: format!("{text:?} is not real, virtual or manual"),
+            })?);
+        }
+        if let Some(text) = given(self.clock_start.as_ref()) {
+            cfg.clock.start =
+                Some(parse_time(text).ok_or_else(|| bad_time("clock.start", text, ""))?);
+        }
+        if let Some(text) = given(self.clock_speed.as_ref()) {
+            let speed: f64 = text.parse().map_err(|_| ConfigError::Invalid {
+                field: "clock.speed".to_owned(),
+                problem: format!("{text:?} is not a number"),
+            })?;
+            cfg.clock.speed = Some(speed);
+        }
+        if let Some(text) = given(self.clock_anchor.as_ref()) {
+            cfg.clock.anchor =
+                Some(Anchor::parse(text).ok_or_else(|| bad_time("clock.anchor", text, "`now`, "))?);
+        }
+        Ok(())
     }
 }
 
@@ -209,6 +263,53 @@ mod tests {
             cli.market.resolve().unwrap_err().to_string(),
             "config field `universe_calendar`: \"nyse\" is not `always` or `us-equity`"
         );
+    }
+
+    #[test]
+    fn clock_flags_override_the_file_field_by_field() {
+        let dir = std::env::temp_dir().join(format!("ticker-clock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("market.json");
+        std::fs::write(
+            &file,
+            r#"{"clock": {"start": "2026-11-17T14:30:00Z", "speed": 10, "anchor": 5}}"#,
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let cli = Cli::try_parse_from(["x", "--config", path, "--clock-speed", "60"]).unwrap();
+        let clock = cli.market.resolve().unwrap().clock;
+        assert_eq!(clock.kind(), ClockKind::Virtual);
+        assert_eq!(clock.speed, Some(60.0), "the flag beats the file");
+        assert_eq!(clock.start, Some(1_794_925_800_000), "from the file");
+        assert_eq!(clock.anchor, Some(Anchor::At(5)));
+        let cli = Cli::try_parse_from(["x", "--clock", "MANUAL", "--clock-anchor", "now"]).unwrap();
+        let clock = cli.market.resolve().unwrap().clock;
+        assert_eq!(
+            (clock.kind(), clock.anchor),
+            (ClockKind::Manual, Some(Anchor::Now))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_clock_flags_are_one_line_each() {
+        let err = |args: &[&str]| {
+            let cli =
+                Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied())).unwrap();
+            cli.market.resolve().unwrap_err().to_string()
+        };
+        assert_eq!(
+            err(&["--clock", "fast"]),
+            "config field `clock`: \"fast\" is not real, virtual or manual"
+        );
+        assert_eq!(
+            err(&["--clock-speed", "x2"]),
+            "config field `clock.speed`: \"x2\" is not a number"
+        );
+        assert!(err(&["--clock-anchor", "soon"])
+            .starts_with("config field `clock.anchor`: \"soon\" is neither `now`, Unix"));
+        assert!(err(&["--clock-speed", "60"])
+            .starts_with("config field `clock.anchor`: a virtual clock needs an anchor"));
     }
 
     #[test]

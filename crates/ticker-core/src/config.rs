@@ -2,6 +2,7 @@
 //! symbols. Built-in defaults reproduce the classic five-symbol mock; a JSON file, `TICKER_*`
 //! environment variables and command-line flags override them in that order (see
 //! [`MarketArgs`](crate::MarketArgs)). Every field is documented in `docs/config.md`.
+//! The [`ClockConfig`] (`clock`) rides along: it decides which tick is "now", not any price.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,9 +13,11 @@ use crate::calendar::CalendarKind;
 use crate::time::{format_rfc3339, parse_time};
 use crate::trade::Tape;
 
+mod clock;
 mod exchanges;
 mod validate;
 
+pub use clock::{Anchor, ClockConfig, MAX_CLOCK_SPEED, MIN_CLOCK_SPEED};
 pub use exchanges::ExchangeConfig;
 pub(crate) use exchanges::Exchanges;
 use validate::invalid;
@@ -82,6 +85,13 @@ pub struct MarketConfig {
     pub universe_calendar: CalendarKind,
     /// The participants trades print on and quotes come from, with their weights.
     pub exchanges: Vec<ExchangeConfig>,
+    /// The market clock: real time (the default), virtual or manual. Not part of any price.
+    #[serde(skip_serializing_if = "is_default_clock")]
+    pub clock: ClockConfig,
+}
+
+fn is_default_clock(clock: &ClockConfig) -> bool {
+    *clock == ClockConfig::default()
 }
 
 /// One symbol of the market.
@@ -202,6 +212,7 @@ impl Default for MarketConfig {
             universe: 0,
             universe_calendar: CalendarKind::Always,
             exchanges: exchanges::defaults(),
+            clock: ClockConfig::default(),
         }
     }
 }

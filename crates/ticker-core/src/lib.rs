@@ -19,7 +19,9 @@
 //! * [`Quote`], [`Candle`], [`SymbolInfo`], [`Trade`], [`Nbbo`]: the JSON both services send.
 //! * [`write_classic`]: the classic array element (`stock`, `price`, `change` since the
 //!   previous tick) of `format=array`.
-//! * [`Clock`]: injected time, so tests run at any virtual instant.
+//! * [`Clock`]: injected market time: real ([`SystemClock`]), [`VirtualClock`] (shifted and
+//!   sped up, from [`ClockConfig`]) or [`ManualClock`] (moves only when told); [`Timeline`]
+//!   is the wall ↔ market map behind the virtual clock and replays.
 //! * [`facts`]: the stylized facts of returns, measured from client-visible prices.
 //! * [`Activity`]: how much the market does in a span of wall time (business time).
 //! * [`calendar`]: trading calendars (24/7 or `us-equity`): phases, trading days, sessions,
@@ -49,6 +51,7 @@ pub mod time;
 mod trade;
 mod trades;
 mod universe;
+mod virtual_clock;
 
 pub use activity::{Activity, SplitWeights, Uniform};
 pub use calendar::{Calendar, CalendarKind, DayTicks, Phase, TradingDay, TradingTicks};
@@ -56,7 +59,7 @@ pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use classic::{open_classic, write_classic, TickChange};
 pub use cli::MarketArgs;
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
-pub use config::{ConfigError, ExchangeConfig, MarketConfig, SymbolConfig};
+pub use config::{Anchor, ClockConfig, ConfigError, ExchangeConfig, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
 pub use market::{LogOffsets, Market};
 pub use quote::{Candle, Quote, SymbolInfo};
@@ -65,6 +68,9 @@ pub use symbol::{Symbol, SymbolError, SymbolId, SymbolSet, MAX_SYMBOL_LEN};
 pub use tickloop::{quote_all, tick_all, warm_up, SymbolTick};
 pub use trade::{Conditions, Exchange, Nbbo, Tape, Trade};
 pub use trades::{TickSummary, TickTrades, Trades};
+pub use virtual_clock::{
+    clock_report, ClockError, ClockInfo, ClockKind, ClockReport, Timeline, VirtualClock,
+};
 
 /// The version of the ticker workspace, reported by `/health` and `/` of every service.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

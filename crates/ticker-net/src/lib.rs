@@ -11,13 +11,19 @@
 //! * [`error`]: [`ApiError`], the one `{"error":{"code","message"}}` shape;
 //! * [`metrics`]: lock-free Prometheus counters and histograms;
 //! * [`query`]: query strings and percent-decoding, with errors naming the parameter;
+//! * [`moment`]: a past moment named in a request (`at=`, `from=`), checked the same way
+//!   on both services;
+//! * [`control`]: `/control/clock`, moving a manual market clock (token-protected, off by
+//!   default);
 //! * [`shutdown`], [`startup`], [`telemetry`]: signals, start-up and logging.
 
 pub mod accept;
+pub mod control;
 pub mod error;
 pub mod guard;
 pub mod head;
 pub mod metrics;
+pub mod moment;
 pub mod query;
 pub mod rejected;
 pub mod shutdown;
@@ -25,6 +31,7 @@ pub mod startup;
 pub mod telemetry;
 
 pub use accept::{accept_until, Admission};
+pub use control::{Control, ControlArgs, CONTROL_CLOCK_PATH};
 pub use error::ApiError;
 pub use guard::{GuardConfig, GuardedIo, RejectSlot};
 pub use head::{HeadLimits, Scan};

@@ -13,9 +13,12 @@
 )]
 
 mod agreement;
+mod at;
 mod calendar;
 mod client;
+mod clocks;
 mod connection;
+mod control;
 mod cors;
 mod endpoints;
 mod errors;

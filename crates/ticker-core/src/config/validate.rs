@@ -46,7 +46,7 @@ where
 }
 
 /// Checks a float field is finite and within `[lo, hi]` (`lo` exclusive when `open_lo`).
-fn check_float(
+pub(super) fn check_float(
     field: &str,
     value: f64,
     lo: f64,
@@ -81,6 +81,7 @@ impl MarketConfig {
         )?;
         self.validate_model()?;
         super::exchanges::validate(&self.exchanges)?;
+        self.clock.validate()?;
         check_range("universe", self.universe, 0, MAX_SYMBOLS)?;
         if self.symbols.is_empty() && self.universe == 0 {
             return Err(invalid("symbols", "the symbol list is empty"));

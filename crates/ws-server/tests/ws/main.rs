@@ -12,11 +12,14 @@
 )]
 
 mod agreement;
+mod clock;
 mod errors;
 mod head;
 mod helpers;
 mod http;
 mod limits;
+mod pacing;
+mod replay;
 mod replicas;
 mod resume;
 mod slow;

@@ -7,7 +7,10 @@
 //! was full or the shard ended it. Live ticks never wake it while the client keeps up.
 //!
 //! While the connection is [`Driver::Own`] the task drains it as the socket allows; a socket
-//! that takes nothing for `--stall-timeout-ms` is closed (1008 `consumer too slow`). Reading
+//! that takes nothing for `--stall-timeout-ms` is closed (1008 `consumer too slow`). A
+//! replaying connection ([`Driver::Source`]) is driven by its task from the start: the task
+//! offers each tick of its [`Replay`] when it is due, answers the `replay` messages, and at the
+//! end closes the connection or hands it to the live stream. Reading
 //! stays with tungstenite (masking, fragmentation, UTF-8 and size checks, automatic pongs);
 //! its writes go into the connection's outbox ([`crate::conn::Duplex`]), so they keep their
 //! place among the server's frames.
@@ -26,11 +29,14 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::conn::{Conn, Driver, Duplex, End};
-use crate::protocol::{self, ProtocolError};
+use crate::protocol::{self, Command, ProtocolError};
+use crate::replay::{Replay, ReplayLimits, ReplayRequest};
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};
 use crate::ticker::Hub;
+
+mod replaying;
 
 /// While more than this is unwritten the task stops reading, so a client that sends but does
 /// not read cannot make the server queue answers without bound.
@@ -47,6 +53,8 @@ pub struct Params {
     pub since: Option<Seq>,
     /// Problems with the URL to report after the welcome (e.g. unknown symbols).
     pub url_errors: Vec<ProtocolError>,
+    /// `?from=`: replay the past instead of streaming the live market.
+    pub replay: Option<ReplayRequest>,
 }
 
 /// Per-session limits.
@@ -62,6 +70,8 @@ pub struct Limits {
     pub stall_timeout: Duration,
     /// Live ticks a lagging connection may have queued.
     pub queue_ticks: usize,
+    /// What replays may ask for.
+    pub replay: ReplayLimits,
 }
 
 /// Resolves once the server is shutting down.
@@ -101,6 +111,8 @@ struct Session {
     /// [`Conn::written`] when last looked at.
     seen_written: u64,
     shutdown: watch::Receiver<bool>,
+    /// The connection's own tick source, while it replays the past.
+    replay: Option<Replay>,
 }
 
 /// The pieces a session is made of.
@@ -113,6 +125,8 @@ pub struct Setup {
     pub limits: Limits,
     /// The server's shutdown signal.
     pub shutdown: watch::Receiver<bool>,
+    /// The replay's place among `--max-replays`, when the URL asks for one.
+    pub replay_permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Runs one client on an upgraded socket (`unread`: bytes that arrived with the upgrade
@@ -129,16 +143,34 @@ pub async fn run(
         ws_config,
         limits,
         shutdown,
+        replay_permit,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
+    let replay = match (params.replay, replay_permit) {
+        (Some(request), Some(permit)) => {
+            Stats::bump(&hub.stats.replays_total);
+            match Replay::start(&hub, request, permit).await {
+                Ok(replay) => Some(replay),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not position a replay");
+                    return;
+                }
+            }
+        }
+        _ => None,
+    };
     let latest = hub.latest();
-    let quotes = QuoteStream::new(params.format, params.subscribed, latest.seq);
+    let at = replay.as_ref().map_or(latest.seq, |r| r.current().seq);
+    let quotes = QuoteStream::new(params.format, params.subscribed, at);
     let conn = Arc::new(Conn::new(
         stream,
         quotes,
         limits.queue_ticks,
         hub.uptime_ms(),
     ));
+    if replay.is_some() {
+        conn.lock().driver = Driver::Source;
+    }
     let duplex = Duplex::new(conn.clone(), hub.stats.clone());
     let ws =
         WebSocketStream::from_partially_read(duplex, unread, Role::Server, Some(ws_config)).await;
@@ -154,17 +186,27 @@ pub async fn run(
         progress: now,
         seen_written: 0,
         shutdown,
+        replay,
     };
     let started = {
         let mut guard = s.conn.lock();
         let link = &mut *guard;
-        link.stream.start(
-            &s.hub,
-            &latest,
-            params.since,
-            &params.url_errors,
-            &mut link.out,
-        );
+        match &s.replay {
+            Some(replay) => link.stream.start_replay(
+                &s.hub,
+                replay.current(),
+                replay.request().info(),
+                &params.url_errors,
+                &mut link.out,
+            ),
+            None => link.stream.start(
+                &s.hub,
+                &latest,
+                params.since,
+                &params.url_errors,
+                &mut link.out,
+            ),
+        }
         s.conn.flush(link, &s.hub.stats)
     };
     drop(latest);
@@ -191,40 +233,40 @@ impl Session {
             }
             let reading = backlog <= READ_PAUSE_BYTES;
             let written = self.conn.written();
-            if (driver == Driver::Own) != self.behind || written != self.seen_written {
+            // A connection is behind while its task must drain it: always when `Own`, and
+            // when its own source left bytes the socket did not take.
+            let behind = driver == Driver::Own || (driver == Driver::Source && backlog > 0);
+            if behind != self.behind || written != self.seen_written {
                 // The stall clock starts when the connection falls behind, and restarts
                 // whenever the socket takes bytes (from this task or from the shard).
-                self.behind = driver == Driver::Own;
+                self.behind = behind;
                 self.progress = Instant::now();
                 self.seen_written = written;
             }
-            let step = if self.behind {
-                let stalled_at =
-                    tokio::time::Instant::from_std(self.progress + self.limits.stall_timeout);
-                tokio::select! {
-                    biased;
-                    () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
-                    () = self.conn.wake.notified() => Ok(()),
-                    ready = self.conn.writable() => match ready {
-                        Ok(()) => self.drain(),
-                        Err(_) => Err(End::Gone),
-                    },
-                    () = tokio::time::sleep_until(stalled_at) => {
-                        if self.conn.written() == self.seen_written {
-                            Stats::bump(&self.hub.stats.closed_slow);
-                            Err(End::Slow)
-                        } else {
-                            Ok(())
-                        }
+            let stalled_at =
+                tokio::time::Instant::from_std(self.progress + self.limits.stall_timeout);
+            let due = self.replay.as_ref().and_then(Replay::due);
+            let never = tokio::time::Instant::now() + Duration::from_secs(3600);
+            let step = tokio::select! {
+                biased;
+                () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
+                () = self.conn.wake.notified() => Ok(()),
+                ready = self.conn.writable(), if self.behind => match ready {
+                    Ok(()) => self.drain(),
+                    Err(_) => Err(End::Gone),
+                },
+                () = tokio::time::sleep_until(stalled_at), if self.behind => {
+                    if self.conn.written() == self.seen_written {
+                        Stats::bump(&self.hub.stats.closed_slow);
+                        Err(End::Slow)
+                    } else {
+                        Ok(())
                     }
-                    msg = self.ws.next(), if reading => self.on_incoming(msg).await,
                 }
-            } else {
-                tokio::select! {
-                    biased;
-                    () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
-                    () = self.conn.wake.notified() => Ok(()),
-                    msg = self.ws.next(), if reading => self.on_incoming(msg).await,
+                msg = self.ws.next(), if reading => self.on_incoming(msg).await,
+                // Last: a replay behind its schedule must not starve the client's messages.
+                () = tokio::time::sleep_until(due.unwrap_or(never)), if due.is_some() => {
+                    self.replay_due().await
                 }
             };
             if let Err(end) = step {
@@ -298,12 +340,31 @@ impl Session {
                 return Err(End::Gone);
             }
         };
+        if let Ok(Command::Replay(cmd)) = command {
+            if self.replay.is_some() {
+                return self.replay_command(cmd).await;
+            }
+        }
         let mut guard = self.conn.lock();
         let link = &mut *guard;
+        let current = self.replay.as_ref().map(|r| &**r.current());
         match command {
-            Ok(cmd) => link
-                .stream
-                .command(&self.hub, self.limits.max_symbols, cmd, &mut link.out),
+            Ok(Command::Resume(_)) if current.is_some() => link.stream.error(
+                &self.hub,
+                &ProtocolError::new(
+                    "replaying",
+                    "`resume` picks up the live stream; this connection replays the past (use \
+                     {\"type\":\"replay\",\"action\":\"seek\"} to move in it)",
+                ),
+                &mut link.out,
+            ),
+            Ok(cmd) => link.stream.command(
+                &self.hub,
+                self.limits.max_symbols,
+                cmd,
+                current,
+                &mut link.out,
+            ),
             Err(e) => link.stream.error(&self.hub, &e, &mut link.out),
         }
         self.conn
