@@ -13,8 +13,8 @@
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
 
 pub mod app;
-pub mod bars;
 pub mod at;
+pub mod bars;
 pub mod calendar;
 pub mod cli;
 pub mod cors;

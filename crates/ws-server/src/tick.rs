@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use ticker_core::{Market, Seq, SessionTracker, SymbolId, SymbolSet};
+use ticker_core::{
+    Candle, Market, Nbbo, Quote, Seq, SessionTracker, SymbolId, SymbolSet, TickSummary, Trade,
+};
 
 use crate::wire::{payload, text_frame};
 
@@ -36,20 +38,58 @@ pub struct Tick {
     arrays: Mutex<HashMap<SymbolSet, Bytes>>,
     /// Still within the newest `--queue-ticks`: only live ticks cache frames.
     live: AtomicBool,
+    /// What every symbol did, for the streams built beside quotes (trades, NBBO, bars, the
+    /// vendors' formats): kept while the tick is live, dropped with the caches so the resume
+    /// window holds only encoded quote frames.
+    data: Mutex<Option<Arc<[SymbolData]>>>,
+}
+
+/// What one symbol did at one tick ([`ticker_core::SymbolTick`], owned and compact): the
+/// trades are listed on demand from their summary ([`SymbolData::trades`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SymbolData {
+    /// The symbol.
+    pub id: SymbolId,
+    /// The quote (its `bid`/`ask` are the NBBO's).
+    pub quote: Quote,
+    /// The tick's trades, summarised (count, volume, first id, high/low, notional).
+    pub summary: TickSummary,
+    /// The NBBO.
+    pub nbbo: Nbbo,
+    /// The minute bar this tick closes, if that minute had trades.
+    pub bar: Option<Candle>,
+    /// The daily bar this tick closes (the trading day's last tick), if any.
+    pub daily_bar: Option<Candle>,
+}
+
+impl SymbolData {
+    /// The tick's trades, oldest first (none outside sessions): O(k) from the summary.
+    pub fn trades(&self, market: &Market) -> Vec<Trade> {
+        market.trades_of(self.id, self.summary).iter().collect()
+    }
 }
 
 impl Tick {
     /// Computes and serialises tick `seq` for every symbol.
     pub fn build(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
         let mut frames = Vec::with_capacity(trackers.len());
+        let mut data = Vec::with_capacity(trackers.len());
         let mut buf = Vec::with_capacity(320);
         // The market factor advances once per tick for all symbols.
-        ticker_core::quote_all(market, trackers, seq, |_, quote| {
+        ticker_core::tick_all(market, trackers, seq, |id, tick| {
             buf.clear();
             buf.extend_from_slice(QUOTE_PREFIX);
-            quote.write_fields(&mut buf);
+            tick.quote.write_fields(&mut buf);
             buf.push(b'}');
             frames.push(text_frame(&buf));
+            data.push(SymbolData {
+                id,
+                quote: tick.quote,
+                summary: *tick.trades.summary(),
+                nbbo: tick.nbbo,
+                bar: tick.bar,
+                daily_bar: tick.daily_bar,
+            });
         });
         Self {
             seq,
@@ -59,7 +99,17 @@ impl Tick {
             batches: Mutex::new(HashMap::new()),
             arrays: Mutex::new(HashMap::new()),
             live: AtomicBool::new(true),
+            data: Mutex::new(Some(data.into())),
         }
+    }
+
+    /// What every symbol did at this tick, in market order, while the tick is live (`None`
+    /// once it is only kept for `since` resumes).
+    pub fn data(&self) -> Option<Arc<[SymbolData]>> {
+        self.data
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The same tick, marked as published after a clock jump.
@@ -143,6 +193,10 @@ impl Tick {
     /// Forgets the cached batch/array frames once the tick is only kept for replay.
     pub(crate) fn drop_caches(&self) {
         self.live.store(false, Ordering::Relaxed);
+        self.data
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         self.batches
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -220,5 +274,27 @@ mod tests {
             b"{\"type\":\"quote\",\"seq\":1,\"dropped\":3}"
         );
         assert_eq!(payload(&f), b"{\"type\":\"quote\",\"seq\":1}");
+    }
+
+    #[test]
+    fn a_live_tick_keeps_what_every_symbol_did_as_random_access_gives_it() {
+        let m = Market::new(MarketConfig::default()).unwrap();
+        let mut t: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
+        let seq = Seq(86_400 * 40 + 3_600 * 15);
+        ticker_core::warm_up(&m, &mut t, Seq(seq.0 - 1));
+        let tick = Tick::build(&m, &mut t, seq);
+        let data = tick.data().unwrap();
+        assert_eq!(data.len(), m.len());
+        let mut traded = 0;
+        for d in data.iter() {
+            assert_eq!(d.quote, m.quote(d.id, seq));
+            assert_eq!(d.nbbo, m.nbbo(d.id, seq));
+            let listed: Vec<Trade> = m.trades(d.id, seq).iter().collect();
+            assert_eq!(d.trades(&m), listed);
+            traded += listed.len();
+        }
+        assert!(traded > 0, "a default market trades every second");
+        tick.drop_caches();
+        assert!(tick.data().is_none());
     }
 }

@@ -102,6 +102,12 @@ impl Market {
         TickTrades::new(summary, model, &self.exchanges)
     }
 
+    /// The trades a summary stands for (from [`TickTrades::summary`], kept by a tick loop
+    /// that wants to list them later without walking the tree again).
+    pub fn trades_of(&self, id: SymbolId, summary: TickSummary) -> TickTrades<'_> {
+        TickTrades::new(summary, self.model(id), &self.exchanges)
+    }
+
     /// The most recent trade at or before tick `seq`, if any: O(log n + k).
     pub fn latest_trade(&self, id: SymbolId, seq: Seq) -> Option<Trade> {
         let last = self.trade_count(id, seq);
