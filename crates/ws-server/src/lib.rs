@@ -10,6 +10,9 @@
 //! * [`shard`]: writer shards, one per core, that fan each tick out to many sockets, and
 //!   the heartbeat.
 //! * [`conn`]: one connection's write side, shared by its shard, its session and tungstenite.
+//! * [`faults`]: fault injection (`fault_*` URL parameters, `--faults allow`): refused
+//!   upgrades, and the per-connection layer that drops, duplicates, reorders, delays, stalls
+//!   and disconnects.
 //! * [`outbox`]: non-blocking writes of shared frames, and the bytes a socket did not take.
 //! * [`stream`]: what a connection streams (format, subscription, position) and its frames.
 //! * [`session`]: one client's task: start, client messages, a lagging socket, the close.
@@ -19,6 +22,7 @@
 
 pub mod cli;
 pub mod conn;
+pub mod faults;
 pub mod outbox;
 pub mod protocol;
 pub mod server;

@@ -34,6 +34,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::WsConfig;
+use crate::faults::Faults;
 use crate::protocol::{self, ProtocolError};
 use crate::session::{self, Limits, Params, Setup};
 use crate::shard::Writers;
@@ -71,6 +72,7 @@ struct State {
     shutdown: watch::Receiver<bool>,
     ws_config: WebSocketConfig,
     writers: Writers,
+    faults: Arc<Faults>,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -88,6 +90,9 @@ pub async fn run(
     config
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let faults = Arc::new(
+        Faults::new(&config.faults).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
+    );
     let stats = Arc::new(Stats::default());
     let (queue, replay) = (config.queue_ticks, config.replay_ticks);
     let started = Instant::now();
@@ -134,6 +139,7 @@ pub async fn run(
         writers,
         hub,
         config,
+        faults,
     });
     let guard = GuardConfig {
         limits: state.config.head_limits(),
@@ -306,6 +312,7 @@ fn metrics(st: &State) -> Response<Body> {
         st.hub.latest().seq.0,
     );
     st.hub.stats.render(&mut out);
+    st.faults.render(&mut out);
     let mut resp = Response::new(Full::new(Bytes::from(out)));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -328,8 +335,10 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
         subscribed: SymbolSet::all(market.len()),
         since: None,
         url_errors: Vec::new(),
+        faults: None,
     };
     let query = Query::parse(query)?;
+    params.faults = st.faults.parse(&query)?;
     if let Some(value) = query.get("format")? {
         params.format = Format::parse(value).ok_or_else(|| {
             ApiError::bad_request(format!(
@@ -432,6 +441,13 @@ fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
         Ok(p) => p,
         Err(e) => return error_response(&e),
     };
+    if let Some(refused) = params
+        .faults
+        .as_ref()
+        .and_then(|spec| st.faults.refusal(spec, Instant::now()))
+    {
+        return refusal_response(&refused);
+    }
     let Ok(permit) = st.sessions.clone().try_acquire_owned() else {
         Stats::bump(&st.hub.stats.refused_full);
         return error_response(&ApiError::overloaded(st.config.max_connections));
@@ -452,6 +468,21 @@ fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
     if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
         h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
+    resp
+}
+
+/// A faulted refusal of the upgrade: the JSON error, `Retry-After` for 429 and 503, and
+/// `x-ticker-fault` naming the fault.
+fn refusal_response((e, retry_after): &(ApiError, Option<u64>)) -> Response<Body> {
+    let mut resp = error_response(e);
+    let h = resp.headers_mut();
+    if let Some(seconds) = retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+    }
+    h.insert(
+        ticker_net::faults::HEADER,
+        HeaderValue::from_static("refuse"),
+    );
     resp
 }
 
@@ -483,8 +514,10 @@ async fn serve_session(
             message_burst: f64::from(st.config.message_burst.max(1)),
             stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
             queue_ticks: st.config.queue_ticks,
+            fault_held_bytes: st.config.faults.max_held_bytes,
         },
         shutdown: st.shutdown.clone(),
+        faults: st.faults.clone(),
     };
     session::run(stream, unread, setup, &st.writers, params).await;
     drop(permit);

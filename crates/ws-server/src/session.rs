@@ -11,6 +11,9 @@
 //! stays with tungstenite (masking, fragmentation, UTF-8 and size checks, automatic pongs);
 //! its writes go into the connection's outbox ([`crate::conn::Duplex`]), so they keep their
 //! place among the server's frames.
+//!
+//! A connection with faults ([`crate::faults`]) is pinned to its task: the task takes every
+//! live tick through its fault [`Layer`], and also wakes at the layer's deadlines.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +29,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::conn::{Conn, Driver, Duplex, End};
+use crate::faults::{Faults, Layer, Spec};
 use crate::protocol::{self, ProtocolError};
 use crate::shard::Writers;
 use crate::stats::Stats;
@@ -47,6 +51,8 @@ pub struct Params {
     pub since: Option<Seq>,
     /// Problems with the URL to report after the welcome (e.g. unknown symbols).
     pub url_errors: Vec<ProtocolError>,
+    /// The connection's faults (`fault_*`), if any.
+    pub faults: Option<Spec>,
 }
 
 /// Per-session limits.
@@ -62,6 +68,8 @@ pub struct Limits {
     pub stall_timeout: Duration,
     /// Live ticks a lagging connection may have queued.
     pub queue_ticks: usize,
+    /// Bytes a faulted connection may hold back (delay, reorder).
+    pub fault_held_bytes: usize,
 }
 
 /// Resolves once the server is shutting down.
@@ -101,6 +109,8 @@ struct Session {
     /// [`Conn::written`] when last looked at.
     seen_written: u64,
     shutdown: watch::Receiver<bool>,
+    /// The connection's faults, if it has any.
+    faults: Option<Layer>,
 }
 
 /// The pieces a session is made of.
@@ -113,6 +123,8 @@ pub struct Setup {
     pub limits: Limits,
     /// The server's shutdown signal.
     pub shutdown: watch::Receiver<bool>,
+    /// Fault injection, server-wide.
+    pub faults: Arc<Faults>,
 }
 
 /// Runs one client on an upgraded socket (`unread`: bytes that arrived with the upgrade
@@ -129,6 +141,7 @@ pub async fn run(
         ws_config,
         limits,
         shutdown,
+        faults,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
     let latest = hub.latest();
@@ -139,6 +152,10 @@ pub async fn run(
         limits.queue_ticks,
         hub.uptime_ms(),
     ));
+    let layer = params.faults.map(|spec| {
+        conn.pin();
+        Layer::new(spec, faults, limits.fault_held_bytes, Instant::now())
+    });
     let duplex = Duplex::new(conn.clone(), hub.stats.clone());
     let ws =
         WebSocketStream::from_partially_read(duplex, unread, Role::Server, Some(ws_config)).await;
@@ -154,6 +171,7 @@ pub async fn run(
         progress: now,
         seen_written: 0,
         shutdown,
+        faults: layer,
     };
     let started = {
         let mut guard = s.conn.lock();
@@ -182,22 +200,36 @@ impl Session {
     /// Serves until the session must end.
     async fn serve(&mut self) -> End {
         loop {
-            let (driver, ended, backlog) = {
+            let now = Instant::now();
+            if let Some(layer) = &mut self.faults {
+                if let Err(end) = layer.pump(&self.conn, &self.hub, now) {
+                    return end;
+                }
+            }
+            let (driver, ended, backlog, idle) = {
                 let link = self.conn.lock();
-                (link.driver, link.end, link.out.len())
+                // A pinned connection is `Own` for good: it is behind only while bytes wait
+                // for the socket (and not while a faulted stall holds them on purpose).
+                let idle = link.pinned && (link.out.is_empty() || link.hold);
+                (link.driver, link.end, link.out.len(), idle)
             };
             if let Some(end) = ended {
                 return end;
             }
             let reading = backlog <= READ_PAUSE_BYTES;
             let written = self.conn.written();
-            if (driver == Driver::Own) != self.behind || written != self.seen_written {
+            let behind = driver == Driver::Own && !idle;
+            if behind != self.behind || written != self.seen_written {
                 // The stall clock starts when the connection falls behind, and restarts
                 // whenever the socket takes bytes (from this task or from the shard).
-                self.behind = driver == Driver::Own;
-                self.progress = Instant::now();
+                self.behind = behind;
+                self.progress = now;
                 self.seen_written = written;
             }
+            let deadline = self.faults.as_ref().and_then(Layer::deadline);
+            let faults_due = tokio::time::sleep_until(tokio::time::Instant::from_std(
+                deadline.unwrap_or(now + Duration::from_secs(3600)),
+            ));
             let step = if self.behind {
                 let stalled_at =
                     tokio::time::Instant::from_std(self.progress + self.limits.stall_timeout);
@@ -217,6 +249,7 @@ impl Session {
                             Ok(())
                         }
                     }
+                    () = faults_due, if deadline.is_some() => Ok(()),
                     msg = self.ws.next(), if reading => self.on_incoming(msg).await,
                 }
             } else {
@@ -224,6 +257,7 @@ impl Session {
                     biased;
                     () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
                     () = self.conn.wake.notified() => Ok(()),
+                    () = faults_due, if deadline.is_some() => Ok(()),
                     msg = self.ws.next(), if reading => self.on_incoming(msg).await,
                 }
             };
@@ -235,6 +269,10 @@ impl Session {
 
     /// Writes what the socket takes now; the stall clock restarts on any progress.
     fn drain(&mut self) -> Result<(), End> {
+        if let Some(layer) = &mut self.faults {
+            // Its ticks go through the layer; the next turn of the loop notices progress.
+            return layer.pump(&self.conn, &self.hub, Instant::now());
+        }
         match self.conn.drain(&self.hub) {
             Ok((wrote, _)) => {
                 if wrote > 0 {
@@ -338,6 +376,8 @@ impl Session {
         let partial = {
             let mut guard = self.conn.lock();
             let link = &mut *guard;
+            // A faulted stall ends with the session: the close frame must get out.
+            link.hold = false;
             if end == End::Slow {
                 // Every tick queued behind the stuck write is lost to this client.
                 link.stream.lagged(queued, &self.hub.stats);

@@ -13,6 +13,7 @@
 
 mod agreement;
 mod errors;
+mod faults;
 mod head;
 mod helpers;
 mod http;
