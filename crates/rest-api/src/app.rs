@@ -13,6 +13,7 @@ use ticker_net::Admission;
 
 use crate::cli::RestConfig;
 use crate::cors::Cors;
+use crate::faults::Faults;
 use crate::probe::WsProbe;
 use crate::relay::Relay;
 use crate::routes::ROUTE_LABELS;
@@ -39,6 +40,8 @@ pub struct App {
     pub admission: Admission,
     /// When the service started serving.
     pub started: Instant,
+    /// Fault injection (`--faults`).
+    pub faults: Faults,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
@@ -55,6 +58,7 @@ impl App {
         clock: Arc<dyn Clock>,
         admission: Admission,
         relay: Relay,
+        faults: Faults,
     ) -> Self {
         let trackers = market
             .ids()
@@ -76,6 +80,7 @@ impl App {
             metrics: HttpMetrics::new(ROUTE_LABELS),
             admission,
             started: Instant::now(),
+            faults,
             warm: watch::channel(false).0,
         }
     }

@@ -7,6 +7,7 @@
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
 //!   [`calendar`] and [`status`].
+//! * [`faults`]: fault injection per request (`fault_*` parameters, `--faults allow`).
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
@@ -16,6 +17,7 @@ pub mod app;
 pub mod calendar;
 pub mod cli;
 pub mod cors;
+pub mod faults;
 pub mod history;
 pub mod probe;
 pub mod quotes;

@@ -19,6 +19,7 @@ mod connection;
 mod cors;
 mod endpoints;
 mod errors;
+mod faults;
 mod head;
 mod health;
 mod helpers;
