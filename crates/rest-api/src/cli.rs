@@ -169,12 +169,17 @@ pub struct FaultConfig {
 
     /// Fault parameters every /api/ request gets unless it sets them
     /// (e.g. `fault_status=503&fault_rate=0.05`); needs --faults allow.
-    #[arg(long = "fault-defaults", env = "TICKER_REST_FAULT_DEFAULTS")]
+    #[arg(
+        long = "fault-defaults",
+        value_name = "QUERY",
+        env = "TICKER_REST_FAULT_DEFAULTS"
+    )]
     pub defaults: Option<String>,
 
     /// Longest `fault_latency_ms` a request may ask for.
     #[arg(
         long = "fault-max-latency-ms",
+        value_name = "MS",
         env = "TICKER_REST_FAULT_MAX_LATENCY_MS",
         default_value_t = 30_000
     )]
@@ -183,6 +188,7 @@ pub struct FaultConfig {
     /// Longest `fault_hang_ms` a request may ask for (then the connection is closed unanswered).
     #[arg(
         long = "fault-max-hang-ms",
+        value_name = "MS",
         env = "TICKER_REST_FAULT_MAX_HANG_MS",
         default_value_t = 120_000
     )]
@@ -192,6 +198,7 @@ pub struct FaultConfig {
     /// counted for `fault_rate`.
     #[arg(
         long = "fault-max-clients",
+        value_name = "N",
         env = "TICKER_REST_FAULT_MAX_CLIENTS",
         default_value_t = 10_000
     )]
@@ -200,6 +207,7 @@ pub struct FaultConfig {
     /// Milliseconds after its last request that a client's count is forgotten.
     #[arg(
         long = "fault-client-ttl-ms",
+        value_name = "MS",
         env = "TICKER_REST_FAULT_CLIENT_TTL_MS",
         default_value_t = 600_000
     )]

@@ -36,13 +36,28 @@ pub const HEADER: &str = "x-ticker-fault";
 const MAX_CLIENT_ID: usize = 64;
 
 /// Whether a service injects faults at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FaultMode {
     /// Refuse every fault parameter (the default).
     #[default]
     Off,
     /// Inject the faults clients ask for.
     Allow,
+}
+
+// By hand rather than derived: derived possible values carry the variants' docs, which would
+// switch both binaries' `--help` to its long layout.
+impl clap::ValueEnum for FaultMode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Self::Off, Self::Allow]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Self::Off => "off",
+            Self::Allow => "allow",
+        }))
+    }
 }
 
 /// 400 `faults_disabled`: a fault parameter reached a service started without `--faults allow`.

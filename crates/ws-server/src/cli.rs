@@ -118,12 +118,17 @@ pub struct FaultConfig {
 
     /// Fault parameters every connection gets unless its URL sets them
     /// (e.g. `fault_drop=0.01&fault_disconnect_ms=60000-300000`); needs --faults allow.
-    #[arg(long = "fault-defaults", env = "TICKER_WS_FAULT_DEFAULTS")]
+    #[arg(
+        long = "fault-defaults",
+        value_name = "QUERY",
+        env = "TICKER_WS_FAULT_DEFAULTS"
+    )]
     pub defaults: Option<String>,
 
     /// Longest `fault_delay_ms` a connection may ask for.
     #[arg(
         long = "fault-max-delay-ms",
+        value_name = "MS",
         env = "TICKER_WS_FAULT_MAX_DELAY_MS",
         default_value_t = 30_000
     )]
@@ -132,6 +137,7 @@ pub struct FaultConfig {
     /// Longest `fault_stall_ms` a connection may ask for.
     #[arg(
         long = "fault-max-stall-ms",
+        value_name = "MS",
         env = "TICKER_WS_FAULT_MAX_STALL_MS",
         default_value_t = 120_000
     )]
@@ -141,6 +147,7 @@ pub struct FaultConfig {
     /// oldest are dropped (and reported with `dropped`).
     #[arg(
         long = "fault-max-held-bytes",
+        value_name = "BYTES",
         env = "TICKER_WS_FAULT_MAX_HELD_BYTES",
         default_value_t = 1 << 20
     )]
@@ -149,6 +156,7 @@ pub struct FaultConfig {
     /// Largest `fault_reorder_window` (ticks) a connection may ask for.
     #[arg(
         long = "fault-max-reorder-window",
+        value_name = "TICKS",
         env = "TICKER_WS_FAULT_MAX_REORDER_WINDOW",
         default_value_t = 64
     )]
@@ -157,6 +165,7 @@ pub struct FaultConfig {
     /// Most `fault_client` ids whose upgrade attempts are remembered (for `fault_refuse`).
     #[arg(
         long = "fault-max-clients",
+        value_name = "N",
         env = "TICKER_WS_FAULT_MAX_CLIENTS",
         default_value_t = 10_000
     )]
@@ -165,6 +174,7 @@ pub struct FaultConfig {
     /// Milliseconds after its last attempt that a `fault_client` id is forgotten.
     #[arg(
         long = "fault-client-ttl-ms",
+        value_name = "MS",
         env = "TICKER_WS_FAULT_CLIENT_TTL_MS",
         default_value_t = 600_000
     )]

@@ -310,6 +310,7 @@ impl Layer {
             kind = kind.name(),
             seq,
             seed = self.spec.seed,
+            client = self.spec.client.as_deref().unwrap_or(""),
             "fault injected"
         );
     }

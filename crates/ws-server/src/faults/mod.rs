@@ -200,6 +200,8 @@ pub struct Spec {
     pub close: CloseStyle,
     /// Refused upgrades.
     pub refuse: Option<Refuse>,
+    /// `fault_client`, for the logs.
+    pub client: Option<String>,
 }
 
 /// What a connection's faults do to one tick: a pure function of the seed and the tick's
@@ -387,6 +389,7 @@ impl Faults {
             disconnect_ticks,
             close,
             refuse,
+            client: p.client()?.map(str::to_owned),
         })
     }
 
