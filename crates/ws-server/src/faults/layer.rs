@@ -65,6 +65,9 @@ pub struct Layer {
     held: usize,
     /// Whether the held-bytes limit was hit (logged once).
     overflowed: bool,
+    /// The socket had not taken everything at the last pump: ticks wait in the connection's
+    /// bounded queue, and the task waits for the socket rather than for delayed units.
+    blocked: bool,
 }
 
 impl Layer {
@@ -90,25 +93,25 @@ impl Layer {
             delayed: VecDeque::new(),
             held: 0,
             overflowed: false,
+            blocked: false,
         }
     }
 
     /// When the task must wake next for the layer's sake (a delayed unit, the stall, the
     /// disconnect), if ever.
     pub fn deadline(&self) -> Option<Instant> {
-        let stall = match self.stall {
-            Stall::Pending { at, .. } => Some(at),
-            Stall::Active { until } => Some(until),
-            Stall::Over => None,
+        let (stall, delayed) = match self.stall {
+            // Nothing goes out while the stall lasts: only its end (or a disconnect) matters.
+            Stall::Active { until } => (Some(until), None),
+            Stall::Pending { at, .. } => (Some(at), self.delayed.front().map(|(due, _)| *due)),
+            Stall::Over => (None, self.delayed.front().map(|(due, _)| *due)),
         };
-        [
-            self.disconnect_at,
-            stall,
-            self.delayed.front().map(|(due, _)| *due),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // A socket that is behind wakes the task itself when it can take more.
+        let delayed = delayed.filter(|_| !self.blocked);
+        [self.disconnect_at, stall, delayed]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Moves the connection on: the fault clock, then the queued ticks, then whatever is due.
@@ -127,6 +130,15 @@ impl Layer {
         }
         let mut guard = conn.lock();
         let link = &mut *guard;
+        if conn.flush(link, &hub.stats).is_err() {
+            return Err(End::Gone);
+        }
+        self.blocked = !link.out.is_empty();
+        if self.blocked {
+            // The socket is behind: new ticks wait in the connection's queue (bounded by
+            // --queue-ticks, the rest reported as `dropped`) rather than in the outbox.
+            return Ok(());
+        }
         let mut end = None;
         while let Some(tick) = link.next_queued() {
             self.ticks += 1;
@@ -146,6 +158,7 @@ impl Layer {
         }
         self.release(now, &mut link.out);
         let flushed = conn.flush(link, &hub.stats);
+        self.blocked = !link.out.is_empty();
         drop(guard);
         if flushed.is_err() {
             return Err(End::Gone);

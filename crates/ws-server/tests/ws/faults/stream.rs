@@ -9,7 +9,7 @@ use ticker_core::Seq;
 use ws_server::faults::Spec;
 
 use super::{advance, faults_metric, faulty_server, recv_raw, spec, start_batch};
-use crate::helpers::{assert_usable, connect, recv_json, send_json, Ws};
+use crate::helpers::{assert_usable, connect, recv_json, send_json, stalled_client, Ws};
 
 /// What a client should receive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,4 +309,44 @@ async fn a_resume_replay_is_never_faulted() {
         .wait_for_metric(&faults_metric("drop"), |v| v == 3)
         .await;
     assert_usable(&mut ws, 2).await;
+}
+
+#[tokio::test]
+async fn a_faulted_client_that_reads_nothing_is_bounded_and_closed_like_any_slow_consumer() {
+    let server = faulty_server(|ws| {
+        ws.send_buffer_bytes = 4096;
+        ws.queue_ticks = 4;
+        ws.stall_timeout_ms = 300;
+    })
+    .await;
+    let mut healthy = connect(&server, "/ws").await;
+    let names = server.symbols().len();
+    recv_json(&mut healthy).await; // welcome
+    for _ in 0..names {
+        recv_json(&mut healthy).await;
+    }
+    // Every tick twice, a little late: the faults must not let the server queue without bound.
+    let mut stalled = stalled_client(&server, "/ws?fault_duplicate=1&fault_delay_ms=5").await;
+    let mut ticks = 0;
+    while server.metric("ticker_ws_closed_slow_total").await == 0 {
+        assert!(
+            ticks < 3000,
+            "the faulted client that reads nothing was never closed"
+        );
+        server.advance(1);
+        for _ in 0..names {
+            recv_json(&mut healthy).await;
+        }
+        ticks += 1;
+    }
+    assert!(server.metric("ticker_ws_frames_dropped_total").await > 0);
+    server
+        .wait_for_metric("ticker_ws_connections", |open| open == 1)
+        .await;
+    // What it did get is a prefix of the faulted stream, then the end.
+    let ended = tokio::time::timeout(crate::helpers::PATIENCE, async {
+        while let Some(Ok(_)) = futures_util::StreamExt::next(&mut stalled).await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection was not closed");
 }
