@@ -347,7 +347,49 @@ fn malformed(unit: &[u8]) -> Bytes {
 
 #[cfg(test)]
 mod tests {
+    use ticker_net::Query;
+
     use super::*;
+    use crate::cli::FaultConfig;
+
+    fn layer(query: &str, opened: Instant) -> Layer {
+        let faults = Arc::new(Faults::new(&FaultConfig::allow()).unwrap());
+        let spec = faults
+            .parse(&Query::parse(Some(query)).unwrap())
+            .unwrap()
+            .unwrap();
+        Layer::new(spec, faults, 1 << 20, opened)
+    }
+
+    #[test]
+    fn the_task_wakes_for_what_it_can_do_and_nothing_else() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut l = layer(
+            "fault_delay_ms=50&fault_stall_after_ms=100&fault_stall_ms=400&fault_disconnect_ms=1000",
+            t0,
+        );
+        assert_eq!(l.deadline(), Some(t0 + ms(100)), "the stall's start");
+        let unit = |seq| Unit {
+            seq: Seq(seq),
+            bytes: b"x".to_vec(),
+            frames: 1,
+        };
+        l.delayed.push_back((t0 + ms(50), unit(1)));
+        assert_eq!(l.deadline(), Some(t0 + ms(50)), "a delayed tick falls due");
+        // While the socket is behind, only the socket (or the clock) wakes the task.
+        l.blocked = true;
+        assert_eq!(l.deadline(), Some(t0 + ms(100)));
+        l.blocked = false;
+        // During the stall, due ticks cannot go out: only its end counts.
+        l.stall = Stall::Active {
+            until: t0 + ms(500),
+        };
+        assert_eq!(l.deadline(), Some(t0 + ms(500)));
+        l.stall = Stall::Over;
+        l.delayed.clear();
+        assert_eq!(l.deadline(), Some(t0 + ms(1000)), "the disconnect");
+    }
 
     #[test]
     fn a_malformed_frame_is_half_of_the_first_frame_and_not_json() {
