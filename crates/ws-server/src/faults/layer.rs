@@ -8,6 +8,11 @@
 //! (nothing written while it lasts) and the disconnect. [`Layer::deadline`] tells the task when
 //! to wake next.
 //!
+//! The layer does not care what produced a tick's frames: another tick source (a replay at
+//! the client's pace, another protocol's framing) hands each tick's frames to [`Layer::offer`]
+//! from the connection's task, then calls [`Layer::pump`] to send what is due, and gets the
+//! same faults with the same plan.
+//!
 //! Start-up frames (welcome, the first quotes, a `since` replay) and answers to the client
 //! never pass through here: a client can always recover what faults took with `since`.
 //! Everything held back is bounded by `--fault-max-held-bytes`; beyond, the oldest held units
@@ -141,16 +146,10 @@ impl Layer {
         }
         let mut end = None;
         while let Some(tick) = link.next_queued() {
-            self.ticks += 1;
             let mut scratch = Outbox::default();
             link.stream.live(hub, &tick, &mut scratch);
             let (bytes, frames) = scratch.take();
-            let unit = (!bytes.is_empty()).then_some(Unit {
-                seq: tick.seq,
-                bytes,
-                frames,
-            });
-            self.accept(tick.seq, unit, now, link, hub);
+            self.offer(tick.seq, bytes, frames, now, link, hub);
             if self.disconnect_after.is_some_and(|n| self.ticks >= n) {
                 end = Some(());
                 break;
@@ -187,9 +186,21 @@ impl Layer {
         }
     }
 
-    /// Applies the per-tick faults to one tick's unit (`None`: the tick had no frames for
-    /// this connection), then lets out the units held back behind it.
-    fn accept(&mut self, seq: Seq, unit: Option<Unit>, now: Instant, link: &mut Link, hub: &Hub) {
+    /// Takes one tick's frames (`frames` whole frames back to back in `bytes`; none when the
+    /// tick has nothing for this connection), applies the tick's faults, and lets out the
+    /// units held back behind it. What is not held goes to `link`'s outbox, unwritten: call
+    /// [`Layer::pump`] to write (and to release delayed units when they fall due).
+    pub fn offer(
+        &mut self,
+        seq: Seq,
+        bytes: Vec<u8>,
+        frames: u64,
+        now: Instant,
+        link: &mut Link,
+        hub: &Hub,
+    ) {
+        self.ticks += 1;
+        let unit = (!bytes.is_empty()).then_some(Unit { seq, bytes, frames });
         let plan = self.spec.plan(seq);
         let seq = seq.0;
         match unit {
