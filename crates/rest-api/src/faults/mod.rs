@@ -7,25 +7,23 @@
 //! id, or, without one, its fault parameters) is hit when a draw from `(seed, n)` says so, so
 //! the same sequence of requests sees the same faults. A fault never alters a price: an
 //! injected error carries no quote, a late answer is computed when it is sent, and a cut body
-//! is shorter than its `content-length`, so no client can take it for a whole one.
+//! is shorter than its `content-length`, so no client can take it for a whole one. The two
+//! answers that are not plain responses, none and a cut body, are in `body.rs`.
 
-use std::convert::Infallible;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+mod body;
+
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::header::HeaderMap;
 use http::{StatusCode, Uri};
-use hyper::body::{Body, Frame};
 use ticker_net::faults::{
     self, disabled, invalid, number, Clients, FaultCounts, FaultMode, FaultParams, Span, HEADER,
 };
 use ticker_net::{ApiError, Query};
 
 use crate::cli::FaultConfig;
+
+pub use body::{Cut, Hung};
 
 /// Kinds counted in `ticker_rest_faults_total{kind}`, in [`Kind`] order.
 pub const KINDS: &[&str] = &["status", "latency", "hang", "truncate"];
@@ -333,60 +331,6 @@ impl Faults {
     }
 }
 
-/// A request held on purpose and never answered: hyper closes the connection.
-#[derive(Debug)]
-pub struct Hung;
-
-impl fmt::Display for Hung {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("request hung on purpose (fault_hang_ms); closing unanswered")
-    }
-}
-
-impl std::error::Error for Hung {}
-
-/// How long a cut body waits, after its part, before it ends: hyper ends the connection as
-/// soon as a body stops short, so the part must be on the wire first.
-const CUT_LINGER: Duration = Duration::from_millis(100);
-
-/// A body that ends before its `content-length` (set by the caller to the whole length): hyper
-/// sends the part, then closes the connection.
-#[derive(Debug)]
-pub struct Cut {
-    part: Option<Bytes>,
-    linger: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl Cut {
-    /// The first `keep` bytes of `body`, at most all but one.
-    pub fn new(body: &Bytes, keep: u64) -> Self {
-        let keep = usize::try_from(keep)
-            .unwrap_or(usize::MAX)
-            .min(body.len().saturating_sub(1));
-        Self {
-            part: Some(body.slice(..keep)),
-            linger: Box::pin(tokio::time::sleep(CUT_LINGER)),
-        }
-    }
-}
-
-impl Body for Cut {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let this = self.get_mut();
-        if let Some(part) = this.part.take() {
-            return Poll::Ready(Some(Ok(Frame::data(part))));
-        }
-        // While this waits, hyper flushes the head and the part.
-        this.linger.as_mut().poll(cx).map(|()| None)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,12 +438,5 @@ mod tests {
             (Some(429), Some(1))
         );
         assert_eq!(own.describe(), "status=429");
-    }
-
-    #[tokio::test]
-    async fn a_cut_body_keeps_at_most_all_but_one_byte() {
-        let body = Bytes::from_static(b"{\"price\":1.5}");
-        assert_eq!(Cut::new(&body, 4).part.unwrap(), &b"{\"pr"[..]);
-        assert_eq!(Cut::new(&body, 1000).part.unwrap().len(), body.len() - 1);
     }
 }
