@@ -5,7 +5,8 @@
 # it with the document). Ratios are against baselines measured in the same run, because
 # machines (and shared CI hosts) are noisy.
 #
-#   scripts/bench.sh            # full run (~10 minutes)
+#   scripts/bench.sh            # full run (~10 minutes, plus the universe's start-up: up to a
+#                               # minute or two late in the UTC day, see bench-universe.sh)
 #   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
 #   scripts/bench.sh --scale    # plus 50 000 clients over 3 ws-server processes (~2 more minutes;
 #                               # scripts/bench-scale.sh, SCALE_* variables to resize it)
@@ -211,6 +212,12 @@ for svc in rest-api ws-server; do
   row "Start-up $svc | median ${med} ms of 5 (${times[*]}) | target < 100 ms | wall time, probing /health every millisecond"
   raw "Start-up $svc: ${times[*]} ms"
 done
+
+# --- 7. A generated universe of 5 000 symbols: memory, tick cost, start-up ----------------
+# (scripts/bench-universe.sh runs it alone.)
+uni_out=$(BENCH_UNIVERSE_HOLD="$hold" scripts/bench-universe.sh "$bin")
+raw "$(sed -n 's/^RAW: //p' <<<"$uni_out")"
+row "$(sed -n 's/^ROW: //p' <<<"$uni_out")"
 
 {
   echo "# ticker benchmarks"

@@ -24,7 +24,9 @@ for name, port, host_var in [("ws-server", 8001, "TICKER_WS_HOST"), ("rest-api",
     published = [(int(p["published"]), int(p["target"])) for p in svc.get("ports", [])]
     need((port, port) in published, f"{name} must publish {port}:{port}, has {published}")
     need(env.get(host_var) == "0.0.0.0", f"{name} must bind 0.0.0.0 via {host_var}")
-    for var in ["TICKER_SEED", "TICKER_INTERVAL_MS", "TICKER_EPOCH"]:
+    for var in ["TICKER_SEED", "TICKER_INTERVAL_MS", "TICKER_EPOCH", "TICKER_CLOCK",
+                "TICKER_CLOCK_START", "TICKER_CLOCK_SPEED", "TICKER_CLOCK_ANCHOR",
+                "TICKER_CONTROL_TOKEN"]:
         need(var in env, f"{name} lacks {var}")
     test = " ".join(svc.get("healthcheck", {}).get("test", []))
     need(f"/dev/tcp/127.0.0.1/{port}" in test and "/health" in test, f"{name} healthcheck must GET /health on {port}")
@@ -32,6 +34,12 @@ for name, port, host_var in [("ws-server", 8001, "TICKER_WS_HOST"), ("rest-api",
     need(svc.get("build", {}).get("target") == "runtime", f"{name} must build the runtime target")
     mounts = [v.get("target") if isinstance(v, dict) else v.split(":")[1] for v in svc.get("volumes", [])]
     need("/config" in mounts, f"{name} must mount /config, has {mounts}")
+
+# One clock setting for every service: they agree on market time only if they read the same.
+clock_vars = ["TICKER_CLOCK", "TICKER_CLOCK_START", "TICKER_CLOCK_SPEED", "TICKER_CLOCK_ANCHOR"]
+clocks = {n: tuple(s.get("environment", {}).get(v) for v in clock_vars) for n, s in services.items()
+          if n in ("ws-server", "rest-api", "ws-replica")}
+need(len(set(clocks.values())) <= 1, f"services must share the clock settings, have {clocks}")
 
 rest_env = services.get("rest-api", {}).get("environment", {})
 need(rest_env.get("TICKER_WS_URL", "").startswith("ws://ws-server:8001"), "rest-api must reach the ws-server by service name")

@@ -8,6 +8,8 @@
 #   scripts/run.sh                          # defaults: seed 42, 1 s ticks, 5 classic symbols
 #   scripts/run.sh --seed 7 --interval 250  # market flags go to both services
 #   scripts/run.sh --config my-market.json
+#   scripts/run.sh --clock-speed 60 --clock-start 2026-11-17T14:30:00Z   # a virtual clock
+#   scripts/run.sh --clock manual --control-token s3cret-token          # + scripts/clock.sh
 #
 # Environment:
 #   TICKER_REST_PORT, TICKER_WS_PORT  the ports (8000, 8001)
@@ -16,6 +18,8 @@
 #   TICKER_RUN_WAIT_S  seconds to wait for both services' /health before giving up (30)
 #   NO_COLOR           set (non-empty) to print the prefixes without colour; there is none
 #                      anyway when stdout is not a terminal
+#   TICKER_CLOCK_ANCHOR  the wall time a virtual clock counts from; computed once here when
+#                      unset and passed to both services, so that they agree on market time
 # Every other setting: --help of each binary, or docs/config.md.
 set -euo pipefail
 bin=${TICKER_BIN_DIR:-}
@@ -31,6 +35,10 @@ wait_s=${TICKER_RUN_WAIT_S:-30}
   die "TICKER_RUN_WAIT_S: \"$wait_s\" is not a whole number of seconds (1 to 999999)"
 export TICKER_REST_PORT=$rest_port TICKER_WS_PORT=$ws_port
 export TICKER_WS_URL=${TICKER_WS_URL:-ws://127.0.0.1:$ws_port}
+# One anchor for both services: a virtual clock maps wall time to market time from it, and a
+# manual clock without --clock-start starts at it. The real clock (the default) ignores it.
+now_ms() { local us=${EPOCHREALTIME//[!0-9]/}; echo "${us%???}"; }
+export TICKER_CLOCK_ANCHOR=${TICKER_CLOCK_ANCHOR:-$(now_ms)}
 
 if [[ -z $bin ]]; then
   cargo build --release --locked -p rest-api -p ws-server

@@ -7,9 +7,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::watch;
 
+use http::StatusCode;
 use ticker_core::{Clock, Market, Quote, Seq, SessionTracker, SymbolId};
 use ticker_net::metrics::HttpMetrics;
-use ticker_net::Admission;
+use ticker_net::{Admission, ApiError, Control};
 
 use crate::cli::RestConfig;
 use crate::cors::Cors;
@@ -42,13 +43,22 @@ pub struct App {
     pub started: Instant,
     /// Fault injection (`--faults`).
     pub faults: Faults,
+    /// Quote encodings kept per symbol.
+    recent: usize,
+    /// `/control/clock` (off unless a token is configured).
+    pub control: Control,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
 
 /// Encodings kept per symbol: a request that read the clock just before another moved the
-/// tracker on still finds its tick here instead of replaying the session.
-const RECENT: usize = 64;
+/// tracker on still finds its tick here instead of replaying the session. A market of many
+/// symbols keeps fewer each (at least 4), so 5 000 symbols hold about 7 MB of them, not 100.
+fn recent(symbols: usize) -> usize {
+    (4096 / symbols.max(1)).clamp(4, 64)
+}
+/// Past quotes that walk more ticks than this leave the async threads.
+const BLOCKING_TICKS: u64 = 50_000;
 
 impl App {
     /// Builds the shared state.
@@ -60,17 +70,19 @@ impl App {
         relay: Relay,
         faults: Faults,
     ) -> Self {
+        let recent = recent(market.len());
         let trackers = market
             .ids()
             .map(|id| {
                 Mutex::new(Latest {
                     tracker: SessionTracker::new(id),
-                    encoded: VecDeque::with_capacity(RECENT),
+                    encoded: VecDeque::with_capacity(recent),
                 })
             })
             .collect();
         Self {
             cors: Cors::new(&config.cors_origins),
+            control: config.control.control(),
             probe: WsProbe::new(&config),
             relay,
             config,
@@ -81,6 +93,7 @@ impl App {
             admission,
             started: Instant::now(),
             faults,
+            recent,
             warm: watch::channel(false).0,
         }
     }
@@ -118,11 +131,64 @@ impl App {
             return encode(self.market.quote(id, seq));
         }
         let body = encode(latest.tracker.quote(&self.market, seq));
-        if latest.encoded.len() == RECENT {
+        if latest.encoded.len() >= self.recent {
             latest.encoded.pop_front();
         }
         latest.encoded.push_back((seq, body.clone()));
         body
+    }
+
+    /// The quote JSON of each of `ids` at `seq`, in order. Ticks before the current one are
+    /// computed apart (fresh trackers from the session's first tick, off the async threads
+    /// when long), so a look into the past never disturbs the live trackers; the work is
+    /// bounded by `--max-history-ticks`.
+    pub async fn quotes_json(
+        &self,
+        ids: &[SymbolId],
+        seq: Seq,
+        past: bool,
+    ) -> Result<Vec<Bytes>, ApiError> {
+        if !past {
+            return Ok(ids.iter().map(|id| self.quote_json(*id, seq)).collect());
+        }
+        let session = self.market.schedule().session(seq);
+        let ticks = (seq.0 - session.first.0 + 1).saturating_mul(ids.len() as u64);
+        if ticks > self.config.max_history_ticks {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "range_too_large",
+                format!(
+                    "quoting {} symbol(s) at tick {seq} means walking {ticks} ticks from its \
+                     session's start; the limit is {} (--max-history-ticks): ask for fewer \
+                     symbols",
+                    ids.len(),
+                    self.config.max_history_ticks
+                ),
+            ));
+        }
+        let market = self.market.clone();
+        let ids = ids.to_vec();
+        let compute = move || {
+            let mut trackers: Vec<SessionTracker> =
+                ids.iter().copied().map(SessionTracker::new).collect();
+            let mut out = Vec::with_capacity(ids.len());
+            ticker_core::quote_all(&market, &mut trackers, seq, |_, quote| {
+                let mut body = Vec::with_capacity(320);
+                quote.write_json(&mut body);
+                out.push(Bytes::from(body));
+            });
+            out
+        };
+        if ticks <= BLOCKING_TICKS {
+            return Ok(compute());
+        }
+        tokio::task::spawn_blocking(compute).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.to_string(),
+            )
+        })
     }
 
     /// Brings every tracker to the current tick, so the first request does not pay for the

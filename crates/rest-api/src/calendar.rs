@@ -11,6 +11,7 @@ use ticker_net::query::{shorten, Query};
 use ticker_net::ApiError;
 
 use crate::app::App;
+use crate::at::at;
 use crate::quotes::resolve_symbol;
 use crate::response::{self, Body};
 
@@ -60,7 +61,7 @@ fn groups<'a>(app: &'a App, query: &Query) -> Result<Vec<(Calendar, Vec<&'a str>
     Ok(groups)
 }
 
-/// `GET /api/v1/market/status[?symbol=]`.
+/// `GET /api/v1/market/status[?symbol=][&at=]`.
 pub fn market_status(app: &App, query: &Query) -> Result<Response<Body>, ApiError> {
     #[derive(Serialize)]
     struct Status<'a> {
@@ -79,7 +80,7 @@ pub fn market_status(app: &App, query: &Query) -> Result<Response<Body>, ApiErro
         timestamp: i64,
         calendars: Vec<Status<'a>>,
     }
-    let now = app.clock.now_ms();
+    let now = at(app, query)?.ms;
     let calendars = groups(app, query)?
         .into_iter()
         .map(|(calendar, symbols)| {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
 use ticker_net::faults::FaultMode;
-use ticker_net::HeadLimits;
+use ticker_net::{ControlArgs, HeadLimits};
 
 /// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
 const MAX_CALENDAR_DAYS: usize = 47_847;
@@ -72,7 +72,8 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_MAX_HEADERS", default_value_t = 64)]
     pub max_headers: usize,
 
-    /// Most bytes in a request body (413 beyond). No endpoint takes a body.
+    /// Most bytes in a request body (413 beyond). Only /control/clock takes one (and
+    /// --control-max-body-bytes bounds it).
     #[arg(long, env = "TICKER_REST_MAX_BODY_BYTES", default_value_t = 16_384)]
     pub max_body_bytes: u64,
 
@@ -103,6 +104,10 @@ pub struct RestConfig {
         default_value_t = 20_000_000
     )]
     pub max_history_ticks: u64,
+
+    /// Most trades one trades request returns (`limit`; more come in pages).
+    #[arg(long, env = "TICKER_REST_MAX_TRADES", default_value_t = 1000)]
+    pub max_trades: usize,
 
     /// Most days one calendar request may span (from..=to).
     #[arg(long, env = "TICKER_REST_MAX_CALENDAR_DAYS", default_value_t = 366)]
@@ -149,6 +154,10 @@ pub struct RestConfig {
         default_value_t = 60_000
     )]
     pub relay_idle_timeout_ms: u64,
+
+    /// The clock control endpoint (off unless a token is set).
+    #[command(flatten)]
+    pub control: ControlArgs,
 
     /// Serve /debug/panic and /debug/sleep (tests only).
     #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
@@ -254,6 +263,7 @@ impl Default for RestConfig {
             shutdown_grace_ms: 10_000,
             max_candles: 1000,
             max_history_ticks: 20_000_000,
+            max_trades: 1000,
             max_calendar_days: 366,
             probe_timeout_ms: 500,
             probe_cache_ms: 3000,
@@ -261,6 +271,7 @@ impl Default for RestConfig {
             relay_connect_timeout_ms: 2000,
             relay_handshake_timeout_ms: 5000,
             relay_idle_timeout_ms: 60_000,
+            control: ControlArgs::default(),
             debug_routes: false,
             faults: FaultConfig::default(),
         }
@@ -332,6 +343,9 @@ impl RestConfig {
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");
         }
+        if !(1..=50_000).contains(&self.max_trades) {
+            return bad("max-trades", &self.max_trades, "must be 1..=50000");
+        }
         if !(1..=MAX_CALENDAR_DAYS).contains(&self.max_calendar_days) {
             return bad(
                 "max-calendar-days",
@@ -366,7 +380,8 @@ impl RestConfig {
                 "needs --faults allow",
             );
         }
-        crate::faults::Faults::new(f).map(|_| ())
+        crate::faults::Faults::new(f)?;
+        self.control.validate()
     }
 
     /// The URL `/` advertises to clients.

@@ -7,42 +7,35 @@
 //! `--max-history-ticks`; large requests run on the blocking pool.
 
 use http::{Response, StatusCode};
-use ticker_core::time::parse_time;
 use ticker_core::{Candle, CandleInterval};
+use ticker_net::query::Query;
 use ticker_net::ApiError;
 
 use crate::app::App;
+use crate::params::{self, invalid, too_many_ticks};
 use crate::quotes::resolve_path_symbol;
 use crate::response::{self, Body};
-use ticker_net::query::{shorten, Query};
 
 const DEFAULT_LIMIT: usize = 100;
 /// Requests aggregating more ticks than this leave the async threads.
 const BLOCKING_TICKS: u64 = 50_000;
 
-fn invalid(name: &str, why: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid_parameter",
-        format!("query parameter `{name}`: {why}"),
-    )
-}
-
-fn time_param(query: &Query, name: &str) -> Result<Option<i64>, ApiError> {
-    query
-        .get(name)?
-        .map(|raw| {
-            parse_time(raw).ok_or_else(|| {
-                invalid(
-                    name,
-                    format!(
-                        "{:?} is neither Unix milliseconds nor an RFC 3339 time between 1970 and 9999",
-                        shorten(raw)
-                    ),
-                )
-            })
-        })
-        .transpose()
+/// Runs `work` (which visits about `ticks` ticks) inline when it is small, else on the
+/// blocking pool so that it does not stall the other requests.
+pub async fn heavy<T: Send + 'static>(
+    ticks: u64,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    if ticks <= BLOCKING_TICKS {
+        return Ok(work());
+    }
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            e.to_string(),
+        )
+    })
 }
 
 /// `GET /api/v1/history/{symbol}`.
@@ -67,24 +60,12 @@ pub async fn history(
             format!("{interval} is shorter than the tick interval of {tick_ms} ms"),
         ));
     }
-    let max = app.config.max_candles;
-    let limit = match query.get("limit")? {
-        None => DEFAULT_LIMIT.min(max),
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => n,
-            _ => {
-                return Err(invalid(
-                    "limit",
-                    format!("{:?} is not a whole number from 1 to {max}", shorten(raw)),
-                ))
-            }
-        },
-    };
+    let limit = params::limit(query, DEFAULT_LIMIT, app.config.max_candles)?;
     let now_ms = app.clock.now_ms();
     let until = app.market.schedule().tick_at(now_ms);
-    let from_param = time_param(query, "from")?;
+    let from_param = params::time(query, "from")?;
     // No peeking: the newest candle is the one holding the current tick.
-    let to = time_param(query, "to")?.map_or(now_ms + 1, |t| t.min(now_ms + 1));
+    let to = params::time(query, "to")?.map_or(now_ms + 1, |t| t.min(now_ms + 1));
     let width = interval.ms();
     let last_bucket = interval.floor(to - 1);
     let (from, to, truncated) = match from_param {
@@ -109,30 +90,13 @@ pub async fn history(
     };
     let ticks = app.market.candle_ticks(interval, from, to, until);
     if ticks.len() > app.config.max_history_ticks {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "range_too_large",
-            format!(
-                "this request spans {} ticks; the limit is {} (--max-history-ticks): ask for fewer candles",
-                ticks.len(),
-                app.config.max_history_ticks
-            ),
-        ));
+        return Err(too_many_ticks(ticks.len(), app.config.max_history_ticks));
     }
-    let candles: Vec<Candle> = if ticks.len() > BLOCKING_TICKS {
-        let market = app.market.clone();
-        tokio::task::spawn_blocking(move || market.candles(id, interval, from, to, until))
-            .await
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    e.to_string(),
-                )
-            })?
-    } else {
-        app.market.candles(id, interval, from, to, until)
-    };
+    let market = app.market.clone();
+    let candles: Vec<Candle> = heavy(ticks.len(), move || {
+        market.candles(id, interval, from, to, until)
+    })
+    .await?;
 
     let mut body = Vec::with_capacity(160 + candles.len() * 130);
     body.extend_from_slice(b"{\"symbol\":\"");

@@ -6,7 +6,7 @@
 //!
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
-//!   [`calendar`] and [`status`].
+//!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
 //! * [`faults`]: fault injection per request (`fault_*` parameters, `--faults allow`).
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
@@ -14,11 +14,14 @@
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
 
 pub mod app;
+pub mod at;
+pub mod bars;
 pub mod calendar;
 pub mod cli;
 pub mod cors;
 pub mod faults;
 pub mod history;
+pub mod params;
 pub mod probe;
 pub mod quotes;
 pub mod relay;
@@ -26,6 +29,7 @@ pub mod response;
 pub mod routes;
 pub mod server;
 pub mod status;
+pub mod trades;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

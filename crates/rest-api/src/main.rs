@@ -1,11 +1,9 @@
 //! `rest-api`: parse flags, start logging, bind, serve until SIGINT/SIGTERM.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use rest_api::{run, Cli, Settings};
-use ticker_core::SystemClock;
-use ticker_net::startup::{parse_args, prepare, stop_signal};
+use ticker_net::startup::{build_clock, parse_args, prepare, stop_signal};
 use ticker_net::telemetry::{exit_status, init_tracing};
 
 #[tokio::main]
@@ -21,10 +19,11 @@ async fn main() -> ExitCode {
 async fn serve(cli: Cli) -> Result<(), String> {
     cli.rest.validate()?;
     let (market, listener) = prepare(&cli.market, &cli.host, cli.port, "TICKER_REST").await?;
+    let clock = build_clock(&market)?;
     let settings = Settings {
         rest: cli.rest,
         market,
-        clock: Arc::new(SystemClock),
+        clock,
     };
     run(listener, settings, stop_signal())
         .await

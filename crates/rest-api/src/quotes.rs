@@ -1,5 +1,6 @@
-//! `/api/v1/symbols` and `/api/v1/latest`: symbol details and current quotes. Quotes are
-//! encoded with the core's allocation-light writer, byte-identical to the ws-server's.
+//! `/api/v1/symbols` and `/api/v1/latest`: symbol details and current quotes (or, with
+//! `?at=`, the quotes of another moment). Quotes are encoded with the core's allocation-light
+//! writer, byte-identical to the ws-server's.
 
 use http::{Response, StatusCode};
 use serde::Serialize;
@@ -7,6 +8,7 @@ use ticker_core::{SymbolId, SymbolInfo};
 use ticker_net::ApiError;
 
 use crate::app::App;
+use crate::at::at;
 use crate::response::{self, Body};
 use ticker_net::query::{percent_decode, shorten, Query};
 
@@ -58,17 +60,19 @@ pub fn symbols(app: &App) -> Response<Body> {
     })
 }
 
-/// `GET /api/v1/latest/{symbol}`: the quote object itself.
-pub fn latest_one(app: &App, raw: &str) -> Result<Response<Body>, ApiError> {
+/// `GET /api/v1/latest/{symbol}[?at=]`: the quote object itself.
+pub async fn latest_one(app: &App, raw: &str, query: &Query) -> Result<Response<Body>, ApiError> {
     let id = resolve_path_symbol(app, raw)?;
+    let at = at(app, query)?;
+    let mut quotes = app.quotes_json(&[id], at.seq, at.past).await?;
     Ok(response::json(
         StatusCode::OK,
-        app.quote_json(id, app.current_tick()),
+        quotes.pop().unwrap_or_default(),
     ))
 }
 
-/// `GET /api/v1/latest?symbols=A,B[&format=array]`: several quotes of the same tick.
-pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError> {
+/// `GET /api/v1/latest?symbols=A,B[&format=array][&at=]`: several quotes of the same tick.
+pub async fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError> {
     let ids: Vec<SymbolId> = match query.get("symbols")? {
         Some(list) if !list.trim().is_empty() => {
             let mut ids = Vec::new();
@@ -96,7 +100,9 @@ pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError>
             ))
         }
     };
-    let seq = app.current_tick();
+    let at = at(app, query)?;
+    let seq = at.seq;
+    let quotes = app.quotes_json(&ids, seq, at.past).await?;
     let mut body = Vec::with_capacity(64 + 340 * ids.len());
     if classic {
         body.push(b'[');
@@ -107,13 +113,12 @@ pub fn latest_many(app: &App, query: &Query) -> Result<Response<Body>, ApiError>
         body.extend_from_slice(app.market.schedule().time_of(seq).to_string().as_bytes());
         body.extend_from_slice(b",\"quotes\":[");
     }
-    for (i, id) in ids.iter().enumerate() {
+    for (i, (id, json)) in ids.iter().zip(quotes).enumerate() {
         if i > 0 {
             body.push(b',');
         }
         // The shared per-tick JSON; the classic element is the same fields with `stock` first
         // and `change` since the previous tick, as the ws-server's `format=array` frames.
-        let json = app.quote_json(*id, seq);
         if classic {
             let fields = json
                 .get(1..json.len().saturating_sub(1))

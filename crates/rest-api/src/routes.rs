@@ -7,12 +7,12 @@ use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use ticker_net::head::declares_body;
-use ticker_net::{ApiError, RejectSlot, REJECTED_PATH};
+use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
-use crate::{calendar, history, quotes, relay, status};
+use crate::{bars, calendar, history, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -30,6 +30,14 @@ pub enum Route<'a> {
     LatestMany,
     /// `/api/v1/history/{symbol}`.
     History(&'a str),
+    /// `/api/v1/trades/{symbol}`.
+    Trades(&'a str),
+    /// `/api/v1/trades/{symbol}/latest`.
+    LatestTrade(&'a str),
+    /// `/api/v1/nbbo/{symbol}`.
+    Nbbo(&'a str),
+    /// `/api/v1/bars/{symbol}`.
+    Bars(&'a str),
     /// `/api/v1/market/status`.
     MarketStatus,
     /// `/api/v1/calendar`.
@@ -62,6 +70,11 @@ pub const ROUTE_LABELS: &[&str] = &[
     "market_status",
     "calendar",
     "ws",
+    "trades",
+    "latest_trade",
+    "nbbo",
+    "bars",
+    "control",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -71,6 +84,12 @@ const DASHBOARD: usize = 10;
 const MARKET_STATUS: usize = 11;
 const CALENDAR: usize = 12;
 const WS: usize = 13;
+const TRADES: usize = 14;
+const LATEST_TRADE: usize = 15;
+const NBBO: usize = 16;
+const BARS: usize = 17;
+/// Label of `/control/clock`.
+pub(crate) const CONTROL: usize = 18;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -87,13 +106,13 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/api/v1/latest/{symbol}",
-        "the current quote of one symbol",
+        "/api/v1/latest/{symbol}?at=",
+        "the current quote of one symbol (with at=, the quote at that moment)",
     ),
     (
         "GET",
-        "/api/v1/latest?symbols=A,B",
-        "current quotes of several (default all) symbols",
+        "/api/v1/latest?symbols=A,B&at=",
+        "current quotes of several (default all) symbols (with at=, at that moment)",
     ),
     (
         "GET",
@@ -102,8 +121,24 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
-        "/api/v1/market/status?symbol=",
-        "open / pre / post / closed now, with the next open and close, per calendar",
+        "/api/v1/trades/{symbol}?from=&to=&limit=&page_token=",
+        "trades, oldest first, paged (the latest ones without from)",
+    ),
+    ("GET", "/api/v1/trades/{symbol}/latest", "the last trade"),
+    (
+        "GET",
+        "/api/v1/nbbo/{symbol}",
+        "the best bid and offer, with sizes and exchanges",
+    ),
+    (
+        "GET",
+        "/api/v1/bars/{symbol}?interval=1m|1d&from=&to=&limit=",
+        "minute bars (minutes with trades) and daily bars (trading days)",
+    ),
+    (
+        "GET",
+        "/api/v1/market/status?symbol=&at=",
+        "open / pre / post / closed now (or at=), with the next open and close, per calendar",
     ),
     (
         "GET",
@@ -142,6 +177,15 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
                 Route::Latest(s)
             } else if let Some(s) = path.strip_prefix("/api/v1/history/") {
                 Route::History(s)
+            } else if let Some(s) = path.strip_prefix("/api/v1/trades/") {
+                match s.strip_suffix("/latest") {
+                    Some(symbol) => Route::LatestTrade(symbol),
+                    None => Route::Trades(s),
+                }
+            } else if let Some(s) = path.strip_prefix("/api/v1/nbbo/") {
+                Route::Nbbo(s)
+            } else if let Some(s) = path.strip_prefix("/api/v1/bars/") {
+                Route::Bars(s)
             } else {
                 return None;
             }
@@ -149,7 +193,16 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
     };
     // A symbol segment is one segment: `/api/v1/latest/a/b` is no route at all.
     match route {
-        Route::Latest(s) | Route::History(s) if s.is_empty() || s.contains('/') => None,
+        Route::Latest(s)
+        | Route::History(s)
+        | Route::Trades(s)
+        | Route::LatestTrade(s)
+        | Route::Nbbo(s)
+        | Route::Bars(s)
+            if s.is_empty() || s.contains('/') =>
+        {
+            None
+        }
         r => Some(r),
     }
 }
@@ -172,9 +225,20 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::MarketStatus) => MARKET_STATUS,
         Some(Route::Calendar) => CALENDAR,
         Some(Route::Ws) => WS,
+        Some(Route::Trades(_)) => TRADES,
+        Some(Route::LatestTrade(_)) => LATEST_TRADE,
+        Some(Route::Nbbo(_)) => NBBO,
+        Some(Route::Bars(_)) => BARS,
         None => NOT_FOUND,
     }
 }
+
+/// `/control/clock` in `/`'s list, when a control token enables it.
+pub const CONTROL_ENDPOINT: (&str, &str, &str) = (
+    "GET, POST",
+    CONTROL_CLOCK_PATH,
+    "the market clock; POST moves a manual clock (needs the control token)",
+);
 
 /// Answers one request (errors become JSON by the caller).
 pub async fn respond(
@@ -182,6 +246,14 @@ pub async fn respond(
     slot: &RejectSlot,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    // The control endpoint reads its own body; without a token it does not exist (404 below).
+    if app.control.enabled() && req.uri().path() == CONTROL_CLOCK_PATH {
+        let timeout = Duration::from_millis(app.config.header_timeout_ms);
+        return Ok(app
+            .control
+            .respond(req, app.clock.as_ref(), app.market.schedule(), timeout)
+            .await);
+    }
     // An upgrade needs the whole request (hyper hands the socket over through it).
     if req.method() == Method::GET
         && route(req.uri().path(), app.config.debug_routes) == Some(Route::Ws)
@@ -217,13 +289,17 @@ pub async fn respond(
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
             app.warm().await;
-            quotes::latest_one(app, raw)
+            quotes::latest_one(app, raw, &query).await
         }
         Route::LatestMany => {
             app.warm().await;
-            quotes::latest_many(app, &query)
+            quotes::latest_many(app, &query).await
         }
         Route::History(raw) => history::history(app, raw, &query).await,
+        Route::Trades(raw) => trades::range(app, raw, &query),
+        Route::LatestTrade(raw) => trades::latest(app, raw),
+        Route::Nbbo(raw) => trades::nbbo(app, raw),
+        Route::Bars(raw) => bars::bars(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),
         Route::Calendar => calendar::calendar(app, &query),
         Route::DebugPanic => panic_on_purpose(),
@@ -288,6 +364,18 @@ mod tests {
         );
         assert_eq!(route("/api/v1/calendar", false), Some(Route::Calendar));
         assert_eq!(route("/ws/", false), Some(Route::Ws));
+        assert_eq!(
+            route("/api/v1/trades/AAPL", false),
+            Some(Route::Trades("AAPL"))
+        );
+        assert_eq!(
+            route("/api/v1/trades/aapl/latest/", false),
+            Some(Route::LatestTrade("aapl"))
+        );
+        assert_eq!(route("/api/v1/trades/a/b", false), None);
+        assert_eq!(route("/api/v1/trades//latest", false), None);
+        assert_eq!(route("/api/v1/nbbo/MSFT", false), Some(Route::Nbbo("MSFT")));
+        assert_eq!(route("/api/v1/bars/MSFT", false), Some(Route::Bars("MSFT")));
         assert_eq!(route("/debug/panic", false), None);
         assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
         assert_eq!(
@@ -308,6 +396,11 @@ mod tests {
         );
         assert_eq!(ROUTE_LABELS[label("/api/v1/calendar", false)], "calendar");
         assert_eq!(ROUTE_LABELS[label("/ws", false)], "ws");
+        assert_eq!(
+            ROUTE_LABELS[label("/api/v1/trades/X/latest", false)],
+            "latest_trade"
+        );
+        assert_eq!(ROUTE_LABELS[label("/api/v1/bars/X", false)], "bars");
         assert_eq!(ROUTE_LABELS[label(REJECTED_PATH, false)], "rejected");
     }
 }

@@ -182,7 +182,11 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Result<
     let started = Instant::now();
     let origin = req.headers().get(ORIGIN).cloned();
     let method = req.method().clone();
-    let label = routes::label(req.uri().path(), app.config.debug_routes);
+    let label = if app.control.enabled() && req.uri().path() == ticker_net::CONTROL_CLOCK_PATH {
+        routes::CONTROL
+    } else {
+        routes::label(req.uri().path(), app.config.debug_routes)
+    };
     let path = tracing::enabled!(tracing::Level::DEBUG).then(|| req.uri().path().to_owned());
     // The guard stops vetting heads after a body or an upgrade request: unless the connection
     // switches protocols, it must end with this response.

@@ -12,19 +12,21 @@ use http::{Response, StatusCode};
 use serde::Serialize;
 use serde_json::json;
 use ticker_core::time::format_rfc3339;
-use ticker_core::VERSION;
+use ticker_core::{clock_report, VERSION};
 use ticker_net::metrics::{write_metric, write_process, Kind};
 
 use crate::app::App;
 use crate::response::{self, Body};
-use crate::routes::ENDPOINTS;
+use crate::routes::{CONTROL_ENDPOINT, ENDPOINTS};
 
 /// `GET /`.
 pub fn info(app: &App) -> Response<Body> {
     let m = &app.market;
     let cfg = m.config();
+    let control = app.control.enabled().then_some(&CONTROL_ENDPOINT);
     let endpoints: Vec<_> = ENDPOINTS
         .iter()
+        .chain(control)
         .map(|(method, path, description)| json!({"method": method, "path": path, "description": description}))
         .collect();
     response::json_value(&json!({
@@ -40,6 +42,7 @@ pub fn info(app: &App) -> Response<Body> {
             "symbols": m.ids().map(|id| m.info(id).symbol.as_str()).collect::<Vec<_>>(),
             "tick": app.current_tick(),
         },
+        "clock": clock_report(app.clock.as_ref()),
         "endpoints": endpoints,
     }))
 }
@@ -48,6 +51,7 @@ pub fn info(app: &App) -> Response<Body> {
 struct Health {
     status: &'static str,
     timestamp: i64,
+    clock: ticker_core::ClockReport,
     version: &'static str,
     uptime_s: f64,
     pid: u32,
@@ -57,7 +61,8 @@ struct Health {
 
 /// `GET /health`: always 200; `status` is `ok` only when every component is `healthy`.
 pub async fn health(app: &App) -> Response<Body> {
-    let now = app.clock.now_ms();
+    let clock = clock_report(app.clock.as_ref());
+    let now = clock.now_ms;
     let schedule = app.market.schedule();
     let tick = schedule.tick_at(now);
     let (market_state, market_reason) = if now < schedule.epoch_ms() {
@@ -86,6 +91,8 @@ pub async fn health(app: &App) -> Response<Body> {
             "tick_time": schedule.time_of(tick),
             "interval_ms": schedule.interval_ms(),
             "epoch": format_rfc3339(schedule.epoch_ms()),
+            "kind": clock.kind,
+            "speed": clock.speed,
             "reason": market_reason,
         }),
     );
@@ -97,6 +104,7 @@ pub async fn health(app: &App) -> Response<Body> {
     response::json_value(&Health {
         status: if all_healthy { "ok" } else { "degraded" },
         timestamp: now,
+        clock,
         version: VERSION,
         uptime_s: app.started.elapsed().as_secs_f64(),
         // Lets a launcher (scripts/run.sh) tell its own process from another one that holds

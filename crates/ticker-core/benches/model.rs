@@ -12,6 +12,19 @@ use ticker_core::{
     TradingTicks, Uniform,
 };
 
+/// The resident set of this process, KiB (Linux; 0 elsewhere).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Runs `op` in batches until `budget` elapses; returns nanoseconds per call.
 fn ns_per_op(budget: Duration, mut op: impl FnMut(u64)) -> f64 {
     let mut best = f64::INFINITY;
@@ -56,6 +69,55 @@ fn main() {
         "< 2000",
     ));
 
+    let example = {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../config/market.example.json");
+        Market::new(MarketConfig::from_file(&path).unwrap()).unwrap()
+    };
+    let aapl = example.lookup("AAPL").unwrap();
+    rows.push((
+        "random-access price, us-equity, n ≈ 9.3e7",
+        ns_per_op(budget, |i| {
+            black_box(example.price(aapl, Seq(now.0 + spread(i))));
+        }),
+        "< 2000",
+    ));
+    rows.push((
+        "random-access trades of a tick (summary)",
+        ns_per_op(budget, |i| {
+            black_box(market.trades(id, Seq(now.0 + spread(i))).count);
+        }),
+        "",
+    ));
+    rows.push((
+        "random-access trades of a tick, us-equity",
+        ns_per_op(budget, |i| {
+            black_box(example.trades(aapl, Seq(now.0 + spread(i))).count);
+        }),
+        "",
+    ));
+    rows.push((
+        "random-access last trade price",
+        ns_per_op(budget, |i| {
+            black_box(market.last_price(id, Seq(now.0 + spread(i))));
+        }),
+        "",
+    ));
+    let busy = (now.0..)
+        .map(|n| market.trades(id, Seq(n)))
+        .find(|t| t.count >= 8)
+        .unwrap();
+    let per_tick = busy.count.max(1) as f64;
+    rows.push((
+        "list trades (Trades::next), per trade",
+        ns_per_op(budget, |_| {
+            for t in busy.iter() {
+                black_box(t);
+            }
+        }) / per_tick,
+        "",
+    ));
+
     let mut walk = market.log_offsets(id, now);
     rows.push((
         "sequential tick (log-price)",
@@ -82,11 +144,25 @@ fn main() {
     ticker_core::warm_up(&market, &mut trackers, Seq(at));
     let symbols = trackers.len() as f64;
     rows.push((
-        "tick of every symbol (quote_all), per symbol",
+        "tick of every symbol (tick_all: quote, trades, NBBO, bars), per symbol",
         ns_per_op(budget, |_| {
             at += 1;
-            ticker_core::quote_all(&market, &mut trackers, Seq(at), |_, q| {
-                black_box(q);
+            ticker_core::tick_all(&market, &mut trackers, Seq(at), |_, t| {
+                black_box(t);
+            });
+        }) / symbols,
+        "",
+    ));
+    let mut trackers: Vec<SessionTracker> = example.ids().map(SessionTracker::new).collect();
+    let mut at = now.0;
+    ticker_core::warm_up(&example, &mut trackers, Seq(at));
+    let symbols = trackers.len() as f64;
+    rows.push((
+        "tick_all, example config (6 us-equity + 5 24/7), per symbol",
+        ns_per_op(budget, |_| {
+            at += 1;
+            ticker_core::tick_all(&example, &mut trackers, Seq(at), |_, t| {
+                black_box(t);
             });
         }) / symbols,
         "",
@@ -168,9 +244,46 @@ fn main() {
         "O(log days)",
     ));
 
+    // A generated universe of 5 000 symbols: memory of the market and its trackers, and the
+    // tick loop's cost per tick (quotes, trades, NBBO, bars of every symbol).
+    let before = rss_kib();
+    let universe = Market::new(MarketConfig {
+        universe: 5000,
+        ..MarketConfig::default()
+    })
+    .unwrap();
+    let built = rss_kib();
+    let mut trackers: Vec<SessionTracker> = universe.ids().map(SessionTracker::new).collect();
+    // A minute into a UTC day: the warm-up replays 60 ticks per symbol.
+    let start = Seq((now.0 / 86_400) * 86_400 + 60);
+    ticker_core::warm_up(&universe, &mut trackers, start);
+    let warmed = rss_kib();
+    let mut at = start.0;
+    rows.push((
+        "tick of 5 005 symbols (tick_all), per tick",
+        ns_per_op(budget, |_| {
+            at += 1;
+            ticker_core::tick_all(&universe, &mut trackers, Seq(at), |_, t| {
+                black_box(t);
+            });
+        }),
+        "< 10 000 000 (1 % of a 1 s tick)",
+    ));
+
     println!("| operation | ns/op | target |");
     println!("| --- | ---: | ---: |");
     for (name, ns, target) in rows {
         println!("| {name} | {ns:.1} | {target} |");
     }
+    println!();
+    println!("| memory, 5 005 symbols (5 default + universe 5 000) | MiB |");
+    println!("| --- | ---: |");
+    println!(
+        "| market (trees, spines) | {:.1} |",
+        built.saturating_sub(before) as f64 / 1024.0
+    );
+    println!(
+        "| one tracker per symbol, warm | {:.1} |",
+        warmed.saturating_sub(built) as f64 / 1024.0
+    );
 }

@@ -15,6 +15,20 @@
 
 use std::fmt;
 
+/// The weights of the two halves `[t0, t1)` and `[t1, t2)` of a span, of every kind: what one
+/// split of the model's tree asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SplitWeights {
+    /// Variance weights of the halves.
+    pub variance: [f64; 2],
+    /// Volume weights.
+    pub volume: [f64; 2],
+    /// Continuous-trading weights (see [`Activity::trade_weight`]).
+    pub trades: [f64; 2],
+    /// Auctions.
+    pub auctions: [u64; 2],
+}
+
 /// The activity of one market over wall time. Implementations must be pure, deterministic
 /// (the same bits on every machine) and cheap: the model asks for a weight at every level of
 /// every descent, so each call should be O(1) (table lookups, no loops over days). The model
@@ -26,6 +40,49 @@ pub trait Activity: Send + Sync + fmt::Debug {
 
     /// The volume weight of `[t0_ms, t1_ms)`, in the same units.
     fn volume_weight(&self, t0_ms: i64, t1_ms: i64) -> f64;
+
+    /// The weight of continuous trading in `[t0_ms, t1_ms)`: the volume weight without the
+    /// auctions' point masses, in the same units. Trade counts follow it (an auction is one
+    /// print, however large), so the default, for activities without auctions, is the volume
+    /// weight.
+    fn trade_weight(&self, t0_ms: i64, t1_ms: i64) -> f64 {
+        self.volume_weight(t0_ms, t1_ms)
+    }
+
+    /// The number of single-print auctions (opening and closing crosses) in `[t0_ms, t1_ms)`:
+    /// none by default.
+    fn auctions(&self, t0_ms: i64, t1_ms: i64) -> u64 {
+        let _ = (t0_ms, t1_ms);
+        0
+    }
+
+    /// The variance weights of `[t0, t1)` and `[t1, t2)`: what a split of prices alone asks.
+    fn variance_split(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> [f64; 2] {
+        [
+            self.variance_weight(t0_ms, t1_ms),
+            self.variance_weight(t1_ms, t2_ms),
+        ]
+    }
+
+    /// Every weight of `[t0, t1)` and `[t1, t2)` at once. The default asks the methods above;
+    /// a calendar answers from three lookups instead of a dozen.
+    fn split_weights(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> SplitWeights {
+        SplitWeights {
+            variance: [
+                self.variance_weight(t0_ms, t1_ms),
+                self.variance_weight(t1_ms, t2_ms),
+            ],
+            volume: [
+                self.volume_weight(t0_ms, t1_ms),
+                self.volume_weight(t1_ms, t2_ms),
+            ],
+            trades: [
+                self.trade_weight(t0_ms, t1_ms),
+                self.trade_weight(t1_ms, t2_ms),
+            ],
+            auctions: [self.auctions(t0_ms, t1_ms), self.auctions(t1_ms, t2_ms)],
+        }
+    }
 }
 
 /// A market that is always open and equally active at every instant (24/7, the default).

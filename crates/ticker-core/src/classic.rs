@@ -45,11 +45,11 @@ impl TickChange {
 }
 
 impl Market {
-    /// The change of a symbol's price from tick `seq − 1` to tick `seq`, by random access
-    /// (O(log n)); zero at tick 0, which has no previous tick.
+    /// The change of a symbol's quoted price (its last trade) from tick `seq − 1` to tick
+    /// `seq`, by random access (O(log n)); zero at tick 0, which has no previous tick.
     pub fn tick_change(&self, id: SymbolId, seq: Seq) -> TickChange {
-        let previous = self.price(id, Seq(seq.0.saturating_sub(1)));
-        TickChange::between(previous, self.price(id, seq))
+        let previous = self.last_price(id, Seq(seq.0.saturating_sub(1)));
+        TickChange::between(previous, self.last_price(id, seq))
     }
 }
 
@@ -142,7 +142,7 @@ mod tests {
                 assert_eq!(spliced, whole, "{} at {n}", quote.symbol);
 
                 let v: serde_json::Value = serde_json::from_slice(&whole).unwrap();
-                let previous = m.price(id, Seq(n - 1));
+                let previous = m.last_price(id, Seq(n - 1));
                 assert_eq!(v["stock"], quote.symbol.as_str());
                 assert_eq!(v["symbol"], quote.symbol.as_str());
                 assert_eq!(v["price"].as_f64().unwrap(), quote.price.to_f64());
@@ -154,7 +154,7 @@ mod tests {
                 assert_eq!(v["prev_close"].as_f64().unwrap(), quote.prev_close.to_f64());
                 assert_eq!(v["volume"], quote.volume);
                 assert_eq!(v["seq"], n);
-                assert_eq!(v.as_object().unwrap().len(), 14);
+                assert_eq!(v.as_object().unwrap().len(), 20);
             }
         }
     }

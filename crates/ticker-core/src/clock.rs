@@ -1,18 +1,41 @@
-//! Time: the injected wall [`Clock`], tick numbers ([`Seq`]) and the [`Schedule`] that maps
+//! Time: the injected market [`Clock`], tick numbers ([`Seq`]) and the [`Schedule`] that maps
 //! between them. Tick `n` happens at `epoch + n × interval`; sessions (a UTC day by default)
 //! group ticks for open/high/low/volume.
+//!
+//! Three clocks drive a market: the [`SystemClock`] (real time, the default), a
+//! [`VirtualClock`](crate::VirtualClock) (real time shifted and sped up, the same in every
+//! process given the same settings) and the [`ManualClock`] (stands still until told).
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::time::MAX_TIME_MS;
+use crate::virtual_clock::{ClockError, ClockInfo, ClockKind};
 
-/// A source of wall-clock time in Unix milliseconds. Services take one so that tests can run
-/// the market at any virtual time.
+/// A source of market time in Unix milliseconds. Services take one so that tests, replays and
+/// demos can run the market at any time and speed.
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
-    /// The current time in milliseconds since the Unix epoch.
+    /// The current market time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
+
+    /// What kind of clock this is and how it maps wall time, for `/health` and welcomes.
+    fn info(&self) -> ClockInfo {
+        ClockInfo::real()
+    }
+
+    /// Wall-clock milliseconds until market time reaches `at_ms` (negative once it has), or
+    /// `None` when only an outside command moves the clock (a manual clock).
+    fn wall_ms_until(&self, at_ms: i64) -> Option<i64> {
+        Some(at_ms - self.now_ms())
+    }
+
+    /// Moves the clock forward to `at_ms` and returns the new time. Only a manual clock can
+    /// be moved, and only forward: a market never runs backwards.
+    fn move_to(&self, at_ms: i64) -> Result<i64, ClockError> {
+        let _ = at_ms;
+        Err(ClockError::NotSettable(self.info().kind))
+    }
 }
 
 /// The system's real-time clock.
@@ -28,10 +51,13 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to: for tests and reproducible replays.
+/// A clock that only moves when told to (`--clock manual`, and every test): the market stands
+/// still until a test or the `/control/clock` endpoint moves it.
 #[derive(Debug, Default)]
 pub struct ManualClock {
     now: AtomicI64,
+    /// Where it started, for [`Clock::info`].
+    start: i64,
 }
 
 impl ManualClock {
@@ -39,10 +65,12 @@ impl ManualClock {
     pub fn new(ms: i64) -> Self {
         Self {
             now: AtomicI64::new(ms),
+            start: ms,
         }
     }
 
-    /// Moves the clock to `ms` (backwards too).
+    /// Moves the clock to `ms` (backwards too: tests only; services go through
+    /// [`Clock::move_to`], which refuses to go back).
     pub fn set(&self, ms: i64) {
         self.now.store(ms, Ordering::SeqCst);
     }
@@ -56,6 +84,31 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.now.load(Ordering::SeqCst)
+    }
+
+    fn info(&self) -> ClockInfo {
+        ClockInfo {
+            kind: ClockKind::Manual,
+            speed: 0.0,
+            start_ms: Some(self.start),
+            anchor_ms: None,
+        }
+    }
+
+    fn wall_ms_until(&self, _at_ms: i64) -> Option<i64> {
+        None
+    }
+
+    fn move_to(&self, at_ms: i64) -> Result<i64, ClockError> {
+        // `fetch_max` so that two commands racing each other still only move it forward.
+        let before = self.now.fetch_max(at_ms, Ordering::SeqCst);
+        if at_ms < before {
+            return Err(ClockError::Backwards {
+                now_ms: before,
+                asked_ms: at_ms,
+            });
+        }
+        Ok(at_ms)
     }
 }
 
@@ -222,5 +275,30 @@ mod tests {
         assert_eq!(c.now_ms(), 15);
         c.set(1);
         assert_eq!(c.now_ms(), 1);
+        assert_eq!(c.wall_ms_until(100), None, "only a command moves it");
+        assert_eq!(c.info().kind, ClockKind::Manual);
+        assert_eq!(c.info().start_ms, Some(5));
+    }
+
+    #[test]
+    fn a_manual_clock_moves_forward_only_and_the_others_not_at_all() {
+        let c = ManualClock::new(1000);
+        assert_eq!(c.move_to(1000), Ok(1000), "standing still is allowed");
+        assert_eq!(c.move_to(5000), Ok(5000));
+        assert_eq!(
+            c.move_to(4000),
+            Err(ClockError::Backwards {
+                now_ms: 5000,
+                asked_ms: 4000
+            })
+        );
+        assert_eq!(c.now_ms(), 5000, "a refused move changes nothing");
+        assert_eq!(
+            SystemClock.move_to(0),
+            Err(ClockError::NotSettable(ClockKind::Real))
+        );
+        let real = SystemClock.now_ms();
+        let until = SystemClock.wall_ms_until(real + 10_000).unwrap();
+        assert!((9_000..=10_000).contains(&until), "{until}");
     }
 }

@@ -2,6 +2,7 @@
 //! symbols. Built-in defaults reproduce the classic five-symbol mock; a JSON file, `TICKER_*`
 //! environment variables and command-line flags override them in that order (see
 //! [`MarketArgs`](crate::MarketArgs)). Every field is documented in `docs/config.md`.
+//! The [`ClockConfig`] (`clock`) rides along: it decides which tick is "now", not any price.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,9 +11,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::CalendarKind;
 use crate::time::{format_rfc3339, parse_time};
+use crate::trade::Tape;
 
+mod clock;
+mod exchanges;
 mod validate;
 
+pub use clock::{Anchor, ClockConfig, MAX_CLOCK_SPEED, MIN_CLOCK_SPEED};
+pub use exchanges::ExchangeConfig;
+pub(crate) use exchanges::Exchanges;
 use validate::invalid;
 
 /// The default seed: two processes started with defaults produce the same market.
@@ -26,8 +33,8 @@ pub const DEFAULT_SESSION_MS: u64 = 86_400_000;
 /// The default half-life of deviations from the reference price: five years of business time,
 /// so weeks to months are a random walk and prices stay plausible for decades.
 pub const DEFAULT_HALF_LIFE_DAYS: f64 = 1826.25;
-/// The most symbols one market may configure.
-pub const MAX_SYMBOLS: usize = 4096;
+/// The most symbols one market may have, configured and generated (`universe`) together.
+pub const MAX_SYMBOLS: usize = 10_000;
 
 /// The whole market: what every price depends on besides the tick number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +78,20 @@ pub struct MarketConfig {
     pub jump_boost_decay_days: f64,
     /// The symbols, in the order every listing uses.
     pub symbols: Vec<SymbolConfig>,
+    /// Generated symbols to add after the configured ones (0 ..= 10 000 in all): stable
+    /// names, prices, volatilities and betas from the seed (see `universe.rs`).
+    pub universe: usize,
+    /// The calendar of the generated symbols.
+    pub universe_calendar: CalendarKind,
+    /// The participants trades print on and quotes come from, with their weights.
+    pub exchanges: Vec<ExchangeConfig>,
+    /// The market clock: real time (the default), virtual or manual. Not part of any price.
+    #[serde(skip_serializing_if = "is_default_clock")]
+    pub clock: ClockConfig,
+}
+
+fn is_default_clock(clock: &ClockConfig) -> bool {
+    *clock == ClockConfig::default()
 }
 
 /// One symbol of the market.
@@ -103,6 +124,14 @@ pub struct SymbolConfig {
     /// Trading calendar: `always` (24/7, the default) or `us-equity` (NYSE hours).
     #[serde(default)]
     pub calendar: CalendarKind,
+    /// The consolidated tape of its listing: `A` (NYSE), `B` (Arca, American, others) or
+    /// `C` (Nasdaq, the default).
+    #[serde(default)]
+    pub tape: Tape,
+    /// Mean shares per trade, 1 ..= 1 000 000: the session's trade count is about
+    /// `avg_volume / avg_trade_size`.
+    #[serde(default = "defaults::avg_trade_size")]
+    pub avg_trade_size: u64,
 }
 
 mod defaults {
@@ -121,20 +150,36 @@ mod defaults {
     pub(super) fn beta() -> f64 {
         0.65
     }
+    pub(super) fn avg_trade_size() -> u64 {
+        100
+    }
 }
 
 impl SymbolConfig {
-    fn classic(symbol: &str, name: &str, price: f64, vol: f64, volume: u64, beta: f64) -> Self {
+    /// A symbol with every optional field at its default.
+    pub fn new(symbol: &str, reference_price: f64) -> Self {
         Self {
             symbol: symbol.to_owned(),
+            name: String::new(),
+            reference_price,
+            volatility: defaults::volatility(),
+            spread_bps: defaults::spread_bps(),
+            tick_size: defaults::tick_size(),
+            avg_volume: defaults::avg_volume(),
+            beta: defaults::beta(),
+            calendar: CalendarKind::Always,
+            tape: Tape::C,
+            avg_trade_size: defaults::avg_trade_size(),
+        }
+    }
+
+    fn classic(symbol: &str, name: &str, price: f64, vol: f64, volume: u64, beta: f64) -> Self {
+        Self {
             name: name.to_owned(),
-            reference_price: price,
             volatility: vol,
-            spread_bps: 2.0,
-            tick_size: 0.01,
             avg_volume: volume,
             beta,
-            calendar: CalendarKind::Always,
+            ..Self::new(symbol, price)
         }
     }
 }
@@ -164,6 +209,10 @@ impl Default for MarketConfig {
                 SymbolConfig::classic("AMZN", "Amazon.com Inc.", 175.90, 0.30, 45_000_000, 0.7),
                 SymbolConfig::classic("TSLA", "Tesla Inc.", 245.67, 0.55, 95_000_000, 0.55),
             ],
+            universe: 0,
+            universe_calendar: CalendarKind::Always,
+            exchanges: exchanges::defaults(),
+            clock: ClockConfig::default(),
         }
     }
 }

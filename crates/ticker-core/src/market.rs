@@ -4,77 +4,101 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, SplitWeights};
+use crate::calendar::{Calendar, CalendarKind};
 use crate::clock::{Schedule, Seq};
-use crate::config::{ConfigError, MarketConfig};
+use crate::config::{ConfigError, Exchanges, MarketConfig};
 use crate::decimal::{Decimal, TickSize};
 use crate::model::{
-    leaf, Cursor, Joint, JointNode, Node, Parameters, Shared, SymbolNode, SymbolTree, Walk, Weights,
+    leaf, Cursor, Joint, JointNode, Node, Parameters, Shared, SymbolNode, SymbolTree, TradeKeys,
+    Walk, Weights,
 };
 use crate::noise;
 use crate::quote::SymbolInfo;
 use crate::symbol::{Symbol, SymbolId};
+use crate::trade::Tape;
+
+mod ticks;
 
 const DAY_MS: f64 = 86_400_000.0;
+
+/// The hash streams of a symbol's trades and quotes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QuoteKeys {
+    /// Spread width and the price's place in it.
+    pub(crate) spread: u64,
+    /// Quote sizes.
+    pub(crate) sizes: u64,
+    /// Quote exchanges.
+    pub(crate) venues: u64,
+    /// The price level of each trade (bid, ask or the last price), 16 trades per hash.
+    pub(crate) levels: u64,
+    /// Per trade: size, exchange and time.
+    pub(crate) trade: u64,
+}
 
 /// One symbol's models and constants.
 #[derive(Debug, Clone)]
 pub(crate) struct SymbolModel {
     pub(crate) info: SymbolInfo,
-    /// The symbol's own walk and volume.
+    /// The symbol's own walk, volume and trades.
     pub(crate) tree: SymbolTree,
-    /// Index of its activity class's market factor in [`Market::factors`].
-    factor: usize,
+    /// Index of its calendar class in [`Market::classes`].
+    pub(crate) class: usize,
     /// `σ·β` and `σ·√(1−β²)`: the log-price is `market_load·M + own_load·E`.
     market_load: f64,
     own_load: f64,
     reference: f64,
     pub(crate) tick: TickSize,
-    half_spread: f64,
+    /// The quoted spread as a fraction of the price (`spread_bps / 10 000`).
+    pub(crate) spread: f64,
+    /// Mean round lots shown at the best bid or offer in the regular session.
+    pub(crate) depth_lots: f64,
+    pub(crate) tape: Tape,
+    /// Mean shares per continuous trade.
+    pub(crate) trade_size: u64,
+    pub(crate) keys: QuoteKeys,
 }
 
 impl SymbolModel {
-    /// The log-price offset `ln(price / reference)` at a joint leaf.
+    /// The log-price offset `ln(price / reference)` at a joint leaf's first tick.
     #[inline]
     pub(crate) fn offset(&self, node: &JointNode) -> f64 {
         self.market_load * node.market.x_lo + self.own_load * node.symbol.own.x_lo
     }
 
-    /// The log-price offset from the market factor's and the symbol's leaves.
+    /// The log-price offset at the tick just past the leaves: tick `n + 1` from leaf `n`,
+    /// the tick whose interval the leaf is.
     #[inline]
-    pub(crate) fn offset_of(&self, market: &Node, symbol: &SymbolNode) -> f64 {
-        self.market_load * market.x_lo + self.own_load * symbol.own.x_lo
+    pub(crate) fn offset_after(&self, market: &Node, symbol: &SymbolNode) -> f64 {
+        self.market_load * market.x_hi + self.own_load * symbol.own.x_hi
     }
 
     /// The price for a log-price offset `x`: `reference × e^x` on the tick grid.
     pub(crate) fn price_of(&self, x: f64) -> Decimal {
         self.tick.round(self.reference * libm::exp(x))
     }
-
-    /// Bid and ask around a price: half the spread each side, at least one tick.
-    pub(crate) fn bid_ask(&self, price: Decimal) -> (Decimal, Decimal) {
-        let tick = self.tick.units();
-        let scale = crate::decimal::pow10(self.tick.decimals()) as f64;
-        let half_ticks = (price.to_f64() * self.half_spread * scale / tick as f64).round();
-        let half = (half_ticks as i64).max(1).saturating_mul(tick);
-        let d = price.decimals();
-        (
-            Decimal::new((price.units() - half).max(tick), d),
-            Decimal::new(price.units().saturating_add(half), d),
-        )
-    }
 }
 
-/// The whole market model: schedule, one market factor per activity class and one model per
+/// One calendar class: its calendar and its market factor, which every symbol of the class
+/// loads on (US equities co-move with each other, 24/7 pairs with each other).
+#[derive(Debug, Clone)]
+pub(crate) struct Class {
+    pub(crate) calendar: Calendar,
+    pub(crate) factor: Walk,
+}
+
+/// The whole market model: schedule, one market factor per calendar class and one model per
 /// symbol. Cheap to share (`Arc`), with no interior mutability: every method is a pure
 /// function of its arguments.
 #[derive(Debug, Clone)]
 pub struct Market {
     config: MarketConfig,
     schedule: Schedule,
-    factors: Vec<Walk>,
+    classes: Vec<Class>,
     models: Vec<SymbolModel>,
     by_symbol: HashMap<Symbol, SymbolId>,
+    pub(crate) exchanges: Exchanges,
 }
 
 /// The model parameters of a validated configuration.
@@ -93,50 +117,79 @@ fn parameters(config: &MarketConfig) -> Parameters {
     }
 }
 
-impl Market {
-    /// Builds the market after validating the configuration. Every symbol trades around the
-    /// clock ([`crate::Uniform`] activity).
-    pub fn new(config: MarketConfig) -> Result<Self, ConfigError> {
-        let weights = Weights::Uniform {
-            interval_ms: config.interval_ms as f64,
-        };
-        Self::build(config, "always", weights)
+/// An [`Activity`] that is a calendar's (the `us-equity` tables live for the whole process).
+#[derive(Debug)]
+struct CalendarActivity(&'static dyn Activity);
+
+impl Activity for CalendarActivity {
+    #[inline]
+    fn variance_weight(&self, t0_ms: i64, t1_ms: i64) -> f64 {
+        self.0.variance_weight(t0_ms, t1_ms)
     }
 
-    /// Builds the market with every symbol on the business time of `activity` (a calendar):
-    /// no movement and no volume where it has no weight.
+    #[inline]
+    fn volume_weight(&self, t0_ms: i64, t1_ms: i64) -> f64 {
+        self.0.volume_weight(t0_ms, t1_ms)
+    }
+
+    #[inline]
+    fn trade_weight(&self, t0_ms: i64, t1_ms: i64) -> f64 {
+        self.0.trade_weight(t0_ms, t1_ms)
+    }
+
+    #[inline]
+    fn auctions(&self, t0_ms: i64, t1_ms: i64) -> u64 {
+        self.0.auctions(t0_ms, t1_ms)
+    }
+
+    #[inline]
+    fn variance_split(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> [f64; 2] {
+        self.0.variance_split(t0_ms, t1_ms, t2_ms)
+    }
+
+    #[inline]
+    fn split_weights(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> SplitWeights {
+        self.0.split_weights(t0_ms, t1_ms, t2_ms)
+    }
+}
+
+/// How the symbols of a market get their calendar classes.
+enum Classes {
+    /// Each symbol's configured calendar.
+    PerSymbol,
+    /// Every symbol on one activity (with 24/7 sessions): for models on any business time.
+    One(Arc<dyn Activity>),
+}
+
+impl Market {
+    /// Builds the market after validating the configuration: each symbol on its configured
+    /// calendar (24/7 unless it says `us-equity`), the generated `universe` appended.
+    pub fn new(config: MarketConfig) -> Result<Self, ConfigError> {
+        Self::build(config, &Classes::PerSymbol)
+    }
+
+    /// Builds the market with every symbol on the business time of `activity`, with 24/7
+    /// sessions: no movement and no volume where it has no weight.
     pub fn with_activity(
         config: MarketConfig,
         activity: Arc<dyn Activity>,
     ) -> Result<Self, ConfigError> {
-        let weights = Weights::Calendar {
-            activity,
-            epoch_ms: config.epoch_ms,
-            interval_ms: config.interval_ms as i64,
-        };
-        Self::build(config, "calendar", weights)
+        Self::build(config, &Classes::One(activity))
     }
 
-    fn build(config: MarketConfig, class: &str, weights: Weights) -> Result<Self, ConfigError> {
+    fn build(mut config: MarketConfig, how: &Classes) -> Result<Self, ConfigError> {
         config.validate()?;
+        config.expand_universe();
         let schedule = Schedule::new(
             config.epoch_ms,
             config.interval_ms,
             config.session_ms,
             config.session_offset_ms,
         );
-        let shared = Arc::new(Shared::new(
-            parameters(&config),
-            weights,
-            config.interval_ms,
-        ));
-        // The market factor of a class depends only on (seed, class); a symbol's walk only on
-        // (seed, symbol): adding or reordering symbols never changes another's prices.
-        let class_key = noise::fnv1a(format!("market:{class}").as_bytes());
-        let factors = vec![Walk::market(
-            noise::derive_key(config.seed, class_key),
-            shared.clone(),
-        )];
+        let params = parameters(&config);
+        let mut classes: Vec<Class> = Vec::new();
+        // (class label, its index, the volume weight of an average session)
+        let mut labels: Vec<(&'static str, usize, f64)> = Vec::new();
         let mut models = Vec::with_capacity(config.symbols.len());
         let mut by_symbol = HashMap::with_capacity(config.symbols.len());
         for (i, s) in config.symbols.iter().enumerate() {
@@ -147,14 +200,73 @@ impl Market {
             let symbol = Symbol::parse(&s.symbol).map_err(|e| invalid(e.to_string()))?;
             let tick = TickSize::from_f64(s.tick_size)
                 .ok_or_else(|| invalid(format!("bad tick size {}", s.tick_size)))?;
+            let label = match how {
+                Classes::PerSymbol => s.calendar.name(),
+                Classes::One(_) => "calendar",
+            };
+            let (class, session_weight) = match labels.iter().find(|(l, _, _)| *l == label) {
+                Some(&(_, class, weight)) => (class, weight),
+                None => {
+                    let sessions = Calendar::new(
+                        CalendarKind::Always,
+                        config.session_ms,
+                        config.session_offset_ms,
+                    );
+                    let (calendar, weights) = match how {
+                        Classes::One(activity) => (
+                            sessions,
+                            Weights::Calendar {
+                                activity: activity.clone(),
+                                epoch_ms: config.epoch_ms,
+                                interval_ms: config.interval_ms as i64,
+                            },
+                        ),
+                        Classes::PerSymbol if s.calendar == CalendarKind::Always => (
+                            sessions,
+                            Weights::Uniform {
+                                interval_ms: config.interval_ms as f64,
+                            },
+                        ),
+                        Classes::PerSymbol => {
+                            let calendar = Calendar::new(
+                                s.calendar,
+                                config.session_ms,
+                                config.session_offset_ms,
+                            );
+                            let activity: Arc<dyn Activity> =
+                                Arc::new(CalendarActivity(calendar.activity()));
+                            let weights = Weights::Calendar {
+                                activity,
+                                epoch_ms: config.epoch_ms,
+                                interval_ms: config.interval_ms as i64,
+                            };
+                            (calendar, weights)
+                        }
+                    };
+                    let weight = match how {
+                        Classes::One(_) => config.session_ms as f64,
+                        Classes::PerSymbol => calendar.mean_session_volume_weight(),
+                    };
+                    let shared = Arc::new(Shared::new(params, weights, config.interval_ms));
+                    // The market factor of a class depends only on (seed, class); a symbol's
+                    // walk only on (seed, symbol): adding or reordering symbols never changes
+                    // another's prices.
+                    let class_key = noise::fnv1a(format!("market:{label}").as_bytes());
+                    classes.push(Class {
+                        calendar,
+                        factor: Walk::market(noise::derive_key(config.seed, class_key), shared),
+                    });
+                    labels.push((label, classes.len() - 1, weight));
+                    (classes.len() - 1, weight)
+                }
+            };
+            let factor = classes
+                .get(class)
+                .map(|c| &c.factor)
+                .ok_or_else(|| invalid("no market factor for its calendar".to_owned()))?;
             let key = noise::derive_key(config.seed, noise::fnv1a(symbol.as_str().as_bytes()));
-            // One activity class for now: every symbol follows the first market factor.
-            let factor = 0;
-            let market_walk = factors
-                .get(factor)
-                .ok_or_else(|| invalid("no market factor for its activity".to_owned()))?;
-            let own = Walk::own(noise::derive_key(key, 3), shared.clone(), market_walk);
-            let volume_per_ms = s.avg_volume as f64 / config.session_ms as f64;
+            let own = Walk::own(noise::derive_key(key, 3), factor.shared_arc(), factor);
+            let volume_per_ms = s.avg_volume as f64 / session_weight.max(1.0);
             let info = SymbolInfo {
                 symbol,
                 name: s.display_name().to_owned(),
@@ -164,23 +276,48 @@ impl Market {
                 volatility: s.volatility,
                 spread_bps: s.spread_bps,
                 avg_volume: s.avg_volume,
+                calendar: s.calendar,
+                tape: s.tape,
+                avg_trade_size: s.avg_trade_size,
+            };
+            let k = |label| noise::derive_key(key, label);
+            let trade_keys = TradeKeys {
+                count: k(10),
+                count_normal: k(11),
             };
             models.push(SymbolModel {
                 reference: info.reference_price.to_f64(),
                 info,
-                tree: SymbolTree::new(own, s.beta, volume_per_ms),
-                factor,
+                tree: SymbolTree::new(
+                    own,
+                    s.beta,
+                    volume_per_ms,
+                    s.avg_trade_size as f64,
+                    trade_keys,
+                ),
+                class,
                 market_load: s.volatility * s.beta,
                 own_load: s.volatility * libm::sqrt(1.0 - s.beta * s.beta),
                 tick,
-                half_spread: s.spread_bps / 20_000.0,
+                spread: s.spread_bps / 10_000.0,
+                depth_lots: (s.avg_volume as f64 / 5e6).clamp(1.0, 40.0),
+                tape: s.tape,
+                trade_size: s.avg_trade_size,
+                keys: QuoteKeys {
+                    spread: k(12),
+                    sizes: k(13),
+                    venues: k(14),
+                    levels: k(15),
+                    trade: k(16),
+                },
             });
             by_symbol.insert(symbol, SymbolId(i as u16));
         }
         Ok(Self {
+            exchanges: Exchanges::new(&config.exchanges),
             config,
             schedule,
-            factors,
+            classes,
             models,
             by_symbol,
         })
@@ -227,16 +364,26 @@ impl Market {
         self.models.get(id.index()).unwrap_or(&self.models[0])
     }
 
-    /// The tree of a symbol together with its market factor.
+    /// The calendar class of a symbol.
     #[expect(
         clippy::indexing_slicing,
-        reason = "a market always has the factor its symbols point at"
+        reason = "a market always has the class its symbols point at"
     )]
-    pub(crate) fn joint(&self, id: SymbolId) -> Joint<'_, true> {
+    pub(crate) fn class_of(&self, id: SymbolId) -> &Class {
         let model = self.model(id);
+        self.classes.get(model.class).unwrap_or(&self.classes[0])
+    }
+
+    /// The number of calendar classes (one market factor each).
+    pub(crate) fn class_count(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// The tree of a symbol together with its market factor.
+    pub(crate) fn joint(&self, id: SymbolId) -> Joint<'_, true> {
         Joint {
-            market: self.factors.get(model.factor).unwrap_or(&self.factors[0]),
-            symbol: &model.tree,
+            market: &self.class_of(id).factor,
+            symbol: &self.model(id).tree,
         }
     }
 
@@ -247,6 +394,7 @@ impl Market {
     }
 
     /// The leaf of a symbol's tick, volume included, by random access: O(log n).
+    #[cfg(test)]
     pub(crate) fn leaf(&self, id: SymbolId, n: u64) -> JointNode {
         leaf(&self.joint(id), n)
     }
@@ -261,17 +409,12 @@ impl Market {
         &self.model(id).info
     }
 
-    /// The price at a tick, by random access: O(log n).
+    /// The model price at a tick, by random access: O(log n). It is the last trade's price
+    /// whenever the tick has trades ([`Market::last_price`] is the quote's `price`, which a
+    /// tick without trades carries over).
     pub fn price(&self, id: SymbolId, seq: Seq) -> Decimal {
         let m = self.model(id);
         m.price_of(m.offset(&leaf(&self.price_tree(id), seq.0)))
-    }
-
-    /// The volume traded in ticks `[from, end)`: O(log n).
-    pub fn volume_between(&self, id: SymbolId, from: Seq, end: Seq) -> u64 {
-        let cumulative = |n: Seq| self.leaf(id, n.0).symbol.volume.before;
-        let total = cumulative(end).saturating_sub(cumulative(from));
-        u64::try_from(total).unwrap_or(u64::MAX)
     }
 
     /// The unrounded log-price offset `ln(price / reference)` at a tick, by random access.
@@ -345,17 +488,6 @@ mod tests {
         assert_eq!(m.lookup("tsla"), Some(SymbolId(4)));
         assert_eq!(m.lookup("NOPE"), None);
         assert_eq!(m.lookup("../../etc/passwd"), None);
-    }
-
-    #[test]
-    fn bid_and_ask_straddle_the_price_by_at_least_a_tick() {
-        let m = Market::new(MarketConfig::default()).unwrap();
-        let model = m.model(SymbolId(0));
-        let (bid, ask) = model.bid_ask(Decimal::new(15045, 2));
-        // 2 bps of 150.45 is 0.03; half of it rounds to 2 ticks.
-        assert_eq!((bid, ask), (Decimal::new(15043, 2), Decimal::new(15047, 2)));
-        let (bid, ask) = model.bid_ask(Decimal::new(100, 2));
-        assert_eq!((bid, ask), (Decimal::new(99, 2), Decimal::new(101, 2)));
     }
 
     /// Every field of every node (the market factor, the symbol's walk, its jumps, variance

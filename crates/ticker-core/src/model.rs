@@ -60,6 +60,6 @@ pub(crate) mod tree;
 pub(crate) mod walk;
 
 pub(crate) use params::{Parameters, Shared, Weights};
-pub(crate) use symbol::{Joint, JointNode, MarketAt, SymbolNode, SymbolTree};
-pub(crate) use tree::{leaf, Cursor};
+pub(crate) use symbol::{Joint, JointNode, MarketAt, SymbolNode, SymbolTree, TradeKeys};
+pub(crate) use tree::{find, leaf, Cursor};
 pub(crate) use walk::{Node, Walk};

@@ -1,4 +1,5 @@
-//! The wire types both services send: [`Quote`], [`Candle`] and [`SymbolInfo`].
+//! The wire types both services send: [`Quote`], [`Candle`] and [`SymbolInfo`] (trades and
+//! the NBBO are in `trade.rs`).
 //!
 //! These field names and meanings are the contract with every frontend; they are documented
 //! here once (and in `docs/rest-api.md` / `docs/ws-protocol.md`). Quotes and candles are on the
@@ -7,58 +8,86 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::CalendarKind;
 use crate::clock::Seq;
 use crate::decimal::Decimal;
 use crate::symbol::Symbol;
+use crate::trade::{Exchange, Tape};
 
-/// The state of one symbol at one tick.
+/// The state of one symbol at one tick. The session is the symbol's trading day: a UTC day
+/// (by default) for 24/7 symbols, 04:00–20:00 New York for `us-equity` ones, whose `open`,
+/// `high`, `low` and closes are the regular session's (as consolidated feeds define them)
+/// while `volume`, `trades` and `vwap` count every trade of the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     /// Ticker symbol, e.g. `"AAPL"`.
     pub symbol: Symbol,
-    /// Last price at this tick, on the symbol's tick grid.
+    /// The last trade's price as of this tick (extended hours included), on the tick grid.
     pub price: Decimal,
     /// `price − prev_close`, in currency.
     pub change: Decimal,
     /// `change / prev_close × 100`, rounded to 2 decimals.
     pub change_percent: Decimal,
-    /// Price at the first tick of the session.
+    /// The session's first trade (for `us-equity`, the regular session's: the opening
+    /// print); `prev_close` until there is one.
     pub open: Decimal,
-    /// Highest price of the session's ticks so far, this one included.
+    /// Highest trade of the session so far (`us-equity`: of the regular session);
+    /// `prev_close` until there is one.
     pub high: Decimal,
-    /// Lowest price of the session's ticks so far, this one included.
+    /// Lowest trade of the session so far, likewise.
     pub low: Decimal,
-    /// Price at the last tick of the previous session (the reference price in the first).
+    /// The previous session's last trade (`us-equity`: the previous trading day's closing
+    /// print); the reference price before the first.
     pub prev_close: Decimal,
-    /// Best bid: `price` minus half the spread, at least one tick below.
+    /// Best bid (NBBO), on the tick grid.
     pub bid: Decimal,
-    /// Best ask: `price` plus half the spread, at least one tick above.
+    /// Best offer (NBBO), on the tick grid, at least one tick above the bid.
     pub ask: Decimal,
-    /// Shares traded in the session up to and including this tick.
+    /// Shares traded in the session up to and including this tick: the sum of its trades'
+    /// sizes.
     pub volume: u64,
     /// Time of the tick, Unix milliseconds.
     pub timestamp: i64,
     /// Tick number: `(timestamp − epoch) / interval`.
     pub seq: Seq,
+    /// Shares bid at `bid` (whole round lots: multiples of 100).
+    pub bid_size: u64,
+    /// Shares offered at `ask` (whole round lots).
+    pub ask_size: u64,
+    /// The participant with the best bid.
+    pub bid_exchange: Exchange,
+    /// The participant with the best offer.
+    pub ask_exchange: Exchange,
+    /// Trades in the session up to and including this tick.
+    pub trades: u64,
+    /// Volume-weighted average price of the session's trades (`prev_close` before the
+    /// first), 4 decimals.
+    pub vwap: Decimal,
 }
 
-/// Open-high-low-close-volume of one candle interval.
+/// Open-high-low-close-volume of one candle interval, from the trades in it. A candle
+/// without trades is flat at the last trade before it, with no volume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candle {
-    /// Start of the interval, Unix milliseconds (aligned to the interval in UTC).
+    /// Start of the interval, Unix milliseconds (aligned to the interval in UTC; a daily
+    /// bar's trading day starts at the exchange's local midnight).
     pub timestamp: i64,
-    /// Price of the interval's first tick.
+    /// The interval's first trade.
     pub open: Decimal,
-    /// Highest tick price in the interval.
+    /// Its highest trade.
     pub high: Decimal,
-    /// Lowest tick price in the interval.
+    /// Its lowest trade.
     pub low: Decimal,
-    /// Price of the interval's last tick (so far, for the current interval).
+    /// Its last trade (so far, for the current interval).
     pub close: Decimal,
-    /// Shares traded in the interval's ticks.
+    /// Shares traded: the sum of its trades' sizes.
     pub volume: u64,
     /// Number of ticks aggregated.
     pub ticks: u64,
+    /// Number of trades.
+    pub trades: u64,
+    /// Volume-weighted average price of its trades, 4 decimals (`close` without trades).
+    pub vwap: Decimal,
 }
 
 /// What a client may want to know about a symbol besides its price.
@@ -80,15 +109,21 @@ pub struct SymbolInfo {
     pub spread_bps: f64,
     /// Average volume per session.
     pub avg_volume: u64,
+    /// Trading calendar.
+    pub calendar: CalendarKind,
+    /// The consolidated tape of its listing.
+    pub tape: Tape,
+    /// Mean shares per trade.
+    pub avg_trade_size: u64,
 }
 
 #[inline]
-fn push_u64(out: &mut Vec<u8>, v: u64) {
+pub(crate) fn push_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 #[inline]
-fn push_i64(out: &mut Vec<u8>, v: i64) {
+pub(crate) fn push_i64(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
@@ -123,6 +158,18 @@ impl Quote {
         push_i64(out, self.timestamp);
         out.extend_from_slice(b",\"seq\":");
         push_u64(out, self.seq.0);
+        out.extend_from_slice(b",\"bid_size\":");
+        push_u64(out, self.bid_size);
+        out.extend_from_slice(b",\"ask_size\":");
+        push_u64(out, self.ask_size);
+        out.extend_from_slice(b",\"bid_exchange\":\"");
+        out.push(self.bid_exchange.code() as u8);
+        out.extend_from_slice(b"\",\"ask_exchange\":\"");
+        out.push(self.ask_exchange.code() as u8);
+        out.extend_from_slice(b"\",\"trades\":");
+        push_u64(out, self.trades);
+        out.extend_from_slice(b",\"vwap\":");
+        self.vwap.write_json(out);
     }
 
     /// Appends the quote as a JSON object, identical to `serde_json::to_vec(self)`.
@@ -150,6 +197,10 @@ impl Candle {
         push_u64(out, self.volume);
         out.extend_from_slice(b",\"ticks\":");
         push_u64(out, self.ticks);
+        out.extend_from_slice(b",\"trades\":");
+        push_u64(out, self.trades);
+        out.extend_from_slice(b",\"vwap\":");
+        self.vwap.write_json(out);
         out.push(b'}');
     }
 }
@@ -174,6 +225,12 @@ mod tests {
             volume: 123_456_789,
             timestamp: 1_704_067_200_000,
             seq: Seq(86_400),
+            bid_size: 300,
+            ask_size: 1_200,
+            bid_exchange: Exchange::new('Q').unwrap(),
+            ask_exchange: Exchange::new('K').unwrap(),
+            trades: 1_234_567,
+            vwap: Decimal::new(1_504_512, 4),
         }
     }
 
@@ -196,6 +253,8 @@ mod tests {
             close: Decimal::new(250, 2),
             volume: 0,
             ticks: 60,
+            trades: 0,
+            vwap: Decimal::new(25_000, 4),
         };
         let mut fast = Vec::new();
         c.write_json(&mut fast);

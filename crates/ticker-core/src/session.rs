@@ -1,25 +1,33 @@
-//! Session statistics (open, high, low, volume, previous close) and the [`Quote`] built from them.
+//! Session statistics and the [`Quote`] built from them, tick by tick.
 //!
-//! `high` and `low` are exact: the max and min over every tick of the session up to the quoted
-//! one. No formula gives the extremes of a random walk without visiting its ticks, so a
-//! [`SessionTracker`] visits them once and then keeps running extremes:
+//! A quote describes its symbol's trading day (see `calendar/day_ticks.rs`): the latest day
+//! that has started by the tick. For 24/7 symbols that is the current session (a UTC day by
+//! default); for `us-equity` symbols the trading day 04:00–20:00 New York, which a closed
+//! tick (a night, a weekend) keeps showing until the next one starts. What the fields mean,
+//! as consolidated US feeds define them:
 //!
-//! * the first quote of a session (or after a restart) costs one sequential pass from the
-//!   session's first tick, about 80 ns per tick (86 400 ticks, about 7 ms, at the default 1 s
-//!   interval; a full day at 1 ms is 86.4 M ticks, several seconds);
-//! * each later tick costs amortised O(1): two splits of the symbol's tree and, unless another
-//!   tracker lends it, two of the market factor's ([`quote_all`] advances the market factor
-//!   once per tick for all the trackers of a market).
+//! * `price`: the last trade, extended hours included; `volume`, `trades`, `vwap`: every
+//!   trade of the day, extended hours included;
+//! * `open`, `high`, `low`: the regular session's trades (the opening print, its extremes);
+//!   `prev_close`: the previous day's last regular trade, its closing print. Before today's
+//!   first regular trade, `open`, `high` and `low` are `prev_close`;
+//! * for 24/7 symbols every trade is regular, so all of them count everywhere.
 //!
-//! The extremes are tracked on the raw log-price and converted once: rounding to the tick grid
-//! is monotonic, so the rounded max equals the max of the rounded prices.
+//! `high` and `low` are exact: no formula gives the extremes of a random walk without
+//! visiting its ticks, so a [`SessionTracker`] visits the day's ticks once (each in O(1), a
+//! summary of its trades, see `trades.rs`) and then keeps running statistics. The first quote
+//! of a day costs a pass from the day's first tick (86 400 ticks at the default 1 s interval
+//! for a 24/7 day, 57 600 for a `us-equity` one); each later tick costs amortised O(1).
 
-use crate::clock::{Seq, Session};
+use crate::calendar::{DayTicks, Phase};
+use crate::candle::{closes_minute, minute_of, vwap, Bar};
+use crate::clock::Seq;
 use crate::decimal::Decimal;
 use crate::market::Market;
 use crate::model::{Cursor, MarketAt, Node, SymbolNode};
-use crate::quote::Quote;
+use crate::quote::{Candle, Quote};
 use crate::symbol::SymbolId;
+use crate::trades::TickSummary;
 
 /// Incremental quotes for one symbol: cheap for consecutive ticks, correct for any tick.
 #[derive(Clone)]
@@ -28,22 +36,42 @@ pub struct SessionTracker {
     state: Option<State>,
 }
 
+/// What the day's trades add up to so far.
+#[derive(Debug, Clone, Copy)]
+struct DayStats {
+    volume: u128,
+    trades: u64,
+    notional: i128,
+    /// The regular session's first, highest, lowest and last trades.
+    open: Option<Decimal>,
+    high: i64,
+    low: i64,
+    close: Option<Decimal>,
+}
+
 #[derive(Clone)]
 struct State {
-    session: Session,
-    /// The symbol's own walk and volume at the current tick.
+    day: DayTicks,
+    /// The last tick stepped through; the cursors hold its interval, leaf `at − 1`.
+    at: u64,
+    /// The symbol's own walk, volume and trades.
     symbol: Cursor<SymbolNode>,
-    /// The market factor at the current tick, unless `market_fresh` is false: then another
-    /// tracker lent its market cursor for the last step and this one is behind.
+    /// The market factor, unless `market_fresh` is false: then another tracker lent its
+    /// market cursor for the last step and this one is behind.
     market: Cursor<Node>,
     market_fresh: bool,
-    /// The market factor's leaf at the current tick (from whichever cursor was used).
+    /// The market factor's leaf at `at − 1` (from whichever cursor was used).
     market_leaf: Node,
-    max_x: f64,
-    min_x: f64,
-    open: Decimal,
+    stats: DayStats,
     prev_close: Decimal,
-    volume_before: u128,
+    /// The last trade's price as of `at`.
+    last_price: Decimal,
+    /// The model price at `at` (where the NBBO is quoted).
+    model_price: Decimal,
+    /// The trades of tick `at`.
+    tick: TickSummary,
+    /// The minute holding tick `at`.
+    minute: Bar,
 }
 
 impl SessionTracker {
@@ -57,279 +85,378 @@ impl SessionTracker {
         self.id
     }
 
-    /// The last tick quoted (where the next consecutive quote continues from), if any.
+    /// The last tick stepped through (a quote at a later closed tick does not move it), if
+    /// any.
     pub fn position(&self) -> Option<Seq> {
-        self.state.as_ref().map(|s| Seq(s.symbol.tick()))
+        self.state.as_ref().map(|s| Seq(s.at))
     }
 
     /// The market factor cursor this tracker can lend for the tick after its position.
-    fn lendable(&self) -> Option<&Cursor<Node>> {
+    pub(crate) fn lendable(&self) -> Option<&Cursor<Node>> {
         self.state
             .as_ref()
             .filter(|s| s.market_fresh)
             .map(|s| &s.market)
     }
 
-    /// The quote at `seq`. Moving forward within a session is incremental; moving backwards or
-    /// to another session restarts from that session's first tick.
+    /// The quote at `seq`. Moving forward within a day is incremental; moving backwards or
+    /// to another day restarts from that day's first tick.
     pub fn quote(&mut self, market: &Market, seq: Seq) -> Quote {
-        self.quote_lent(market, seq, None)
+        self.step(market, seq, None);
+        self.quote_at(market, seq)
     }
 
-    /// [`SessionTracker::quote`], using `lent` (another tracker's market factor cursor, of the
-    /// same activity class) for a one-tick step when it is at that tick.
-    fn quote_lent(&mut self, market: &Market, seq: Seq, lent: Option<&Cursor<Node>>) -> Quote {
-        let model = market.model(self.id);
-        let joint = market.joint(self.id);
-        let seq = Seq(seq.0.min(market.schedule().last().0));
-        let reusable = |s: &State| {
-            s.session.first <= seq && seq.0 < s.session.end.0 && s.symbol.tick() <= seq.0
+    /// Brings the statistics to `seq` (its day's last tick at most), using `lent` (another
+    /// tracker's market factor cursor, of the same class) for a one-tick step when it is at
+    /// that tick's leaf.
+    pub(crate) fn step(&mut self, market: &Market, seq: Seq, lent: Option<&Cursor<Node>>) {
+        let schedule = market.schedule();
+        let seq = Seq(seq.0.min(schedule.last().0));
+        // The common case, a tick of the day the tracker is in, needs no calendar lookup.
+        let current = self
+            .state
+            .as_ref()
+            .map(|s| s.day)
+            .filter(|d| d.contains(seq));
+        let located = current.or_else(|| market.calendar(self.id).locate(schedule, seq).day);
+        let Some(day) = located else {
+            self.state = None;
+            return;
         };
-        let state = match self.state.take().filter(reusable) {
-            Some(state) => self.state.insert(state),
-            None => self.state.insert(State::start(market, self.id, seq)),
-        };
-        while state.symbol.tick() < seq.0 {
-            let next = state.symbol.tick() + 1;
-            let uses_market = joint.symbol.uses_market();
-            match lent.filter(|c| uses_market && next == seq.0 && c.tick() == next) {
-                Some(m) => {
-                    state
-                        .symbol
-                        .advance(joint.symbol, |j| MarketAt::of(&m.node(j + 1), &m.node(j)));
-                    state.market_leaf = m.leaf();
-                    state.market_fresh = false;
-                }
-                None if uses_market => {
-                    if !state.market_fresh {
-                        state.market = Cursor::new(joint.market, state.symbol.tick(), |_| ());
-                        state.market_fresh = true;
-                    }
-                    state.market.advance(joint.market, |_| ());
-                    let m = &state.market;
-                    state
-                        .symbol
-                        .advance(joint.symbol, |j| MarketAt::of(&m.node(j + 1), &m.node(j)));
-                    state.market_leaf = m.leaf();
-                }
-                None => state.symbol.advance(joint.symbol, |_| MarketAt::default()),
-            }
-            let x = model.offset_of(&state.market_leaf, &state.symbol.leaf());
-            state.max_x = state.max_x.max(x);
-            state.min_x = state.min_x.min(x);
+        let target = seq.0.min(day.end.0 - 1);
+        // The state is large (two cursors): keep it in place rather than move it.
+        let reusable = self
+            .state
+            .as_ref()
+            .is_some_and(|s| s.day == day && s.at <= target);
+        if !reusable {
+            self.state = Some(State::start(market, self.id, day));
         }
+        let Some(state) = self.state.as_mut() else {
+            return;
+        };
+        while state.at < target {
+            state.advance(market, self.id, target, lent);
+        }
+    }
 
-        let leaf = state.symbol.leaf();
-        let price = model.price_of(model.offset_of(&state.market_leaf, &leaf));
-        let (bid, ask) = model.bid_ask(price);
-        let prev = state.prev_close;
-        let change = Decimal::new(price.units() - prev.units(), price.decimals());
-        let change_percent = Decimal::from_f64(
-            change.units() as f64 / prev.units().max(1) as f64 * 100.0,
-            2,
-        );
-        // Tick n counts the volume of its leaf [n, n+1): the cumulative volume of [0, n+1).
-        let volume = leaf.volume.before + leaf.volume.total - state.volume_before;
-        Quote {
-            symbol: model.info.symbol,
-            price,
-            change,
-            change_percent,
-            open: state.open,
-            high: model.price_of(state.max_x),
-            low: model.price_of(state.min_x),
-            prev_close: prev,
-            bid,
-            ask,
-            volume: u64::try_from(volume).unwrap_or(u64::MAX),
-            timestamp: market.schedule().time_of(seq),
+    /// The quote at `seq`, from the state [`SessionTracker::step`] left.
+    pub(crate) fn quote_at(&self, market: &Market, seq: Seq) -> Quote {
+        let model = market.model(self.id);
+        let schedule = market.schedule();
+        let Some(state) = &self.state else {
+            // Before the first day: the reference price, nothing traded.
+            let price = model.info.reference_price;
+            let nbbo = market.nbbo(self.id, seq);
+            return quote(
+                seq,
+                schedule.time_of(seq),
+                price,
+                price,
+                None,
+                0,
+                0,
+                0,
+                nbbo,
+            );
+        };
+        let (t, factor) = (&state.tick, state.tick.window.spread_factor);
+        // A tick with trades has its spread already (the same draw).
+        let nbbo = if t.count > 0 {
+            crate::nbbo::with_prices(
+                model,
+                &market.exchanges,
+                (t.bid, t.ask),
+                factor,
+                state.at,
+                seq,
+                schedule.time_of(seq),
+            )
+        } else {
+            crate::nbbo::nbbo(
+                model,
+                &market.exchanges,
+                state.model_price,
+                factor,
+                state.at,
+                seq,
+                schedule.time_of(seq),
+            )
+        };
+        let s = &state.stats;
+        let session = s.open.map(|open| {
+            let d = open.decimals();
+            (open, Decimal::new(s.high, d), Decimal::new(s.low, d))
+        });
+        quote(
             seq,
-        }
+            schedule.time_of(seq),
+            state.last_price,
+            state.prev_close,
+            session,
+            s.volume,
+            s.trades,
+            s.notional,
+            nbbo,
+        )
+    }
+
+    /// The trades of tick `seq` if the tracker has just stepped to it (else none traded: a
+    /// closed tick).
+    pub(crate) fn tick_at(&self, seq: Seq) -> Option<&TickSummary> {
+        self.state
+            .as_ref()
+            .filter(|s| s.at == seq.0)
+            .map(|s| &s.tick)
+    }
+
+    /// Whether the tracker stands on its day's last tick (later ticks until the next day are
+    /// closed: nothing to step).
+    pub(crate) fn day_done(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.at + 1 == s.day.end.0)
+    }
+
+    /// The trades up to the tick the tracker stands on (and any closed tick after it).
+    pub(crate) fn trades_through(&self) -> u64 {
+        self.state
+            .as_ref()
+            .map_or(0, |s| s.tick.first_id - 1 + s.tick.count)
+    }
+
+    /// The minute bar that tick `seq` closes, if the tracker stands on it and it traded.
+    pub(crate) fn closed_minute(&self, market: &Market, seq: Seq) -> Option<Candle> {
+        let s = self.state.as_ref().filter(|s| s.at == seq.0)?;
+        (closes_minute(market.schedule(), seq) && s.minute.has_trades()).then(|| s.minute.candle())
+    }
+
+    /// The day's bar so far (complete once the tracker stands on the day's last tick).
+    pub(crate) fn day_bar(&self) -> Option<Candle> {
+        let s = self.state.as_ref()?;
+        let st = &s.stats;
+        let (open, high, low, close) = match st.open {
+            Some(open) => {
+                let d = open.decimals();
+                (
+                    open,
+                    Decimal::new(st.high, d),
+                    Decimal::new(st.low, d),
+                    st.close.unwrap_or(open),
+                )
+            }
+            None => (s.prev_close, s.prev_close, s.prev_close, s.prev_close),
+        };
+        Some(Candle {
+            timestamp: s.day.bar_time_ms,
+            open,
+            high,
+            low,
+            close,
+            volume: u64::try_from(st.volume).unwrap_or(u64::MAX),
+            ticks: s
+                .at
+                .saturating_sub(s.day.first.0 - 1)
+                .min(s.day.end.0 - s.day.first.0),
+            trades: st.trades,
+            vwap: vwap(st.notional, st.volume, close.decimals(), close),
+        })
+    }
+
+    /// The daily bar that tick `seq` closes (the day's last tick), if the tracker stands on
+    /// it.
+    pub(crate) fn closed_day(&self, seq: Seq) -> Option<Candle> {
+        let s = self.state.as_ref()?;
+        (s.at == seq.0 && s.at + 1 == s.day.end.0)
+            .then(|| self.day_bar())
+            .flatten()
+    }
+}
+
+/// A quote from its parts.
+#[allow(clippy::too_many_arguments)]
+fn quote(
+    seq: Seq,
+    timestamp: i64,
+    price: Decimal,
+    prev_close: Decimal,
+    session: Option<(Decimal, Decimal, Decimal)>,
+    volume: u128,
+    trades: u64,
+    notional: i128,
+    nbbo: crate::trade::Nbbo,
+) -> Quote {
+    let change = Decimal::new(price.units() - prev_close.units(), price.decimals());
+    let change_percent = Decimal::from_f64(
+        change.units() as f64 / prev_close.units().max(1) as f64 * 100.0,
+        2,
+    );
+    let (open, high, low) = session.unwrap_or((prev_close, prev_close, prev_close));
+    Quote {
+        symbol: nbbo.symbol,
+        price,
+        change,
+        change_percent,
+        open,
+        high,
+        low,
+        prev_close,
+        bid: nbbo.bid,
+        ask: nbbo.ask,
+        volume: u64::try_from(volume).unwrap_or(u64::MAX),
+        timestamp,
+        seq,
+        bid_size: nbbo.bid_size,
+        ask_size: nbbo.ask_size,
+        bid_exchange: nbbo.bid_exchange,
+        ask_exchange: nbbo.ask_exchange,
+        trades,
+        vwap: vwap(notional, volume, prev_close.decimals(), prev_close),
     }
 }
 
 impl State {
-    /// Fresh statistics for the session containing `seq`, positioned at its first tick.
-    fn start(market: &Market, id: SymbolId, seq: Seq) -> Self {
-        let model = market.model(id);
-        let session = market.schedule().session(seq);
+    /// Fresh statistics for `day`, standing on its first tick. The minute holding that tick
+    /// is replayed from its start, so its bar is whole.
+    fn start(market: &Market, id: SymbolId, day: DayTicks) -> Self {
+        let schedule = market.schedule();
+        let calendar = market.calendar(id);
+        let prev_close = match calendar.day_ticks(schedule, day.index - 1) {
+            Some(prev) if !prev.is_empty() => market.last_price(id, Seq(prev.close.0 - 1)),
+            _ => market.info(id).reference_price,
+        };
+        let minute_start = minute_of(schedule, day.first);
+        let first = Seq(schedule.tick_at_or_after(minute_start).0 + 1).min(day.first);
         let joint = market.joint(id);
-        let first = session.first.0;
         let uses_market = joint.symbol.uses_market();
-        let market_cursor = Cursor::new(joint.market, if uses_market { first } else { 0 }, |_| ());
+        let leaf = first.0 - 1;
+        let market_cursor = Cursor::new(joint.market, if uses_market { leaf } else { 0 }, |_| ());
         let m = &market_cursor;
-        let symbol = Cursor::new(joint.symbol, first, |j| {
+        let symbol = Cursor::new(joint.symbol, leaf, |j| {
             if uses_market {
                 MarketAt::of(&m.node(j + 1), &m.node(j))
             } else {
                 MarketAt::default()
             }
         });
-        let market_leaf = market_cursor.leaf();
-        let x = model.offset_of(&market_leaf, &symbol.leaf());
-        let volume_before = symbol.leaf().volume.before;
-        let prev_close = match session.first.0.checked_sub(1) {
-            Some(before) => model.price_of(market.log_offset(id, Seq(before))),
-            None => model.price_of(x),
-        };
-        Self {
-            session,
+        let last_price = market.last_price(id, Seq(leaf));
+        let mut state = Self {
+            day,
+            at: first.0,
             symbol,
+            market_leaf: market_cursor.leaf(),
             market: market_cursor,
             market_fresh: uses_market,
-            market_leaf,
-            max_x: x,
-            min_x: x,
-            open: model.price_of(x),
+            stats: DayStats {
+                volume: 0,
+                trades: 0,
+                notional: 0,
+                open: None,
+                high: 0,
+                low: 0,
+                close: None,
+            },
             prev_close,
-            volume_before,
-        }
+            last_price,
+            model_price: last_price,
+            tick: TickSummary::new(
+                market.model(id),
+                first,
+                0,
+                0,
+                0,
+                last_price,
+                crate::calendar::TickWindow::closed(1.0),
+            ),
+            minute: Bar::new(minute_start, last_price),
+        };
+        state.record(market, id);
+        state
     }
-}
 
-/// Brings every tracker to `seq`, one thread per core. The cold pass over the session's
-/// ticks is the only expensive step of a service's start-up; symbols are independent, so it
-/// parallelises without coordination.
-pub fn warm_up(market: &Market, trackers: &mut [SessionTracker], seq: Seq) {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let chunk = trackers.len().div_ceil(cores.max(1)).max(1);
-    std::thread::scope(|scope| {
-        for part in trackers.chunks_mut(chunk) {
-            scope.spawn(move || {
-                for tracker in part {
-                    tracker.quote(market, seq);
+    /// Steps one tick towards `target`.
+    fn advance(&mut self, market: &Market, id: SymbolId, target: u64, lent: Option<&Cursor<Node>>) {
+        let joint = market.joint(id);
+        let next = self.at + 1;
+        let uses_market = joint.symbol.uses_market();
+        // Cursors sit at leaf `at − 1`; the next tick's interval is leaf `at`.
+        match lent.filter(|c| uses_market && next == target && c.tick() == self.at) {
+            Some(m) => {
+                self.symbol
+                    .advance(joint.symbol, |j| MarketAt::of(&m.node(j + 1), &m.node(j)));
+                self.market_leaf = m.leaf();
+                self.market_fresh = false;
+            }
+            None if uses_market => {
+                if !self.market_fresh {
+                    self.market = Cursor::new(joint.market, self.symbol.tick(), |_| ());
+                    self.market_fresh = true;
                 }
-            });
+                self.market.advance(joint.market, |_| ());
+                let m = &self.market;
+                self.symbol
+                    .advance(joint.symbol, |j| MarketAt::of(&m.node(j + 1), &m.node(j)));
+                self.market_leaf = m.leaf();
+            }
+            None => self.symbol.advance(joint.symbol, |_| MarketAt::default()),
         }
-    });
-}
-
-/// The quotes of several trackers at `seq`, in order, passed to `each`. For the common step of
-/// a tick loop (every tracker one tick behind), the market factor advances once, in the first
-/// tracker that loads on it, and the others follow its cursor; otherwise each tracker works as
-/// [`SessionTracker::quote`] does. The quotes are the same either way.
-pub fn quote_all(
-    market: &Market,
-    trackers: &mut [SessionTracker],
-    seq: Seq,
-    mut each: impl FnMut(SymbolId, Quote),
-) {
-    let lender = trackers
-        .iter()
-        .position(|t| market.joint(t.id).symbol.uses_market());
-    let Some(lender) = lender else {
-        for t in trackers.iter_mut() {
-            each(t.id, t.quote(market, seq));
-        }
-        return;
-    };
-    let (head, rest) = trackers.split_at_mut(lender + 1);
-    let Some((lending, before)) = head.split_last_mut() else {
-        return;
-    };
-    let quote = lending.quote(market, seq);
-    let lent = lending.lendable().filter(|c| c.tick() == seq.0);
-    // Trackers before the lender load on no market factor; after it, they may follow it.
-    for t in before.iter_mut() {
-        each(t.id, t.quote(market, seq));
+        self.at = next;
+        self.record(market, id);
     }
-    each(lending.id, quote);
-    for t in rest.iter_mut() {
-        each(t.id, t.quote_lent(market, seq, lent));
+
+    /// Summarises tick `at` (whose interval the cursors hold) and adds it up.
+    fn record(&mut self, market: &Market, id: SymbolId) {
+        let model = market.model(id);
+        let schedule = market.schedule();
+        let n = Seq(self.at);
+        let leaf = self.symbol.leaf();
+        self.model_price = model.price_of(model.offset_after(&self.market_leaf, &leaf));
+        let window = self.day.window(schedule, n);
+        let volume = u64::try_from(leaf.volume.total).unwrap_or(u64::MAX);
+        self.tick = TickSummary::new(
+            model,
+            n,
+            leaf.trades.total,
+            volume,
+            leaf.trades.before,
+            self.model_price,
+            window,
+        );
+        let t = &self.tick;
+        let minute = minute_of(schedule, n);
+        if minute != self.minute.start {
+            self.minute = Bar::new(minute, self.last_price);
+        }
+        self.minute.add(t);
+        if t.count > 0 {
+            self.last_price = t.last;
+        }
+        if !self.day.contains(n) || t.count == 0 {
+            return;
+        }
+        let s = &mut self.stats;
+        s.volume += u128::from(t.volume);
+        s.trades += t.count;
+        s.notional += t.notional;
+        if window.phase == Phase::Regular {
+            match s.open {
+                None => {
+                    s.open = Some(t.first);
+                    s.high = t.high.units();
+                    s.low = t.low.units();
+                }
+                Some(_) => {
+                    s.high = s.high.max(t.high.units());
+                    s.low = s.low.min(t.low.units());
+                }
+            }
+            s.close = Some(t.last);
+        }
     }
 }
 
 impl Market {
-    /// The quote of a symbol at a tick, computed from scratch: O(ticks since the session
+    /// The quote of a symbol at a tick, computed from scratch: O(ticks since its day
     /// started). Use a [`SessionTracker`] to follow consecutive ticks.
     pub fn quote(&self, id: SymbolId, seq: Seq) -> Quote {
         SessionTracker::new(id).quote(self, seq)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::MarketConfig;
-
-    fn market(interval_ms: u64) -> Market {
-        Market::new(MarketConfig {
-            interval_ms,
-            ..MarketConfig::default()
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn tracker_equals_from_scratch_quotes_across_sessions() {
-        let m = market(60_000); // 1440 ticks per day
-        let id = SymbolId(1);
-        let mut t = SessionTracker::new(id);
-        for n in (1000..4000).step_by(7) {
-            assert_eq!(t.quote(&m, Seq(n)), m.quote(id, Seq(n)), "tick {n}");
-        }
-        // Backwards restarts cleanly.
-        assert_eq!(t.quote(&m, Seq(5)), m.quote(id, Seq(5)));
-    }
-
-    #[test]
-    fn session_fields_match_the_ticks() {
-        let m = market(60_000);
-        let id = SymbolId(4);
-        let q = m.quote(id, Seq(1440 * 3 + 700));
-        let first = 1440 * 3;
-        let prices: Vec<Decimal> = (first..=first + 700).map(|n| m.price(id, Seq(n))).collect();
-        assert_eq!(q.open, prices[0]);
-        assert_eq!(q.price, *prices.last().unwrap());
-        assert_eq!(q.high, *prices.iter().max_by_key(|p| p.units()).unwrap());
-        assert_eq!(q.low, *prices.iter().min_by_key(|p| p.units()).unwrap());
-        assert_eq!(q.prev_close, m.price(id, Seq(first - 1)));
-        assert_eq!(q.change.units(), q.price.units() - q.prev_close.units());
-        assert_eq!(q.volume, m.volume_between(id, Seq(first), Seq(first + 701)));
-        assert!(q.bid.units() < q.price.units() && q.price.units() < q.ask.units());
-        assert_eq!(q.timestamp, m.schedule().time_of(q.seq));
-        let pct = q.change.to_f64() / q.prev_close.to_f64() * 100.0;
-        assert!((q.change_percent.to_f64() - pct).abs() <= 0.005 + 1e-12);
-    }
-
-    #[test]
-    fn parallel_warm_up_matches_sequential_quotes() {
-        let m = market(1000);
-        let mut trackers: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
-        warm_up(&m, &mut trackers, Seq(50_000));
-        for t in &mut trackers {
-            assert_eq!(t.quote(&m, Seq(50_001)), m.quote(t.id(), Seq(50_001)));
-        }
-    }
-
-    #[test]
-    fn sharing_the_market_factor_gives_the_same_quotes() {
-        let mut cfg = MarketConfig::default();
-        cfg.symbols[2].beta = 0.0; // a symbol that loads on no market factor
-        let m = Market::new(cfg).unwrap();
-        let mut shared: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
-        let mut alone = shared.clone();
-        // Steady steps, a skipped tick, a session boundary and a step backwards.
-        let ticks = (86_000..86_500).chain([86_502, 86_503, 172_799, 172_800, 172_801, 5, 6]);
-        for n in ticks {
-            let mut got = Vec::new();
-            quote_all(&m, &mut shared, Seq(n), |id, q| got.push((id, q)));
-            let want: Vec<_> = alone
-                .iter_mut()
-                .map(|t| (t.id(), t.quote(&m, Seq(n))))
-                .collect();
-            assert_eq!(got, want, "tick {n}");
-        }
-        // A follower used on its own later catches up with its own market cursor.
-        assert_eq!(shared[3].quote(&m, Seq(10)), m.quote(SymbolId(3), Seq(10)));
-        assert_eq!(shared[4].quote(&m, Seq(7)), m.quote(SymbolId(4), Seq(7)));
-    }
-
-    #[test]
-    fn the_first_session_closes_previously_at_the_reference() {
-        let m = market(1000);
-        let q = m.quote(SymbolId(0), Seq(10));
-        assert_eq!(q.prev_close, m.info(SymbolId(0)).reference_price);
-        assert_eq!(q.open, q.prev_close);
     }
 }

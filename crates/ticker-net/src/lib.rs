@@ -13,14 +13,20 @@
 //!   the bounded table of client ids and the per-kind counters;
 //! * [`metrics`]: lock-free Prometheus counters and histograms;
 //! * [`query`]: query strings and percent-decoding, with errors naming the parameter;
+//! * [`moment`]: a past moment named in a request (`at=`, `from=`), checked the same way
+//!   on both services;
+//! * [`control`]: `/control/clock`, moving a manual market clock (token-protected, off by
+//!   default);
 //! * [`shutdown`], [`startup`], [`telemetry`]: signals, start-up and logging.
 
 pub mod accept;
+pub mod control;
 pub mod error;
 pub mod faults;
 pub mod guard;
 pub mod head;
 pub mod metrics;
+pub mod moment;
 pub mod query;
 pub mod rejected;
 pub mod shutdown;
@@ -28,6 +34,7 @@ pub mod startup;
 pub mod telemetry;
 
 pub use accept::{accept_until, Admission};
+pub use control::{Control, ControlArgs, CONTROL_CLOCK_PATH};
 pub use error::ApiError;
 pub use guard::{GuardConfig, GuardedIo, RejectSlot};
 pub use head::{HeadLimits, Scan};

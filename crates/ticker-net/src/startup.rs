@@ -6,7 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use ticker_core::{Market, MarketArgs};
+use ticker_core::{clock_report, Clock, Market, MarketArgs, SystemClock};
 use tokio::net::{lookup_host, TcpListener, TcpSocket};
 
 use crate::shutdown::{exit_on_second_signal, shutdown_signal};
@@ -33,6 +33,25 @@ pub async fn prepare(
 pub fn build_market(market: &MarketArgs) -> Result<Arc<Market>, String> {
     let config = market.resolve().map_err(|e| e.to_string())?;
     Ok(Arc::new(Market::new(config).map_err(|e| e.to_string())?))
+}
+
+/// The market clock the settings describe (real time unless `clock` says otherwise), logged.
+pub fn build_clock(market: &Market) -> Result<Arc<dyn Clock>, String> {
+    let clock = market
+        .config()
+        .clock
+        .build(Arc::new(SystemClock))
+        .map_err(|e| e.to_string())?;
+    let report = clock_report(clock.as_ref());
+    tracing::info!(
+        kind = %report.kind,
+        speed = report.speed,
+        start = report.start.as_deref().unwrap_or("-"),
+        anchor = report.anchor.as_deref().unwrap_or("-"),
+        now = %report.now,
+        "market clock"
+    );
+    Ok(clock)
 }
 
 /// Listens on `host:port`. With `reuse_port` (SO_REUSEPORT), other processes that set it too

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
 use ticker_net::faults::FaultMode;
-use ticker_net::HeadLimits;
+use ticker_net::{ControlArgs, HeadLimits};
 
 /// ticker WebSocket server: streams quotes with per-symbol subscriptions.
 #[derive(Debug, Parser)]
@@ -102,6 +102,26 @@ pub struct WsConfig {
     /// Writer tasks that fan ticks out to the connections (0: one per core).
     #[arg(long, env = "TICKER_WS_WRITERS", default_value_t = 0)]
     pub writers: usize,
+
+    /// Most connections replaying the past (?from=) at once; more are answered HTTP 503.
+    #[arg(long, env = "TICKER_WS_MAX_REPLAYS", default_value_t = 64)]
+    pub max_replays: usize,
+
+    /// Fastest replay speed a client may ask for (?speed=, and the speed message).
+    #[arg(long, env = "TICKER_WS_MAX_REPLAY_SPEED", default_value_t = 1000.0)]
+    pub max_replay_speed: f64,
+
+    /// Longest span of market time one replay may cover (from ?from= to ?to=, or to now), ms.
+    #[arg(
+        long,
+        env = "TICKER_WS_MAX_REPLAY_RANGE_MS",
+        default_value_t = 31_622_400_000
+    )]
+    pub max_replay_range_ms: u64,
+
+    /// The clock control endpoint (off unless a token is set).
+    #[command(flatten)]
+    pub control: ControlArgs,
 
     /// Fault injection (docs/faults.md).
     #[command(flatten)]
@@ -225,6 +245,10 @@ impl Default for WsConfig {
             shutdown_grace_ms: 5_000,
             writers: 0,
             faults: FaultConfig::default(),
+            max_replays: 64,
+            max_replay_speed: 1000.0,
+            max_replay_range_ms: 31_622_400_000,
+            control: ControlArgs::default(),
         }
     }
 }
@@ -360,16 +384,41 @@ impl WsConfig {
             &f.defaults.as_deref().unwrap_or(""),
             "needs --faults allow",
         )?;
-        crate::faults::Faults::new(f).map(|_| ())
+        crate::faults::Faults::new(f)?;
+        check(
+            self.max_replays <= 100_000,
+            "max-replays",
+            &self.max_replays,
+            "must be 0 (no replays) ..= 100000",
+        )?;
+        check(
+            self.max_replay_speed.is_finite() && (1.0..=100_000.0).contains(&self.max_replay_speed),
+            "max-replay-speed",
+            &self.max_replay_speed,
+            "must be 1..=100000",
+        )?;
+        check(
+            self.max_replay_range_ms >= 1000,
+            "max-replay-range-ms",
+            &self.max_replay_range_ms,
+            "must be at least 1000",
+        )?;
+        self.control.validate()
     }
 
-    /// Limits of the HTTP upgrade request.
+    /// Limits of the HTTP upgrade request. Only `/control/clock` takes a body, and only when
+    /// a control token enables it.
     pub fn head_limits(&self) -> HeadLimits {
+        let control = self.control.control();
         HeadLimits {
             max_header_bytes: 8192,
             max_uri_bytes: 2048,
             max_headers: 64,
-            max_body_bytes: 0,
+            max_body_bytes: if control.enabled() {
+                control.max_body() as u64
+            } else {
+                0
+            },
         }
     }
 

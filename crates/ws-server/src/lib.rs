@@ -15,6 +15,8 @@
 //!   and disconnects.
 //! * [`outbox`]: non-blocking writes of shared frames, and the bytes a socket did not take.
 //! * [`stream`]: what a connection streams (format, subscription, position) and its frames.
+//! * [`replay`]: a connection's own tick source, the market as it was (`?from=`), paced at
+//!   any speed.
 //! * [`session`]: one client's task: start, client messages, a lagging socket, the close.
 //! * [`wire`]: WebSocket frames encoded once and shared by every connection.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
@@ -25,6 +27,7 @@ pub mod conn;
 pub mod faults;
 pub mod outbox;
 pub mod protocol;
+pub mod replay;
 pub mod server;
 pub mod session;
 pub mod shard;

@@ -1,10 +1,8 @@
 //! `ws-server`: parse flags, start logging, bind, serve until SIGINT/SIGTERM.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use ticker_core::SystemClock;
-use ticker_net::startup::{bind, build_market, parse_args, stop_signal};
+use ticker_net::startup::{bind, build_clock, build_market, parse_args, stop_signal};
 use ticker_net::telemetry::{exit_status, init_tracing};
 use ws_server::{run, Cli, Settings};
 
@@ -21,11 +19,12 @@ async fn main() -> ExitCode {
 async fn serve(cli: Cli) -> Result<(), String> {
     cli.ws.validate()?;
     let market = build_market(&cli.market)?;
+    let clock = build_clock(&market)?;
     let listener = bind(&cli.host, cli.port, cli.reuse_port, "TICKER_WS").await?;
     let settings = Settings {
         ws: cli.ws,
         market,
-        clock: Arc::new(SystemClock),
+        clock,
     };
     run(listener, settings, stop_signal())
         .await

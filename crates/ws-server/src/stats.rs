@@ -39,6 +39,12 @@ pub struct Stats {
     pub gaps: AtomicU64,
     /// Upgrades refused with 503 at the connection limit.
     pub refused_full: AtomicU64,
+    /// Times a manual clock jumped further than a connection's queue (published as a gap).
+    pub clock_jumps: AtomicU64,
+    /// Replays started (`?from=`).
+    pub replays_total: AtomicU64,
+    /// Replays refused with 503 at `--max-replays`.
+    pub replays_refused: AtomicU64,
 }
 
 impl Stats {
@@ -49,7 +55,7 @@ impl Stats {
 
     /// Appends every counter as `ticker_ws_*` metrics.
     pub fn render(&self, out: &mut String) {
-        let rows: [(&str, Kind, &str, &AtomicU64); 16] = [
+        let rows: [(&str, Kind, &str, &AtomicU64); 19] = [
             (
                 "sessions_total",
                 Kind::Counter,
@@ -145,6 +151,24 @@ impl Stats {
                 Kind::Counter,
                 "Upgrades refused at the connection limit.",
                 &self.refused_full,
+            ),
+            (
+                "clock_jumps_total",
+                Kind::Counter,
+                "Manual clock moves too long to stream tick by tick (sent as a gap).",
+                &self.clock_jumps,
+            ),
+            (
+                "replays_total",
+                Kind::Counter,
+                "Replays of the past started (?from=).",
+                &self.replays_total,
+            ),
+            (
+                "replays_refused_total",
+                Kind::Counter,
+                "Replays refused at --max-replays.",
+                &self.replays_refused,
             ),
         ];
         for (name, kind, help, value) in rows {

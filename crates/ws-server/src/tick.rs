@@ -25,6 +25,9 @@ pub struct Tick {
     pub seq: Seq,
     /// Time of the tick, Unix ms.
     pub timestamp: i64,
+    /// Published alone after a manual clock jumped: the ticks since the previous published
+    /// one were skipped, and connections announce them with a `gap`.
+    pub jump: bool,
     /// Per symbol, in market order: the encoded frame of `{"type":"quote",…}`.
     frames: Box<[Bytes]>,
     /// `format=batch` frames, built at most once per distinct subscription set.
@@ -51,11 +54,18 @@ impl Tick {
         Self {
             seq,
             timestamp: market.schedule().time_of(seq),
+            jump: false,
             frames: frames.into_boxed_slice(),
             batches: Mutex::new(HashMap::new()),
             arrays: Mutex::new(HashMap::new()),
             live: AtomicBool::new(true),
         }
+    }
+
+    /// The same tick, marked as published after a clock jump.
+    pub fn after_jump(mut self) -> Self {
+        self.jump = true;
+        self
     }
 
     /// The encoded quote frame of one symbol.
@@ -182,15 +192,9 @@ mod tests {
         let m = Market::new(MarketConfig {
             symbols: (0..10)
                 .map(|i| ticker_core::SymbolConfig {
-                    symbol: format!("S{i}"),
-                    name: String::new(),
-                    reference_price: 10.0,
                     volatility: 0.2,
-                    spread_bps: 2.0,
-                    tick_size: 0.01,
                     avg_volume: 1000,
-                    beta: 0.65,
-                    calendar: Default::default(),
+                    ..ticker_core::SymbolConfig::new(&format!("S{i}"), 10.0)
                 })
                 .collect(),
             ..MarketConfig::default()

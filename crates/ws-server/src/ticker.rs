@@ -8,13 +8,20 @@
 //! publish the same `seq` with the same bytes at the same moment. The last `--replay-ticks`
 //! ticks are kept for `since` resume; at start-up they are computed from the model, so a
 //! client can resume across a server restart.
+//!
+//! The loop follows the market clock, whatever its kind: it sleeps the *wall* time until the
+//! next tick ([`Clock::wall_ms_until`]; a virtual clock at 60× publishes 60 one-second ticks per
+//! wall second), and polls a manual clock. When a manual clock is moved by at most
+//! `--queue-ticks` ticks, every tick in between is published, so clients see the sequence they
+//! would have seen live; a longer jump publishes the new tick alone, marked as a jump, and
+//! clients get a `gap` and a snapshot instead (as a `since` resume beyond the window does).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use ticker_core::{Clock, Market, Seq, SessionTracker};
+use ticker_core::{Clock, ClockKind, Market, Seq, SessionTracker};
 use tokio::sync::watch;
 
 use crate::stats::Stats;
@@ -218,10 +225,21 @@ impl Hub {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let schedule = *self.market.schedule();
+        let manual = self.clock.info().kind == ClockKind::Manual;
         let mut last = self.latest().seq;
         loop {
             let due = schedule.tick_at(self.clock.now_ms());
-            if due > last {
+            if manual && due.0 > last.0 + self.queue_ticks as u64 {
+                // Moved further than a connection can take at once: the new tick alone.
+                self.stats.clock_jumps.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .ticks_skipped
+                    .fetch_add(due.0 - last.0 - 1, Ordering::Relaxed);
+                tracing::info!(from = %last, to = %due, "the market clock jumped");
+                let tick = Tick::build(&self.market, &mut trackers, due).after_jump();
+                self.publish(tick);
+                last = due;
+            } else if due > last {
                 let mut from = last.0 + 1;
                 if due.0 - last.0 > MAX_CATCH_UP {
                     // Far behind (a suspended process, a clock jump): skip; clients see the gap
@@ -242,7 +260,8 @@ impl Hub {
                 last = due;
             }
             let next = schedule.time_of(Seq(last.0 + 1));
-            let wait = (next - self.clock.now_ms()).clamp(0, MAX_NAP.as_millis() as i64);
+            let nap = MAX_NAP.as_millis() as i64;
+            let wait = self.clock.wall_ms_until(next).unwrap_or(nap).clamp(0, nap);
             tokio::select! {
                 _ = shutdown.wait_for(|stop| *stop) => return,
                 () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}

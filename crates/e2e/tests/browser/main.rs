@@ -8,6 +8,8 @@
 //! * [`cdp`]: a minimal DevTools client (evaluate, wait, screenshot).
 //! * [`dashboard`]: the page's test hooks and the checks against the REST API.
 //! * [`photon`]: a static page written the way seed-000 style pages are, and its checks.
+//! * [`time_travel`]: the dashboard's 60× replay against REST `at=`, and a frozen market
+//!   stepped ten ticks with `scripts/clock.sh` (the worked example of docs/clocks.md).
 //!
 //! Without Chromium the test fails, unless `ALLOW_SKIP` names `chromium` (a comma-separated
 //! list, as `scripts/test.sh` takes it): then it is skipped with a message. Under `CI=true` it
@@ -18,6 +20,7 @@ mod chromium;
 mod dashboard;
 mod photon;
 mod services;
+mod time_travel;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Both ticker services, in-process on 127.0.0.1, sharing one [`Market`] and one
 //! [`ManualClock`]: the test decides when a tick happens, so a price read from the page can be
-//! compared with the REST quote of the very same `seq`.
+//! compared with the REST quote of the very same `seq`. [`Services::start_apart`] gives each
+//! service its own manual clock and a control token instead, as two processes run with
+//! `--clock manual`: only `/control/clock` (scripts/clock.sh) moves them.
 //!
 //! The ws-server's port is picked once (bind `127.0.0.1:0`, keep the listener) and reused when
 //! the server is restarted, as a real deployment would: the page must find it again at the
@@ -67,8 +69,12 @@ impl Drop for Running {
 
 /// The rest-api and the ws-server on one manual clock.
 pub(crate) struct Services {
-    /// The clock both services read; advance it to make ticks.
+    /// The clock both services read; advance it to make ticks (the rest-api's, when apart).
     pub(crate) clock: Arc<ManualClock>,
+    /// The ws-server's clock: the same one, unless started apart.
+    ws_clock: Arc<ManualClock>,
+    /// The ws-server's control token, if any.
+    control_token: Option<String>,
     /// The market both services compute from.
     pub(crate) market: Arc<Market>,
     /// Where the rest-api listens (and serves `/dashboard`).
@@ -92,22 +98,37 @@ impl Services {
 
     /// [`Services::start`] with another market.
     pub(crate) async fn start_with(config: MarketConfig) -> TestResult<Self> {
+        Self::launch(config, None).await
+    }
+
+    /// Each service with its own manual clock (stopped at the same time) and `/control/clock`
+    /// enabled with `token`, as `--clock manual --control-token` processes.
+    pub(crate) async fn start_apart(config: MarketConfig, token: &str) -> TestResult<Self> {
+        Self::launch(config, Some(token)).await
+    }
+
+    async fn launch(config: MarketConfig, token: Option<&str>) -> TestResult<Self> {
         let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
         let market = Arc::new(Market::new(config)?);
         let clock = Arc::new(ManualClock::new(start));
+        let ws_clock = match token {
+            Some(_) => Arc::new(ManualClock::new(start)),
+            None => clock.clone(),
+        };
 
         let ws_listener = TcpListener::bind("127.0.0.1:0").await?;
         let ws_addr = ws_listener.local_addr()?;
         let rest_listener = TcpListener::bind("127.0.0.1:0").await?;
         let rest_addr = rest_listener.local_addr()?;
 
-        let rest = RestConfig {
+        let mut rest = RestConfig {
             ws_url: format!("ws://{ws_addr}"),
             // /health follows the ws-server within a poll, not after a 3 s cache.
             probe_cache_ms: 100,
             shutdown_grace_ms: 1000,
             ..RestConfig::default()
         };
+        rest.control.control_token = token.map(str::to_owned);
         let settings = rest_api::Settings {
             rest,
             market: market.clone(),
@@ -122,6 +143,8 @@ impl Services {
 
         let mut services = Self {
             clock,
+            ws_clock,
+            control_token: token.map(str::to_owned),
             market,
             rest_addr,
             ws_addr,
@@ -133,15 +156,17 @@ impl Services {
     }
 
     fn spawn_ws(&mut self, listener: TcpListener) {
+        let mut ws = WsConfig {
+            // Room for a burst of ticks without a lagging receiver dropping any.
+            queue_ticks: 256,
+            shutdown_grace_ms: 2000,
+            ..WsConfig::default()
+        };
+        ws.control.control_token = self.control_token.clone();
         let settings = ws_server::Settings {
-            ws: WsConfig {
-                // Room for a burst of ticks without a lagging receiver dropping any.
-                queue_ticks: 256,
-                shutdown_grace_ms: 2000,
-                ..WsConfig::default()
-            },
+            ws,
             market: self.market.clone(),
-            clock: self.clock.clone() as Arc<dyn Clock>,
+            clock: self.ws_clock.clone() as Arc<dyn Clock>,
         };
         self.ws = Some(Running::spawn(|stopped| async move {
             ws_server::run(listener, settings, async move {
@@ -193,11 +218,19 @@ impl Services {
         seq
     }
 
-    /// Moves the clock `ticks` ticks forward; returns the new tick.
+    /// Moves the clock `ticks` ticks forward (both clocks, when apart); returns the new tick.
     pub(crate) fn advance(&self, ticks: u64) -> u64 {
         let interval = self.market.schedule().interval_ms();
         self.clock.advance((ticks * interval) as i64);
+        if !Arc::ptr_eq(&self.clock, &self.ws_clock) {
+            self.ws_clock.advance((ticks * interval) as i64);
+        }
         self.seq()
+    }
+
+    /// The time of tick `seq`.
+    pub(crate) fn time_of(&self, seq: u64) -> i64 {
+        self.market.schedule().time_of(Seq(seq))
     }
 
     /// The symbols of the market, in market order.

@@ -15,15 +15,9 @@ fn utc(text: &str) -> i64 {
 
 fn symbol(name: &str, calendar: CalendarKind) -> SymbolConfig {
     SymbolConfig {
-        symbol: name.to_owned(),
-        name: String::new(),
-        reference_price: 100.0,
-        volatility: 0.3,
-        spread_bps: 2.0,
-        tick_size: 0.01,
         avg_volume: 1_000_000,
-        beta: 0.65,
         calendar,
+        ..SymbolConfig::new(name, 100.0)
     }
 }
 

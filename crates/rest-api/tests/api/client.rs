@@ -179,6 +179,25 @@ impl Client {
         self.request("GET", target, &[]).await
     }
 
+    /// `POST target` with a JSON body (and `content-length`) plus `headers`.
+    pub async fn post_json(
+        &mut self,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let length = body.len().to_string();
+        let mut all = vec![
+            ("content-type", "application/json"),
+            ("content-length", length.as_str()),
+        ];
+        all.extend_from_slice(headers);
+        let mut bytes = request_bytes("POST", target, &all);
+        bytes.extend_from_slice(body.as_bytes());
+        self.send(&bytes).await;
+        self.read_response().await
+    }
+
     /// Reads one response whose body length follows from its head.
     pub async fn read_response(&mut self) -> Response {
         within("a response", self.read(false)).await

@@ -2,7 +2,7 @@
 //! `Market` the server uses, never written down. History has its own module.
 
 use serde_json::json;
-use ticker_core::{Seq, VERSION};
+use ticker_core::{Clock, Seq, VERSION};
 
 use crate::helpers::{rest_config, spawn_app, spawn_app_with, SEED, SYMBOLS};
 
@@ -27,6 +27,10 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             "tick": app.tick().0,
         })
     );
+    // The test server's clock is a manual one, stopped where the test put it.
+    assert_eq!(v["clock"]["kind"], "manual");
+    assert_eq!(v["clock"]["speed"], 0.0);
+    assert_eq!(v["clock"]["now_ms"], app.clock.now_ms());
     let endpoints: Vec<(&str, &str)> = v["endpoints"]
         .as_array()
         .unwrap()
@@ -42,13 +46,23 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ("GET", "/"),
             ("GET", "/health"),
             ("GET", "/api/v1/symbols"),
-            ("GET", "/api/v1/latest/{symbol}"),
-            ("GET", "/api/v1/latest?symbols=A,B"),
+            ("GET", "/api/v1/latest/{symbol}?at="),
+            ("GET", "/api/v1/latest?symbols=A,B&at="),
             (
                 "GET",
                 "/api/v1/history/{symbol}?interval=1m&from=&to=&limit="
             ),
-            ("GET", "/api/v1/market/status?symbol="),
+            (
+                "GET",
+                "/api/v1/trades/{symbol}?from=&to=&limit=&page_token="
+            ),
+            ("GET", "/api/v1/trades/{symbol}/latest"),
+            ("GET", "/api/v1/nbbo/{symbol}"),
+            (
+                "GET",
+                "/api/v1/bars/{symbol}?interval=1m|1d&from=&to=&limit="
+            ),
+            ("GET", "/api/v1/market/status?symbol=&at="),
             ("GET", "/api/v1/calendar?from=&to=&symbol="),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
@@ -189,7 +203,7 @@ async fn latest_many_array_format_has_the_classic_shape_with_the_change_since_th
     for (item, symbol) in items.iter().zip(["TSLA", "GOOGL"]) {
         let id = app.id(symbol);
         let quote = app.market.quote(id, tick);
-        let previous = app.market.price(id, Seq(tick.0 - 1));
+        let previous = app.market.last_price(id, Seq(tick.0 - 1));
         assert_eq!(item["stock"], symbol);
         assert_eq!(item["symbol"], symbol);
         assert_eq!(item["price"].as_f64().unwrap(), quote.price.to_f64());

@@ -158,14 +158,15 @@ async fn history_spanning_more_than_max_history_ticks_is_400_range_too_large() {
         ..rest_config()
     })
     .await;
-    // The default request: 99 whole minutes and 57 ticks of the current one.
+    // The default request: 99 whole minutes and 56 ticks of the current one (a tick belongs to
+    // the minute its interval starts in: 12:34:01 … 12:34:56).
     let msg = app
         .get("/api/v1/history/AAPL")
         .await
         .error_message(400, "range_too_large");
     assert_eq!(
         msg,
-        "this request spans 5997 ticks; the limit is 1000 (--max-history-ticks): ask for fewer candles"
+        "this request spans 5996 ticks; the limit is 1000 (--max-history-ticks): ask for fewer candles"
     );
     app.get("/api/v1/history/AAPL?limit=16").await.ok_json();
 }

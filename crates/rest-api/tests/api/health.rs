@@ -110,7 +110,20 @@ async fn health_is_ok_when_the_market_clock_and_the_ws_server_are_healthy() {
             "tick_time": app.market.schedule().time_of(tick),
             "interval_ms": 1000,
             "epoch": "2024-01-01T00:00:00Z",
+            "kind": "manual",
+            "speed": 0.0,
             "reason": null,
+        })
+    );
+    // The clock as it is configured, and its now.
+    assert_eq!(
+        v["clock"],
+        json!({
+            "kind": "manual",
+            "speed": 0.0,
+            "start": ticker_core::time::format_rfc3339(NOW_MS),
+            "now": ticker_core::time::format_rfc3339(NOW_MS),
+            "now_ms": NOW_MS,
         })
     );
     let ws_details = &v["details"]["ws_server"];

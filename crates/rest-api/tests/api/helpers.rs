@@ -98,9 +98,14 @@ pub async fn spawn_app_with(rest: RestConfig) -> TestApp {
 
 /// Starts a server with the given service settings and market.
 pub async fn spawn_app_on(rest: RestConfig, market: MarketConfig) -> TestApp {
+    spawn_app_at(rest, market, NOW_MS).await
+}
+
+/// Starts a server with the given service settings and market, its clock at `now_ms`.
+pub async fn spawn_app_at(rest: RestConfig, market: MarketConfig, now_ms: i64) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let clock = Arc::new(ManualClock::new(NOW_MS));
+    let clock = Arc::new(ManualClock::new(now_ms));
     let market = Arc::new(Market::new(market).unwrap());
     let settings = Settings {
         rest,

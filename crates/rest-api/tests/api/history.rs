@@ -46,10 +46,11 @@ async fn history_defaults_to_the_last_100_one_minute_candles_up_to_now() {
     let last = &candles[99];
     assert_eq!(last["timestamp"], minute_start);
     assert_eq!(
-        last["ticks"], 57,
-        "12:34:00 to 12:34:56, the current tick included"
+        last["ticks"], 56,
+        "the ticks whose interval starts at 12:34:00 … 12:34:55: 12:34:01 to 12:34:56, the \
+         current tick included"
     );
-    let price = app.market.price(app.id("AAPL"), app.tick());
+    let price = app.market.last_price(app.id("AAPL"), app.tick());
     assert_eq!(last["close"].as_f64().unwrap(), price.to_f64());
 }
 
@@ -122,7 +123,7 @@ async fn history_to_in_the_future_is_clamped_to_now() {
     let v = resp.json();
     let got = v["candles"].as_array().unwrap();
     assert_eq!(got.len(), 11);
-    let price = app.market.price(app.id("TSLA"), app.tick());
+    let price = app.market.last_price(app.id("TSLA"), app.tick());
     assert_eq!(got[10]["close"].as_f64().unwrap(), price.to_f64());
 }
 

@@ -13,9 +13,12 @@
 )]
 
 mod agreement;
+mod at;
 mod calendar;
 mod client;
+mod clocks;
 mod connection;
+mod control;
 mod cors;
 mod endpoints;
 mod errors;
@@ -29,3 +32,4 @@ mod relay;
 mod relay_limits;
 mod relayed;
 mod shutdown;
+mod trades;

@@ -232,3 +232,55 @@ async fn the_relay_forwards_to_the_path_of_ws_url() {
     let first = recv_json(&mut ws).await;
     assert_eq!(first[0]["stock"], "GOOGL");
 }
+
+#[tokio::test]
+async fn a_replay_through_the_relay_is_the_ws_servers_replay() {
+    let stack = spawn_stack(rest_config(), ws_config()).await;
+    let schedule = *stack.app.market.schedule();
+    let now = stack.app.tick();
+    let (from, to) = (
+        schedule.time_of(ticker_core::Seq(now.0 - 10)),
+        schedule.time_of(ticker_core::Seq(now.0 - 5)),
+    );
+    // The relay's default framing (classic arrays) and an explicit one, against the ws-server.
+    for query in [
+        format!("from={from}&to={to}&speed=1000"),
+        format!("format=batch&symbols=AAPL&from={from}&to={to}&speed=1000"),
+    ] {
+        let array = !query.contains("format=");
+        let mut relayed = connect(&stack.relayed(&format!("/ws?{query}"))).await;
+        let direct_query = if array {
+            format!("{query}&format=array")
+        } else {
+            query.clone()
+        };
+        let mut direct = connect(&stack.direct(&format!("/ws?{direct_query}"))).await;
+        let frames = if array { 6 } else { 8 }; // arrays; or welcome, six batches, replay_end
+        for _ in 0..frames {
+            let (a, b) = (recv_text(&mut relayed).await, recv_text(&mut direct).await);
+            if a.starts_with(r#"{"type":"welcome""#) {
+                // The welcome reports the clock's now, read a moment apart.
+                assert_eq!(
+                    a.split(r#","clock""#).next(),
+                    b.split(r#","clock""#).next(),
+                    "{query}"
+                );
+            } else {
+                assert_eq!(a, b, "{query}");
+            }
+        }
+        assert_eq!(recv_close_code(&mut relayed).await, Some(1000), "{query}");
+    }
+}
+
+/// The close code the relayed connection ends with.
+async fn recv_close_code(ws: &mut crate::relayed::Ws) -> Option<u16> {
+    use futures_util::StreamExt;
+    loop {
+        match crate::helpers::within("a close", ws.next()).await {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => {}
+            _ => return None,
+        }
+    }
+}

@@ -24,6 +24,7 @@
 //! [`Schedule`]: crate::Schedule
 
 mod date;
+mod day_ticks;
 mod holidays;
 mod profile;
 #[cfg(test)]
@@ -38,6 +39,7 @@ use crate::market::Market;
 use crate::symbol::SymbolId;
 
 pub use date::{Date, Weekday};
+pub use day_ticks::{DayTicks, Located, TickPlace, TickWindow};
 pub use holidays::{nyse_early_close, nyse_holidays};
 pub use ticks::TradingTicks;
 pub use us_equity::{UsEquity, FIRST_YEAR, LAST_YEAR};
@@ -344,11 +346,6 @@ impl Market {
     /// The trading calendar of a symbol (O(1); the `us-equity` tables are built once per
     /// process, on first use).
     pub fn calendar(&self, id: SymbolId) -> Calendar {
-        let config = self.config();
-        let kind = config
-            .symbols
-            .get(id.index())
-            .map_or(CalendarKind::Always, |s| s.calendar);
-        Calendar::new(kind, config.session_ms, config.session_offset_ms)
+        self.class_of(id).calendar
     }
 }

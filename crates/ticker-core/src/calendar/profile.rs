@@ -160,6 +160,15 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
+    /// The same profile without its point masses: continuous trading, between the auctions.
+    pub(crate) fn continuous(self) -> Self {
+        Self {
+            open_mass: 0,
+            close_mass: 0,
+            ..self
+        }
+    }
+
     pub(crate) fn new(shape: &Shape) -> Self {
         // Normalise the U shape so that a full regular session carries exactly its share;
         // an early close uses the same per-minute rates over fewer minutes.

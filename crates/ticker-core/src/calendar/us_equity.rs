@@ -27,7 +27,7 @@ use super::profile::{
     self, Profile, EARLY_REGULAR_MS, POST_MS, PRE_MS, REGULAR_MS, VARIANCE, VOLUME,
 };
 use super::{Phase, TradingDay};
-use crate::activity::Activity;
+use crate::activity::{Activity, SplitWeights};
 
 pub(crate) static NEW_YORK: TimeZone = jiff::tz::get!("America/New_York");
 
@@ -103,6 +103,15 @@ impl Session {
     }
 }
 
+/// Cumulative units of every kind up to an instant.
+#[derive(Debug, Clone, Copy)]
+struct Units {
+    variance: u64,
+    volume: u64,
+    trading: u64,
+    auctions: u64,
+}
+
 /// One kind of activity over the whole calendar.
 #[derive(Debug)]
 struct Cumulative {
@@ -128,6 +137,11 @@ impl Cumulative {
             scale: span_ms as f64 / acc.max(1) as f64,
         }
     }
+
+    /// The same units converted with another kind's scale (a part of that kind).
+    fn with_scale(self, scale: f64) -> Self {
+        Self { scale, ..self }
+    }
 }
 
 /// The precomputed `us-equity` calendar (one per process: see [`UsEquity::get`]).
@@ -137,6 +151,8 @@ pub struct UsEquity {
     first_from_day: Box<[u32]>,
     variance: Cumulative,
     volume: Cumulative,
+    /// Continuous trading: the volume profile without the auctions, in the volume's units.
+    trading: Cumulative,
 }
 
 impl UsEquity {
@@ -173,6 +189,11 @@ impl UsEquity {
         let span_ms = date.utc_midnight_ms() + DAY_START_MS;
         Self {
             variance: Cumulative::new(Profile::new(&VARIANCE), &sessions, span_ms),
+            trading: {
+                let volume = Cumulative::new(Profile::new(&VOLUME), &sessions, span_ms);
+                Cumulative::new(Profile::new(&VOLUME).continuous(), &sessions, span_ms)
+                    .with_scale(volume.scale)
+            },
             volume: Cumulative::new(Profile::new(&VOLUME), &sessions, span_ms),
             sessions: sessions.into_boxed_slice(),
             first_from_day: first_from_day.into_boxed_slice(),
@@ -300,6 +321,39 @@ impl UsEquity {
         units as f64 * kind.scale
     }
 
+    /// Units of variance, volume and continuous trading, and auctions, in `[1970, t)`, with one
+    /// day lookup.
+    fn everything_before(&self, t_ms: i64) -> Units {
+        let k = self.days_ended_at(t_ms);
+        let done = |kind: &Cumulative| kind.before.get(k).copied().unwrap_or(0);
+        let mut out = Units {
+            variance: done(&self.variance),
+            volume: done(&self.volume),
+            trading: done(&self.trading),
+            auctions: 2 * k as u64,
+        };
+        if let Some(s) = self.sessions.get(k).filter(|s| t_ms > s.pre_open()) {
+            let since = t_ms - s.pre_open();
+            out.variance += self.variance.profile.cumulative(s.early, since);
+            out.volume += self.volume.profile.cumulative(s.early, since);
+            out.trading += self.trading.profile.cumulative(s.early, since);
+            out.auctions += u64::from(t_ms > s.open) + u64::from(t_ms >= s.close());
+        }
+        out
+    }
+
+    /// The auctions (opening and closing crosses) before `t`: O(1). The opening cross is at
+    /// the open, the closing cross in the regular session's last millisecond, as the volume
+    /// profile places their point masses.
+    fn auctions_before(&self, t_ms: i64) -> u64 {
+        let k = self.days_ended_at(t_ms);
+        let done = 2 * k as u64;
+        match self.sessions.get(k) {
+            Some(s) => done + u64::from(t_ms > s.open) + u64::from(t_ms >= s.close()),
+            None => done,
+        }
+    }
+
     /// Raw integer units of variance in `[t0, t1)`, for exact additivity checks.
     #[cfg(test)]
     pub(crate) fn variance_units(&self, t0_ms: i64, t1_ms: i64) -> u64 {
@@ -334,5 +388,47 @@ impl Activity for UsEquity {
     #[inline]
     fn volume_weight(&self, t0_ms: i64, t1_ms: i64) -> f64 {
         self.weight(&self.volume, t0_ms, t1_ms)
+    }
+
+    #[inline]
+    fn trade_weight(&self, t0_ms: i64, t1_ms: i64) -> f64 {
+        self.weight(&self.trading, t0_ms, t1_ms)
+    }
+
+    fn auctions(&self, t0_ms: i64, t1_ms: i64) -> u64 {
+        if t1_ms <= t0_ms {
+            return 0;
+        }
+        self.auctions_before(t1_ms) - self.auctions_before(t0_ms)
+    }
+
+    fn variance_split(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> [f64; 2] {
+        let kind = &self.variance;
+        let (a, b, c) = (
+            self.units_before(kind, t0_ms),
+            self.units_before(kind, t1_ms.max(t0_ms)),
+            self.units_before(kind, t2_ms.max(t1_ms).max(t0_ms)),
+        );
+        [(b - a) as f64 * kind.scale, (c - b) as f64 * kind.scale]
+    }
+
+    fn split_weights(&self, t0_ms: i64, t1_ms: i64, t2_ms: i64) -> SplitWeights {
+        let (a, b, c) = (
+            self.everything_before(t0_ms),
+            self.everything_before(t1_ms.max(t0_ms)),
+            self.everything_before(t2_ms.max(t1_ms).max(t0_ms)),
+        );
+        let w = |kind: &Cumulative, of: fn(&Units) -> u64| {
+            [
+                (of(&b) - of(&a)) as f64 * kind.scale,
+                (of(&c) - of(&b)) as f64 * kind.scale,
+            ]
+        };
+        SplitWeights {
+            variance: w(&self.variance, |u| u.variance),
+            volume: w(&self.volume, |u| u.volume),
+            trades: w(&self.trading, |u| u.trading),
+            auctions: [b.auctions - a.auctions, c.auctions - b.auctions],
+        }
     }
 }

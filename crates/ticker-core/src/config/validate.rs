@@ -14,6 +14,7 @@ const MAX_INTERVAL_MS: u64 = 3_600_000;
 const MAX_SESSION_MS: u64 = 7 * 86_400_000;
 const MAX_PRICE: f64 = 1e9;
 const MAX_AVG_VOLUME: u64 = 1_000_000_000_000;
+const MAX_TRADE_SIZE: u64 = 1_000_000;
 /// The most of a symbol's variance jumps may carry; the diffusion carries the rest.
 const MAX_JUMP_VARIANCE: f64 = 0.5;
 
@@ -45,7 +46,7 @@ where
 }
 
 /// Checks a float field is finite and within `[lo, hi]` (`lo` exclusive when `open_lo`).
-fn check_float(
+pub(super) fn check_float(
     field: &str,
     value: f64,
     lo: f64,
@@ -79,15 +80,19 @@ impl MarketConfig {
             self.session_ms as i64,
         )?;
         self.validate_model()?;
-        if self.symbols.is_empty() {
+        super::exchanges::validate(&self.exchanges)?;
+        self.clock.validate()?;
+        check_range("universe", self.universe, 0, MAX_SYMBOLS)?;
+        if self.symbols.is_empty() && self.universe == 0 {
             return Err(invalid("symbols", "the symbol list is empty"));
         }
-        if self.symbols.len() > MAX_SYMBOLS {
+        if self.symbols.len() + self.universe > MAX_SYMBOLS {
             return Err(invalid(
                 "symbols",
                 format!(
-                    "{} symbols is above the maximum of {MAX_SYMBOLS}",
-                    self.symbols.len()
+                    "{} configured and {} generated symbols is above the maximum of {MAX_SYMBOLS}",
+                    self.symbols.len(),
+                    self.universe
                 ),
             ));
         }
@@ -110,12 +115,15 @@ impl MarketConfig {
     /// Exchange calendars end with their tables: a market whose first tick is after them would
     /// never open.
     fn check_calendar_range(&self) -> Result<(), ConfigError> {
-        let Some((i, s)) = self
+        let user = self
             .symbols
             .iter()
             .enumerate()
             .find(|(_, s)| s.calendar == CalendarKind::UsEquity)
-        else {
+            .map(|(i, s)| format!("symbols[{i}] {:?}", s.symbol));
+        let generated = (self.universe > 0 && self.universe_calendar == CalendarKind::UsEquity)
+            .then(|| "the generated universe".to_owned());
+        let Some(whose) = user.or(generated) else {
             return Ok(());
         };
         let last = calendar::Date::from_ymd(calendar::LAST_YEAR, 12, 31)
@@ -124,10 +132,9 @@ impl MarketConfig {
             return Err(invalid(
                 "epoch",
                 format!(
-                    "{} is after {}-12-31, the last day of the `us-equity` calendar of symbols[{i}] {:?}",
+                    "{} is after {}-12-31, the last day of the `us-equity` calendar of {whose}",
                     format_rfc3339(self.epoch_ms),
                     calendar::LAST_YEAR,
-                    s.symbol
                 ),
             ));
         }
@@ -247,6 +254,12 @@ impl SymbolConfig {
             ));
         }
         check_range(&field("avg_volume"), self.avg_volume, 0, MAX_AVG_VOLUME)?;
+        check_range(
+            &field("avg_trade_size"),
+            self.avg_trade_size,
+            1,
+            MAX_TRADE_SIZE,
+        )?;
         check_float(&field("beta"), self.beta, -1.0, false, 1.0)
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, SplitWeights};
 use crate::noise;
 use crate::time::{MAX_TIME_MS, MIN_TIME_MS};
 
@@ -101,6 +101,80 @@ impl Weights {
                     Self::time(*epoch_ms, *interval_ms, b),
                 )
                 .max(0.0),
+        }
+    }
+
+    /// Every weight of the halves `[lo, mid)` and `[mid, hi)` of a tick span, at once.
+    #[inline]
+    pub(crate) fn split(&self, lo: u64, mid: u64, hi: u64) -> SplitWeights {
+        match self {
+            Self::Uniform { interval_ms } => {
+                let (l, r) = (
+                    (mid - lo) as f64 * interval_ms,
+                    (hi - mid) as f64 * interval_ms,
+                );
+                SplitWeights {
+                    variance: [l, r],
+                    volume: [l, r],
+                    trades: [l, r],
+                    auctions: [0, 0],
+                }
+            }
+            Self::Calendar {
+                activity,
+                epoch_ms,
+                interval_ms,
+            } => {
+                let t = |tick| Self::time(*epoch_ms, *interval_ms, tick);
+                let mut w = activity.split_weights(t(lo), t(mid), t(hi));
+                for x in w
+                    .variance
+                    .iter_mut()
+                    .chain(&mut w.volume)
+                    .chain(&mut w.trades)
+                {
+                    *x = x.max(0.0);
+                }
+                w
+            }
+        }
+    }
+
+    /// The variance weights of the halves `[lo, mid)` and `[mid, hi)` (`None` when uniform).
+    #[inline]
+    pub(crate) fn variance_split(&self, lo: u64, mid: u64, hi: u64) -> Option<[f64; 2]> {
+        match self {
+            Self::Uniform { .. } => None,
+            Self::Calendar {
+                activity,
+                epoch_ms,
+                interval_ms,
+            } => {
+                let t = |tick| Self::time(*epoch_ms, *interval_ms, tick);
+                let [l, r] = activity.variance_split(t(lo), t(mid), t(hi));
+                Some([l.max(0.0), r.max(0.0)])
+            }
+        }
+    }
+
+    /// Continuous-trading weight and auctions of ticks `[a, b)` (see [`Activity`]).
+    pub(crate) fn trading(&self, a: u64, b: u64) -> (f64, u64) {
+        match self {
+            Self::Uniform { interval_ms } => (b.saturating_sub(a) as f64 * interval_ms, 0),
+            Self::Calendar {
+                activity,
+                epoch_ms,
+                interval_ms,
+            } => {
+                let (t0, t1) = (
+                    Self::time(*epoch_ms, *interval_ms, a),
+                    Self::time(*epoch_ms, *interval_ms, b),
+                );
+                (
+                    activity.trade_weight(t0, t1).max(0.0),
+                    activity.auctions(t0, t1),
+                )
+            }
         }
     }
 

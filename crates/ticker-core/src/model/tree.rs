@@ -75,6 +75,34 @@ pub(crate) fn leaf<T: Tree<Ctx = ()>>(tree: &T, n: u64) -> T::Node {
     }
 }
 
+/// The first leaf at whose end a cumulative count reaches `rank` (≥ 1): `end(node)` is the
+/// count up to the node's end. Returns the leaf's tick and the leaf, in O(log n); `None`
+/// when the count never reaches `rank` within the tree.
+pub(crate) fn find<T: Tree<Ctx = ()>>(
+    tree: &T,
+    rank: u64,
+    end: impl Fn(&T::Node) -> u64,
+) -> Option<(u64, T::Node)> {
+    let zero = tree.zero();
+    if end(&zero) >= rank {
+        return Some((0, zero));
+    }
+    let top = (0..LEVELS).find(|&k| end(&tree.root(k)) >= rank)?;
+    let mut node = tree.root(top);
+    let mut lo = 1u64 << top;
+    for j in (0..top).rev() {
+        let mid = lo + (1 << j);
+        let (left, right) = tree.split(j, mid, &node, ());
+        if end(&left) >= rank {
+            node = left;
+        } else {
+            node = right;
+            lo = mid;
+        }
+    }
+    Some((lo, node))
+}
+
 /// Sequential access: the path from the spine down to the current tick, so that the next tick
 /// costs only the levels whose block changes (amortised two splits per tick).
 #[derive(Clone)]

@@ -135,6 +135,11 @@ impl Walk {
         &self.shared
     }
 
+    /// The shared tables, for another walk of the same class.
+    pub(crate) fn shared_arc(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     /// A spine step over ticks `[a, b)`: the exact Ornstein–Uhlenbeck transition in business
     /// time `L`, with a compound-Poisson jump sum whose contribution is discounted by the
     /// mean reversion inside the block, `κ = (1 − e^(−θL))/(θL)`, and a Gaussian remainder
@@ -198,14 +203,16 @@ impl Walk {
         sh.multiplier(hash)
     }
 
-    /// The variance fraction of the left half before any boost.
+    /// The variance fraction of the left half before any boost; `variance` holds the halves'
+    /// variance weights when the caller has them already.
     #[inline(always)]
-    fn fraction(&self, w: f64, lo: u64, mid: u64, hi: u64) -> f64 {
+    fn fraction(&self, w: f64, lo: u64, mid: u64, hi: u64, variance: Option<[f64; 2]>) -> f64 {
         let weights = &self.shared.weights;
         if weights.is_uniform() {
             return w;
         }
-        let (a_l, a_r) = (weights.variance(lo, mid), weights.variance(mid, hi));
+        let [a_l, a_r] =
+            variance.unwrap_or_else(|| [weights.variance(lo, mid), weights.variance(mid, hi)]);
         let total = a_l + a_r;
         if total > 0.0 {
             cascade_share(a_l / total, w)
@@ -255,10 +262,24 @@ impl Tree for Walk {
 
     #[inline(always)]
     fn split(&self, half_level: usize, mid: u64, p: &Node, _: ()) -> (Node, Node) {
+        self.split_in(half_level, mid, p, None)
+    }
+}
+
+impl Walk {
+    /// [`Tree::split`], with the halves' variance weights if the caller has them.
+    #[inline(always)]
+    pub(crate) fn split_in(
+        &self,
+        half_level: usize,
+        mid: u64,
+        p: &Node,
+        variance: Option<[f64; 2]>,
+    ) -> (Node, Node) {
         let sh = &*self.shared;
         let half = 1u64 << half_level;
         let w = self.multiplier(half_level, mid);
-        let mut f = self.fraction(w, mid - half, mid, mid + half);
+        let mut f = self.fraction(w, mid - half, mid, mid + half, variance);
         let (k_l, s_l) = if p.k == 0 {
             (0, 0.0)
         } else {

@@ -82,10 +82,21 @@ fn closed_spans_do_not_move_and_trade_nothing() {
                 let (a, b) = (xs[n as usize], xs[n as usize + 1]);
                 assert_eq!(a.to_bits(), b.to_bits(), "{id:?}: moved at closed tick {n}");
             }
-            assert_eq!(m.volume_between(id, Seq(close), Seq(open + PER_DAY)), 0);
+            // Tick n reports the interval [t(n−1), t(n)): ticks 721 ..= 1440 report closed
+            // minutes.
+            assert_eq!(
+                m.volume_between(id, Seq(close + 1), Seq(open + PER_DAY + 1)),
+                0
+            );
+            for n in close + 1..=open + PER_DAY {
+                assert!(
+                    m.trades(id, Seq(n)).is_empty(),
+                    "{id:?}: traded at tick {n}"
+                );
+            }
             // The open half moves and trades.
             assert_ne!(xs[open as usize + 5], xs[open as usize + 6]);
-            assert!(m.volume_between(id, Seq(open), Seq(close)) > 0);
+            assert!(m.volume_between(id, Seq(open + 1), Seq(close + 1)) > 0);
         }
     }
 }
@@ -184,7 +195,11 @@ fn sequential_equals_random_access_across_opens_and_closes() {
             );
         }
         let q = m.quote(id, Seq(start + 2000));
-        let first = m.schedule().session(Seq(start + 2000)).first;
-        assert_eq!(q.volume, m.volume_between(id, first, Seq(start + 2001)));
+        let day = m
+            .calendar(id)
+            .locate(m.schedule(), Seq(start + 2000))
+            .day
+            .unwrap();
+        assert_eq!(q.volume, m.volume_between(id, day.first, Seq(start + 2001)));
     }
 }

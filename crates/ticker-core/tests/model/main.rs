@@ -11,5 +11,8 @@
 mod activity;
 mod determinism;
 mod facts;
+mod microstructure;
 mod parameters;
+mod sessions;
 mod statistics;
+mod trades;

@@ -26,15 +26,11 @@ fn market(
             .iter()
             .enumerate()
             .map(|(i, &beta)| SymbolConfig {
-                symbol: format!("S{i}"),
-                name: String::new(),
-                reference_price: 100.0,
                 volatility: 0.25,
-                spread_bps: 2.0,
                 tick_size: 0.0001,
                 avg_volume: 1_000_000,
                 beta,
-                calendar: Default::default(),
+                ..SymbolConfig::new(&format!("S{i}"), 100.0)
             })
             .collect(),
         ..MarketConfig::default()

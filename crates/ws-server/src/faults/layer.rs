@@ -11,7 +11,9 @@
 //! The layer does not care what produced a tick's frames: another tick source (a replay at
 //! the client's pace, another protocol's framing) hands each tick's frames to [`Layer::offer`]
 //! from the connection's task, then calls [`Layer::pump`] to send what is due, and gets the
-//! same faults with the same plan.
+//! same faults with the same plan. A replay ([`crate::session`]) queues its ticks on the
+//! connection as the shard does, and the pump takes them from there, so a stall or a full
+//! socket bounds them the same way.
 //!
 //! Start-up frames (welcome, the first quotes, a `since` replay) and answers to the client
 //! never pass through here: a client can always recover what faults took with `since`.
@@ -144,17 +146,7 @@ impl Layer {
             // --queue-ticks, the rest reported as `dropped`) rather than in the outbox.
             return Ok(());
         }
-        let mut end = None;
-        while let Some(tick) = link.next_queued() {
-            let mut scratch = Outbox::default();
-            link.stream.live(hub, &tick, &mut scratch);
-            let (bytes, frames) = scratch.take();
-            self.offer(tick.seq, bytes, frames, now, link, hub);
-            if self.disconnect_after.is_some_and(|n| self.ticks >= n) {
-                end = Some(());
-                break;
-            }
-        }
+        let end = self.take_queued(link, hub, now);
         self.release(now, &mut link.out);
         let flushed = conn.flush(link, &hub.stats);
         self.blocked = !link.out.is_empty();
@@ -162,10 +154,41 @@ impl Layer {
         if flushed.is_err() {
             return Err(End::Gone);
         }
-        match end {
-            Some(()) => Err(self.disconnect(conn)),
-            None => Ok(()),
+        if end {
+            Err(self.disconnect(conn))
+        } else {
+            Ok(())
         }
+    }
+
+    /// Offers every tick queued on `link` (by the shard, or by the connection's own source),
+    /// each turned into its frames by the connection's stream. Stops at a
+    /// `fault_disconnect_ticks` count, and returns whether it was reached.
+    pub fn take_queued(&mut self, link: &mut Link, hub: &Hub, now: Instant) -> bool {
+        while let Some(tick) = link.next_queued() {
+            let mut scratch = Outbox::default();
+            link.stream.live(hub, &tick, &mut scratch);
+            let (bytes, frames) = scratch.take();
+            self.offer(tick.seq, bytes, frames, now, link, hub);
+            if self.disconnect_after.is_some_and(|n| self.ticks >= n) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Lets out everything held back (delayed units, then reordered ones oldest first) into
+    /// `link`'s outbox: the stream's source ended (a replay's `to=`), and what comes next (its
+    /// `replay_end`) must not overtake the ticks before it.
+    pub fn let_out(&mut self, link: &mut Link) {
+        while let Some((_, unit)) = self.delayed.pop_front() {
+            link.out.frames(&unit.bytes, unit.frames);
+        }
+        self.reordered.sort_by_key(|(_, u)| u.seq);
+        for (_, unit) in self.reordered.drain(..) {
+            link.out.frames(&unit.bytes, unit.frames);
+        }
+        self.held = 0;
     }
 
     fn stall_step(&mut self, conn: &Conn, hub: &Hub, now: Instant) {

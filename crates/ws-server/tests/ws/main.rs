@@ -12,14 +12,18 @@
 )]
 
 mod agreement;
+mod clock;
 mod errors;
 mod faults;
 mod head;
 mod helpers;
 mod http;
 mod limits;
+mod pacing;
+mod replay;
 mod replicas;
 mod resume;
 mod slow;
 mod stream;
 mod subscriptions;
+mod universe;

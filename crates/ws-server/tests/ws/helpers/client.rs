@@ -27,6 +27,19 @@ pub async fn connect(server: &TestServer, path: &str) -> Ws {
     ws
 }
 
+/// Connects a WebSocket client to a full `ws://` URL; returns it with the handshake response.
+pub async fn connect_url(
+    url: &str,
+) -> (
+    Ws,
+    tokio_tungstenite::tungstenite::handshake::client::Response,
+) {
+    timeout(PATIENCE, tokio_tungstenite::connect_async(url))
+        .await
+        .expect("handshake timed out")
+        .expect("handshake failed")
+}
+
 /// A client with a small kernel receive buffer that reads nothing until told to.
 pub async fn stalled_client(server: &TestServer, path: &str) -> WebSocketStream<TcpStream> {
     let socket = TcpSocket::new_v4().unwrap();

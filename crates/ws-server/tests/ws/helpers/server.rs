@@ -69,6 +69,13 @@ impl TestServer {
         Self::spawn_with(ws, market, clock).await
     }
 
+    /// Starts a server on another market, its clock at that market's [`start_seq`].
+    pub async fn spawn_market(ws: WsConfig, config: MarketConfig) -> Self {
+        let market = Arc::new(Market::new(config).unwrap());
+        let clock = start_clock(&market);
+        Self::spawn_with(ws, market, clock).await
+    }
+
     /// Starts a server on a given market and clock (two servers may share them).
     pub async fn spawn_with(ws: WsConfig, market: Arc<Market>, clock: Arc<ManualClock>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -108,8 +115,19 @@ impl TestServer {
 
     /// Moves the clock `ticks` intervals forward and returns the new current tick.
     pub fn advance(&self, ticks: u64) -> Seq {
-        self.clock.advance((ticks * INTERVAL_MS) as i64);
+        let interval = self.market.schedule().interval_ms();
+        self.clock.advance((ticks * interval) as i64);
         self.seq()
+    }
+
+    /// The clock's time.
+    pub fn clock_now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The time of tick `seq`.
+    pub fn time_of(&self, seq: Seq) -> i64 {
+        self.market.schedule().time_of(seq)
     }
 
     /// Symbol names in market order.
@@ -157,6 +175,23 @@ impl TestServer {
             .await
             .unwrap_or_else(|_| panic!("metric {name} never reached the expected value"))
     }
+}
+
+/// Polls `/health` until its JSON satisfies `ok`.
+pub async fn wait_for_health(server: &TestServer, ok: impl Fn(&serde_json::Value) -> bool) {
+    let poll = async {
+        loop {
+            if let Ok(resp) = try_http_get(server.addr, "/health").await {
+                if resp.status == 200 && ok(&resp.json()) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    timeout(PATIENCE, poll)
+        .await
+        .unwrap_or_else(|_| panic!("/health never reached the expected state"));
 }
 
 /// Parses one unlabelled sample out of a Prometheus text page.

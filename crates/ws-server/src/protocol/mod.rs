@@ -7,7 +7,12 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use ticker_core::{Market, Seq, SymbolId};
+use ticker_core::{ClockReport, Market, Seq, SymbolId};
+
+mod replay;
+
+use replay::parse_replay;
+pub use replay::{ReplayCommand, ReplayInfo};
 
 /// Which symbols a subscribe/unsubscribe names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,13 +36,16 @@ pub enum Command {
     Ping(Option<Value>),
     /// Replay ticks after `since` (the last one the client saw).
     Resume(Seq),
+    /// Steer this connection's replay (`{"type":"replay","action":…}`).
+    Replay(ReplayCommand),
 }
 
 /// A request the server answers with an `error` message (the connection stays open).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtocolError {
     /// Stable code: `invalid_json`, `invalid_message`, `unknown_type`, `too_many_symbols`,
-    /// `unknown_symbols`, `invalid_since`, `unsupported_binary`.
+    /// `unknown_symbols`, `invalid_since`, `unsupported_binary`, `not_replaying`,
+    /// `invalid_replay`, `replaying`.
     pub code: &'static str,
     /// What was wrong.
     pub message: String,
@@ -66,7 +74,7 @@ impl ProtocolError {
     }
 }
 
-fn shorten(s: &str) -> String {
+pub(crate) fn shorten(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
@@ -162,6 +170,7 @@ pub fn parse_command(
             })
         }
         "ping" => Ok(Command::Ping(obj.get("id").cloned())),
+        "replay" => parse_replay(obj).map(Command::Replay),
         "resume" => match obj.get("since").and_then(Value::as_u64) {
             Some(since) => Ok(Command::Resume(Seq(since))),
             None => Err(ProtocolError::new(
@@ -172,7 +181,7 @@ pub fn parse_command(
         other => Err(ProtocolError::new(
             "unknown_type",
             format!(
-                "unknown message type {:?}; use subscribe, unsubscribe, ping or resume",
+                "unknown message type {:?}; use subscribe, unsubscribe, ping, resume or replay",
                 shorten(other)
             ),
         )),
@@ -197,6 +206,35 @@ pub enum ServerMessage<'a> {
         seq: Seq,
         /// The framing in use.
         format: &'a str,
+        /// The service's market clock.
+        clock: &'a ClockReport,
+        /// This connection's replay, if it is one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        replay: Option<ReplayInfo>,
+    },
+    /// A replay's state, after each `replay` message.
+    Replay {
+        /// What was done: `pause`, `resume`, `speed`, `seek`.
+        action: &'a str,
+        /// `playing` or `paused`.
+        state: &'a str,
+        /// Market milliseconds per wall millisecond.
+        speed: f64,
+        /// The replay's market time now, Unix ms.
+        position: i64,
+        /// The newest tick sent.
+        seq: Seq,
+    },
+    /// The replay reached its end.
+    ReplayEnd {
+        /// `to` (the requested end) or `now` (it caught up with the live market).
+        reason: &'a str,
+        /// The last tick replayed.
+        seq: Seq,
+        /// Its time, Unix ms.
+        timestamp: i64,
+        /// What follows: `close` (a close frame, 1000) or `live` (the live stream).
+        then: &'a str,
     },
     /// The whole subscription after a change.
     Subscribed {
@@ -240,18 +278,36 @@ impl ServerMessage<'_> {
     }
 }
 
+/// What a welcome says besides the market: the connection's position, framing, the service's
+/// clock and the replay, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Greeting<'a> {
+    /// The connection's subscription.
+    pub subscribed: &'a [&'a str],
+    /// The tick it starts at.
+    pub seq: Seq,
+    /// The framing.
+    pub format: &'a str,
+    /// The service's market clock.
+    pub clock: &'a ClockReport,
+    /// The replay this connection is.
+    pub replay: Option<ReplayInfo>,
+}
+
 /// `{"type":"welcome",…}`: the first message of a connection.
-pub fn welcome(market: &Market, subscribed: &[&str], seq: Seq, format: &str) -> String {
+pub fn welcome(market: &Market, greeting: &Greeting<'_>) -> String {
     ServerMessage::Welcome {
         version: ticker_core::VERSION,
         symbols: market
             .ids()
             .map(|id| market.info(id).symbol.as_str())
             .collect(),
-        subscribed: subscribed.to_vec(),
+        subscribed: greeting.subscribed.to_vec(),
         interval_ms: market.schedule().interval_ms(),
-        seq,
-        format,
+        seq: greeting.seq,
+        format: greeting.format,
+        clock: greeting.clock,
+        replay: greeting.replay,
     }
     .to_json()
 }
@@ -281,6 +337,23 @@ pub fn gap(from: Seq, to: Seq, oldest: Seq) -> String {
         message: format!(
             "ticks {from}..={to} are older than the replay window (oldest {oldest}); \
              fetch them from the REST history endpoint"
+        ),
+    }
+    .to_json()
+}
+
+/// `{"type":"gap",…}` after a manual clock jumped from tick `from − 1` to `to`: the ticks in
+/// between were not streamed; a snapshot of `to` follows.
+pub fn jump_gap(from: Seq, to: Seq) -> String {
+    ServerMessage::Gap {
+        from,
+        to,
+        message: format!(
+            "the market clock jumped {} ticks, more than a connection's queue \
+             (--queue-ticks): ticks {from}..={} were not streamed and a snapshot of {to} \
+             follows; fetch the others from the REST history endpoint",
+            to.0 - from.0 + 1,
+            to.0.saturating_sub(1)
         ),
     }
     .to_json()
@@ -350,8 +423,36 @@ mod tests {
     #[test]
     fn control_messages_never_carry_a_top_level_symbol() {
         let m = market();
+        let clock = ticker_core::ClockInfo::real().report(5);
+        let greeting = Greeting {
+            subscribed: &["AAPL"],
+            seq: Seq(3),
+            format: "quote",
+            clock: &clock,
+            replay: Some(ReplayInfo {
+                from: 1,
+                to: None,
+                speed: 2.0,
+                then: "close",
+            }),
+        };
         for text in [
-            welcome(&m, &["AAPL"], Seq(3), "quote"),
+            welcome(&m, &greeting),
+            ServerMessage::Replay {
+                action: "pause",
+                state: "paused",
+                speed: 1.0,
+                position: 0,
+                seq: Seq(1),
+            }
+            .to_json(),
+            ServerMessage::ReplayEnd {
+                reason: "to",
+                seq: Seq(1),
+                timestamp: 0,
+                then: "close",
+            }
+            .to_json(),
             subscribed(&["AAPL"]),
             pong(1, Some(json!("x"))),
             gap(Seq(1), Seq(2), Seq(3)),

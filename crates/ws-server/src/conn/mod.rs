@@ -12,6 +12,10 @@
 //!   replays, errors) and, once the connection is [`Driver::Own`], drains it ([`Conn::drain`]);
 //! * **tungstenite**, through [`Duplex`], appends its pongs and close frames.
 //!
+//! A connection with its own tick source (a replay of the past, [`crate::replay`]) is
+//! [`Driver::Source`] for as long as the source runs: the shard only pings it, and its task
+//! offers each tick it produces ([`Conn::offer`]) to the same bounded queue.
+//!
 //! A write that the socket cannot take at once moves the connection to [`Driver::Own`]: from
 //! then on the shard queues live ticks for it (at most `--queue-ticks`; older ones are
 //! dropped and counted for the `dropped` field) and writes what the socket takes on each of its
@@ -26,20 +30,22 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{ready, Context, Poll, Waker};
+use std::task::Waker;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::outbox::{write_now, Outbox, PING};
+
+mod duplex;
+
 use crate::stats::Stats;
 use crate::stream::{Memo, QuoteStream, Shared};
 use crate::ticker::{Batch, Hub, Tick};
+pub use duplex::Duplex;
 
 /// Bytes tungstenite may queue (pongs, close replies) before its writes wait for the outbox to
 /// drain; client pings are rate-limited, so this is only a backstop.
@@ -53,6 +59,9 @@ pub enum Driver {
     /// Its own task: the shard only queues ticks (the socket was full, or another producer
     /// drives the connection).
     Own,
+    /// Its own tick source (a replay): the shard neither writes nor queues live ticks, it only
+    /// pings; the source offers its ticks through the same bounded queue.
+    Source,
     /// The session is ending: nobody writes ticks any more.
     Closed,
 }
@@ -225,6 +234,10 @@ impl Conn {
         if link.end.is_some() || link.driver == Driver::Closed {
             return Delivery::Finished;
         }
+        if link.driver == Driver::Source {
+            // Not a live connection (yet): kept for the heartbeat.
+            return Delivery::Sent(0);
+        }
         let at = link.queue.back().map_or(link.stream.last_seq(), |t| t.seq);
         let behind;
         let (ticks, lost) = if at == batch.after {
@@ -312,6 +325,20 @@ impl Conn {
             self.wake.notify_one();
             return Delivery::Finished;
         }
+        if link.driver == Driver::Source {
+            // A source may be paused and write nothing for a while: the ping goes now (after
+            // what is queued), and the task is told when bytes are left.
+            link.out.raw(&PING);
+            return match self.flush(link, stats) {
+                Ok(_) => {
+                    if !link.out.is_empty() {
+                        self.wake.notify_one();
+                    }
+                    Delivery::Sent(0)
+                }
+                Err(_) => self.broken(link),
+            };
+        }
         if link.driver != Driver::Shard {
             // Behind: the ping waits its turn in the outbox.
             link.out.raw(&PING);
@@ -352,9 +379,39 @@ impl Conn {
                 }
                 return Ok((wrote, true));
             }
-            while let Some(tick) = link.queue.pop_front() {
-                link.stream.live(hub, &tick, &mut link.out);
-            }
+            self.render_queue(hub, link);
+        }
+    }
+
+    /// The source's part: queues one of its ticks (at most `--queue-ticks` wait; older ones
+    /// are dropped and counted, as for a live client that lags) and writes what the socket
+    /// takes. Returns whether everything went out.
+    pub fn offer(&self, hub: &Hub, tick: Arc<Tick>) -> io::Result<bool> {
+        let mut guard = self.lock();
+        let link = &mut *guard;
+        self.enqueue_locked(hub, link, tick);
+        Ok(self.drain_locked(hub, link)?.1)
+    }
+
+    /// A pinned source's part: queues one of its ticks, bounded as in [`Conn::offer`], for
+    /// its task to take with [`Link::next_queued`] (through its faults).
+    pub fn enqueue(&self, hub: &Hub, tick: Arc<Tick>) {
+        let mut guard = self.lock();
+        self.enqueue_locked(hub, &mut guard, tick);
+    }
+
+    fn enqueue_locked(&self, hub: &Hub, link: &mut Link, tick: Arc<Tick>) {
+        link.queue.push_back(tick);
+        let over = link.queue.len().saturating_sub(self.queue_ticks);
+        link.queue.drain(..over);
+        link.stream.lagged(over as u64, &hub.stats);
+    }
+
+    /// Renders the queued ticks into the outbox, so that what is appended next comes after
+    /// them (a replay's acknowledgement, its end).
+    pub fn render_queue(&self, hub: &Hub, link: &mut Link) {
+        while let Some(tick) = link.queue.pop_front() {
+            link.stream.live(hub, &tick, &mut link.out);
         }
     }
 
@@ -365,72 +422,6 @@ impl Conn {
         let queued = link.queue.len() as u64;
         link.queue.clear();
         queued
-    }
-}
-
-/// The socket as tungstenite sees it: reads from the socket, writes into the connection's
-/// outbox, so tungstenite's pongs and close frames keep their place among ours.
-pub struct Duplex {
-    conn: Arc<Conn>,
-    stats: Arc<Stats>,
-}
-
-impl Duplex {
-    /// tungstenite's view of a connection.
-    pub fn new(conn: Arc<Conn>, stats: Arc<Stats>) -> Self {
-        Self { conn, stats }
-    }
-}
-
-impl AsyncRead for Duplex {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        // Reads share the socket with the writers (through `&TcpStream`), so they go through
-        // readiness and `try_read` rather than a split-off read half.
-        let socket = &self.conn.socket;
-        loop {
-            ready!(socket.poll_read_ready(cx))?;
-            match socket.try_read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
-    }
-}
-
-impl AsyncWrite for Duplex {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let mut guard = this.conn.lock();
-        let link = &mut *guard;
-        if link.out.len() > CONTROL_BACKLOG {
-            link.writer = Some(cx.waker().clone());
-            return Poll::Pending;
-        }
-        link.out.raw(data);
-        // Whoever holds the lock may write the outbox's front: its order is the stream's.
-        this.conn.flush(link, &this.stats)?;
-        Poll::Ready(Ok(data.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // What is queued is the session's to drain (with its stall timer).
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
     }
 }
 

@@ -1,5 +1,7 @@
-//! The ws-server's socket side: the accept loop, plain HTTP (`/health`, `/metrics`), the
-//! WebSocket upgrade on `/` and `/ws`, and graceful shutdown (close 1001 to every client).
+//! The ws-server's socket side: the accept loop, plain HTTP (`/health`, `/metrics`, and
+//! `/control/clock` when a control token enables it), the WebSocket upgrade on `/` and `/ws`
+//! (live, or a replay of the past with `?from=`), and graceful shutdown (close 1001 to every
+//! client).
 //!
 //! hyper parses the HTTP request and performs the upgrade; tokio-tungstenite then runs the
 //! WebSocket protocol on the upgraded stream. The connection limit is counted in WebSocket
@@ -22,30 +24,32 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use ticker_core::{Clock, Market, Seq, SymbolSet, VERSION};
+use ticker_core::{clock_report, Clock, Market, VERSION};
 use ticker_net::metrics::{write_metric, write_process, HttpMetrics, Kind};
-use ticker_net::query::{shorten, Query};
 use ticker_net::{
-    accept_until, Admission, ApiError, GuardConfig, GuardedIo, RejectSlot, REJECTED_PATH,
+    accept_until, Admission, ApiError, Control, GuardConfig, GuardedIo, RejectSlot,
+    CONTROL_CLOCK_PATH, REJECTED_PATH,
 };
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::WsConfig;
 use crate::faults::Faults;
-use crate::protocol::{self, ProtocolError};
-use crate::session::{self, Limits, Params, Setup};
 use crate::shard::Writers;
 use crate::stats::Stats;
-use crate::stream::Format;
 use crate::ticker::Hub;
+
+mod upgrade;
+
+use upgrade::upgrade;
 
 /// Sockets accepted beyond the session limit, so health probes still get through.
 const HTTP_HEADROOM: usize = 64;
 
-const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other"];
+const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other", "control"];
+/// Label of `/control/clock`.
+const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
 const WS_ROUTES: &str = "this port serves WebSocket on / and /ws, plus GET /health and /metrics";
@@ -66,6 +70,10 @@ struct State {
     config: WsConfig,
     hub: Arc<Hub>,
     sessions: Arc<Semaphore>,
+    /// Places for replays (`--max-replays`).
+    replays: Arc<Semaphore>,
+    /// `/control/clock`.
+    control: Control,
     admission: Admission,
     http: HttpMetrics,
     started: Instant,
@@ -131,6 +139,8 @@ pub async fn run(
         .max_frame_size(Some(config.max_message_bytes));
     let state = Arc::new(State {
         sessions: Arc::new(Semaphore::new(config.max_connections)),
+        replays: Arc::new(Semaphore::new(config.max_replays)),
+        control: config.control.control(),
         admission: admission.clone(),
         http: HttpMetrics::new(ROUTES),
         started,
@@ -166,10 +176,15 @@ pub async fn run(
         let slot = RejectSlot::default();
         let io = TokioIo::new(GuardedIo::new(stream, guard, slot.clone()));
         let st = state.clone();
-        let service = service_fn(move |req| {
+        let service = service_fn(move |req: Request<Incoming>| {
             let st = st.clone();
             let slot = slot.clone();
-            async move { Ok::<_, Infallible>(handle(&st, &slot, req)) }
+            async move {
+                if st.control.enabled() && req.uri().path() == CONTROL_CLOCK_PATH {
+                    return Ok::<_, Infallible>(control(&st, req).await);
+                }
+                Ok::<_, Infallible>(handle(&st, &slot, req))
+            }
         });
         let conn = builder.serve_connection(io, service).with_upgrades();
         tokio::spawn(async move {
@@ -248,6 +263,26 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
     resp
 }
 
+/// `/control/clock` (only when a control token is configured).
+async fn control(st: &State, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let unread = ticker_net::head::declares_body(req.headers());
+    let timeout = WsConfig::ms(st.config.handshake_timeout_ms);
+    let hub = &st.hub;
+    let mut resp = st
+        .control
+        .respond(req, hub.clock.as_ref(), hub.market.schedule(), timeout)
+        .await;
+    if unread {
+        // The guard stopped vetting heads at the body: this connection ends here.
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    st.http
+        .record(CONTROL, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
 fn only_get(req: &Request<Incoming>) -> Option<Response<Body>> {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return None;
@@ -264,10 +299,18 @@ fn only_get(req: &Request<Incoming>) -> Option<Response<Body>> {
 fn health(st: &State) -> Response<Body> {
     let hub = &st.hub;
     let latest = hub.latest();
-    let now = hub.clock.now_ms();
+    let clock = clock_report(hub.clock.as_ref());
+    let now = clock.now_ms;
     let due = hub.market.schedule().tick_at(now);
     // The loop publishes within milliseconds of each boundary; two ticks behind is a stall.
-    let stalled = due.0 > latest.seq.0 + 2;
+    // A fast virtual clock passes many ticks per wall second: then a wall second's worth.
+    let per_wall_second = clock.speed * 1000.0 / hub.market.schedule().interval_ms() as f64;
+    let allowed = if clock.speed > 1.0 {
+        (per_wall_second.ceil() as u64).max(2)
+    } else {
+        2
+    };
+    let stalled = due.0 > latest.seq.0 + allowed;
     let open = st.config.max_connections - st.sessions.available_permits();
     let body = json!({
         "status": if stalled { "degraded" } else { "ok" },
@@ -279,6 +322,8 @@ fn health(st: &State) -> Response<Body> {
         "tick_time": latest.timestamp,
         "timestamp": now,
         "interval_ms": hub.market.schedule().interval_ms(),
+        "clock": clock,
+        "replays": st.config.max_replays - st.replays.available_permits(),
         "uptime_s": st.started.elapsed().as_secs_f64(),
         // Lets a launcher (scripts/run.sh) tell its own process from another one on the port.
         "pid": std::process::id(),
@@ -319,206 +364,4 @@ fn metrics(st: &State) -> Response<Body> {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     resp
-}
-
-fn header_has_token(req: &Request<Incoming>, name: header::HeaderName, token: &str) -> bool {
-    req.headers().get_all(name).iter().any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-    })
-}
-
-fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
-    let market = &st.hub.market;
-    let mut params = Params {
-        format: Format::Quote,
-        subscribed: SymbolSet::all(market.len()),
-        since: None,
-        url_errors: Vec::new(),
-        faults: None,
-    };
-    let query = Query::parse(query)?;
-    params.faults = st.faults.parse(&query)?;
-    if let Some(value) = query.get("format")? {
-        params.format = Format::parse(value).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "query parameter `format`: {:?} is not quote, batch or array",
-                shorten(value)
-            ))
-        })?;
-    }
-    if let Some(value) = query.get("symbols")? {
-        let names: Vec<&str> = value.split(',').collect();
-        let sel = protocol::select(market, &names, st.config.max_symbols)
-            .map_err(|e| ApiError::bad_request(e.message))?;
-        params.subscribed = if sel.all {
-            SymbolSet::all(market.len())
-        } else {
-            sel.ids.iter().copied().collect()
-        };
-        if !sel.unknown.is_empty() {
-            let mut e = ProtocolError::new(
-                "unknown_symbols",
-                format!("unknown symbols: {}", sel.unknown.join(", ")),
-            );
-            e.symbols = sel.unknown;
-            params.url_errors.push(e);
-        }
-    }
-    if let Some(value) = query.get("since")? {
-        match value.parse::<u64>() {
-            Ok(n) => params.since = Some(Seq(n)),
-            Err(_) => params.url_errors.push(ProtocolError::new(
-                "invalid_since",
-                "`since` must be the last seq received (a non-negative integer)",
-            )),
-        }
-    }
-    // "Every symbol" (the default, or `*`) means every symbol up to the per-connection limit.
-    let max = st.config.max_symbols;
-    if params.subscribed.len() > max {
-        params.subscribed = params.subscribed.iter().take(max).collect();
-        params.url_errors.push(ProtocolError::new(
-            "too_many_symbols",
-            format!("the market has {} symbols; subscribed to the first {max} (the limit per connection)", market.len()),
-        ));
-    }
-    // Unknown parameters are ignored, as in the REST API.
-    Ok(params)
-}
-
-fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
-    let is_upgrade = header_has_token(&req, header::CONNECTION, "upgrade")
-        && header_has_token(&req, header::UPGRADE, "websocket");
-    if !is_upgrade {
-        let mut resp = error_response(&ApiError::new(
-            StatusCode::UPGRADE_REQUIRED,
-            "upgrade_required",
-            "this endpoint speaks WebSocket: connect with a WebSocket client (see docs/ws-protocol.md)",
-        ));
-        resp.headers_mut()
-            .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-        return resp;
-    }
-    if req.method() != Method::GET {
-        return error_response(&ApiError::method_not_allowed(req.method().as_str(), "GET"));
-    }
-    if req
-        .headers()
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .map(HeaderValue::as_bytes)
-        != Some(b"13")
-    {
-        let mut resp = error_response(&ApiError::new(
-            StatusCode::UPGRADE_REQUIRED,
-            "unsupported_version",
-            "only WebSocket version 13 is supported",
-        ));
-        resp.headers_mut().insert(
-            header::SEC_WEBSOCKET_VERSION,
-            HeaderValue::from_static("13"),
-        );
-        return resp;
-    }
-    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
-        return error_response(&ApiError::bad_request("missing Sec-WebSocket-Key"));
-    };
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok());
-    if !st.config.origin_allowed(origin) {
-        return error_response(&ApiError::new(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
-            format!(
-                "origin {:?} is not allowed (--allowed-origins)",
-                origin.unwrap_or("")
-            ),
-        ));
-    }
-    let params = match parse_params(st, req.uri().query()) {
-        Ok(p) => p,
-        Err(e) => return error_response(&e),
-    };
-    if let Some(refused) = params
-        .faults
-        .as_ref()
-        .and_then(|spec| st.faults.refusal(spec, Instant::now()))
-    {
-        return refusal_response(&refused);
-    }
-    let Ok(permit) = st.sessions.clone().try_acquire_owned() else {
-        Stats::bump(&st.hub.stats.refused_full);
-        return error_response(&ApiError::overloaded(st.config.max_connections));
-    };
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    let st2 = st.clone();
-    tokio::spawn(async move {
-        match on_upgrade.await {
-            Ok(upgraded) => serve_session(st2, upgraded, params, permit).await,
-            Err(e) => tracing::debug!(error = %e, "upgrade failed"),
-        }
-    });
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let h = resp.headers_mut();
-    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
-        h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-    resp
-}
-
-/// A faulted refusal of the upgrade: the JSON error, `Retry-After` for 429 and 503, and
-/// `x-ticker-fault` naming the fault.
-fn refusal_response((e, retry_after): &(ApiError, Option<u64>)) -> Response<Body> {
-    let mut resp = error_response(e);
-    let h = resp.headers_mut();
-    if let Some(seconds) = retry_after {
-        h.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
-    }
-    h.insert(
-        ticker_net::faults::HEADER,
-        HeaderValue::from_static("refuse"),
-    );
-    resp
-}
-
-async fn serve_session(
-    st: Arc<State>,
-    upgraded: hyper::upgrade::Upgraded,
-    params: Params,
-    permit: OwnedSemaphorePermit,
-) {
-    // The session drives the socket itself (its writer shard writes shared frames to it
-    // directly), so take the TCP stream back from hyper and the guard, with any bytes the
-    // client sent right after its upgrade request.
-    let Ok(parts) = upgraded.downcast::<TokioIo<GuardedIo<TcpStream>>>() else {
-        tracing::error!("upgraded connection is not a guarded TCP stream");
-        return;
-    };
-    let hyper::upgrade::Parts { io, read_buf, .. } = parts;
-    let (stream, rest) = io.into_inner().into_parts();
-    // Copy, then let go of hyper's read buffer: `read_buf` is a view into its allocation.
-    let mut unread = read_buf.to_vec();
-    drop(read_buf);
-    unread.extend_from_slice(&rest);
-    let setup = Setup {
-        hub: st.hub.clone(),
-        ws_config: st.ws_config,
-        limits: Limits {
-            max_symbols: st.config.max_symbols,
-            message_rate: f64::from(st.config.max_message_rate),
-            message_burst: f64::from(st.config.message_burst.max(1)),
-            stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
-            queue_ticks: st.config.queue_ticks,
-            fault_held_bytes: st.config.faults.max_held_bytes,
-        },
-        shutdown: st.shutdown.clone(),
-        faults: st.faults.clone(),
-    };
-    session::run(stream, unread, setup, &st.writers, params).await;
-    drop(permit);
 }

@@ -12,13 +12,18 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use ticker_core::{Market, Seq, SymbolId, SymbolSet};
 
 use crate::outbox::Outbox;
 use crate::protocol::{self, Command, ProtocolError, Selection};
 use crate::stats::Stats;
 use crate::ticker::{with_dropped, Hub, Tick};
+
+mod memo;
+mod start;
+
+use memo::SetKey;
+pub use memo::{Memo, Shared};
 
 /// How quotes are framed for one connection (`?format=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,82 +59,6 @@ impl Format {
 
 /// Most bytes the fast path gathers for one client; beyond, it takes the outbox path.
 const MAX_GATHER: usize = 256 * 1024;
-/// Most distinct (seq, format, subscription) frames one writer shard remembers per pass;
-/// clients beyond get their frame built through the tick's own (bounded) cache.
-const MEMO_FRAMES: usize = 64;
-
-/// A subscription as the writers compare it: the set itself, or, in a market of at most 64
-/// symbols, its exact bit mask, compared without touching the set's memory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum SetKey {
-    Mask(u64),
-    Set(SymbolSet),
-}
-
-impl SetKey {
-    fn of(set: &SymbolSet) -> Self {
-        let mut mask = 0u64;
-        for id in set.iter() {
-            match 1u64.checked_shl(u32::from(id.0)) {
-                Some(bit) if id.0 < 64 => mask |= bit,
-                _ => return Self::Set(set.clone()),
-            }
-        }
-        Self::Mask(mask)
-    }
-}
-
-/// One writer shard's memo of batch and array frames for the ticks it is fanning out, so the
-/// shard looks each distinct subscription up once per tick instead of once per client.
-#[derive(Default)]
-pub struct Memo {
-    frames: Vec<(Seq, Format, SetKey, Bytes)>,
-}
-
-impl Memo {
-    /// Forgets the previous pass's frames.
-    pub fn clear(&mut self) {
-        self.frames.clear();
-    }
-
-    /// Makes sure the frames `stream` needs for `ticks` are memoised (when it needs any).
-    pub fn prepare(&mut self, ticks: &[Arc<Tick>], stream: &QuoteStream, market: &Market) {
-        if stream.format == Format::Quote || stream.subs.is_empty() {
-            return;
-        }
-        for tick in ticks.iter().filter(|t| t.seq > stream.last_seq) {
-            if self.get(tick.seq, stream.format, &stream.key).is_some() {
-                continue;
-            }
-            if self.frames.len() >= MEMO_FRAMES {
-                return;
-            }
-            let frame = match stream.format {
-                Format::Array => tick.array(&stream.subs, market),
-                _ => tick.batch(&stream.subs, market),
-            };
-            self.frames
-                .push((tick.seq, stream.format, stream.key.clone(), frame));
-        }
-    }
-
-    fn get(&self, seq: Seq, format: Format, key: &SetKey) -> Option<&[u8]> {
-        self.frames
-            .iter()
-            .find(|(q, f, k, _)| *q == seq && *f == format && k == key)
-            .map(|(_, _, _, b)| &b[..])
-    }
-}
-
-/// The fast path's frames for one connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shared<'t> {
-    /// One shared frame, written straight from where it lies.
-    One(&'t [u8]),
-    /// This many frames (maybe none), copied back to back into the writer's gather buffer.
-    Gathered(u64),
-}
-
 /// One connection's view of the stream (see the module docs).
 #[derive(Debug)]
 pub struct QuoteStream {
@@ -212,7 +141,8 @@ impl QuoteStream {
         };
         let mut newest = self.last_seq;
         for tick in ticks.iter().filter(|t| t.seq > self.last_seq) {
-            if self.dropped > 0 {
+            // A `dropped` count and a clock jump's gap are this connection's own bytes.
+            if self.dropped > 0 || tick.jump {
                 return None;
             }
             if !self.subs.is_empty() {
@@ -250,9 +180,30 @@ impl QuoteStream {
         if tick.seq <= self.last_seq {
             return;
         }
+        if tick.jump && tick.seq.0 > self.last_seq.0 + 1 {
+            self.jumped(hub, tick, out);
+            return;
+        }
         if self.frames(hub, tick, &self.subs, self.dropped, out) {
             self.dropped = 0;
         }
+        self.last_seq = tick.seq;
+        self.left.clear();
+    }
+
+    /// After a manual clock jumped past more ticks than the queue holds: a `gap` for the ticks
+    /// skipped and a snapshot of the new one (in array format, just its array).
+    fn jumped(&mut self, hub: &Hub, tick: &Tick, out: &mut Outbox) {
+        if !self.subs.is_empty() {
+            match self.format {
+                Format::Array => out.frame(&tick.array(&self.subs, &hub.market)),
+                _ => {
+                    out.text(&protocol::jump_gap(Seq(self.last_seq.0 + 1), tick.seq));
+                    out.frame(&tick.snapshot(&self.subs, &hub.market));
+                }
+            }
+        }
+        self.dropped = 0;
         self.last_seq = tick.seq;
         self.left.clear();
     }
@@ -302,10 +253,19 @@ impl QuoteStream {
         }
     }
 
-    /// A snapshot of `set` at the connection's current tick.
-    fn snapshot(&self, hub: &Hub, set: &SymbolSet, out: &mut Outbox) {
-        let Some(tick) = hub.tick(self.last_seq) else {
-            return;
+    /// A snapshot of `set` at the connection's current tick (`current`, when the connection
+    /// has its own tick source; else the hub's window).
+    fn snapshot(&self, hub: &Hub, set: &SymbolSet, current: Option<&Tick>, out: &mut Outbox) {
+        let from_hub;
+        let tick = match current.filter(|t| t.seq == self.last_seq) {
+            Some(tick) => tick,
+            None => match hub.tick(self.last_seq) {
+                Some(tick) => {
+                    from_hub = tick;
+                    &*from_hub
+                }
+                None => return,
+            },
         };
         match self.format {
             Format::Array => out.frame(&tick.array(set, &hub.market)),
@@ -328,82 +288,16 @@ impl QuoteStream {
             .collect()
     }
 
-    /// Welcome, URL errors, then either a replay from `since` or the quotes of `latest`.
-    pub fn start(
+    /// Applies a client command, appending its answer. `current` is the connection's current
+    /// tick when it has its own tick source (a replay), for snapshots of added symbols.
+    pub fn command(
         &mut self,
         hub: &Hub,
-        latest: &Tick,
-        since: Option<Seq>,
-        url_errors: &[ProtocolError],
+        max_symbols: usize,
+        cmd: Command,
+        current: Option<&Tick>,
         out: &mut Outbox,
     ) {
-        if self.format != Format::Array {
-            let names = self.names(&hub.market);
-            out.text(&protocol::welcome(
-                &hub.market,
-                &names,
-                latest.seq,
-                self.format.name(),
-            ));
-        }
-        for e in url_errors {
-            self.error(hub, e, out);
-        }
-        self.first_seq = latest.seq;
-        self.last_seq = latest.seq;
-        match since {
-            Some(since) if since > latest.seq => {
-                self.error(
-                    hub,
-                    &ProtocolError::new(
-                        "invalid_since",
-                        format!("since {since} is ahead of the latest tick {}", latest.seq),
-                    ),
-                    out,
-                );
-                self.frames(hub, latest, &self.subs, 0, out);
-            }
-            Some(since) => {
-                self.first_seq = Seq(since.0 + 1);
-                self.replay_into(hub, since, latest.seq, out);
-            }
-            None => {
-                self.frames(hub, latest, &self.subs, 0, out);
-            }
-        }
-    }
-
-    /// Frames of ticks `after+1 ..= through`, or a gap notice plus a snapshot.
-    fn replay_into(&self, hub: &Hub, after: Seq, through: Seq, out: &mut Outbox) {
-        if after >= through {
-            return;
-        }
-        match hub.replay(after, through) {
-            Ok(ticks) => {
-                Stats::bump(&hub.stats.resumes);
-                for tick in &ticks {
-                    self.frames(hub, tick, &self.subs, 0, out);
-                }
-            }
-            Err(oldest) => {
-                Stats::bump(&hub.stats.gaps);
-                if self.format != Format::Array {
-                    out.text(&protocol::gap(Seq(after.0 + 1), through, oldest));
-                }
-                if let Some(tick) = hub.tick(through) {
-                    match self.format {
-                        Format::Array => {
-                            self.frames(hub, &tick, &self.subs, 0, out);
-                        }
-                        _ => out.frame(&tick.snapshot(&self.subs, &hub.market)),
-                    }
-                }
-            }
-        }
-    }
-
-    /// Applies a client command, appending its answer.
-    pub fn command(&mut self, hub: &Hub, max_symbols: usize, cmd: Command, out: &mut Outbox) {
         match cmd {
             Command::Subscribe(sel) => {
                 let wanted: SymbolSet = if sel.all {
@@ -437,7 +331,7 @@ impl QuoteStream {
                 // A symbol dropped and re-added within one tick already has this tick's quote.
                 let fresh: SymbolSet = added.iter().filter(|id| !self.left.contains(*id)).collect();
                 if !fresh.is_empty() {
-                    self.snapshot(hub, &fresh, out);
+                    self.snapshot(hub, &fresh, current, out);
                 }
                 self.report_unknown(hub, &sel, out);
             }
@@ -483,6 +377,15 @@ impl QuoteStream {
                     self.first_seq = Seq(since.0 + 1);
                 }
             }
+            Command::Replay(_) => self.error(
+                hub,
+                &ProtocolError::new(
+                    "not_replaying",
+                    "this connection streams the live market; open one with ?from= to replay \
+                     (docs/ws-protocol.md#replay)",
+                ),
+                out,
+            ),
         }
     }
 
@@ -502,22 +405,5 @@ impl QuoteStream {
         );
         e.symbols.clone_from(&sel.unknown);
         self.error(hub, &e, out);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use ticker_core::SymbolId;
-
-    use super::*;
-
-    #[test]
-    fn set_keys_are_exact() {
-        let set = |ids: &[u16]| ids.iter().map(|&i| SymbolId(i)).collect::<SymbolSet>();
-        assert_eq!(SetKey::of(&set(&[0, 3])), SetKey::Mask(0b1001));
-        assert_ne!(SetKey::of(&set(&[0, 3])), SetKey::of(&set(&[0, 4])));
-        assert_eq!(SetKey::of(&set(&[])), SetKey::Mask(0));
-        assert_eq!(SetKey::of(&set(&[63])), SetKey::Mask(1 << 63));
-        assert_eq!(SetKey::of(&set(&[1, 64])), SetKey::Set(set(&[1, 64])));
     }
 }

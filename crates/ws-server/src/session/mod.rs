@@ -7,13 +7,17 @@
 //! was full or the shard ended it. Live ticks never wake it while the client keeps up.
 //!
 //! While the connection is [`Driver::Own`] the task drains it as the socket allows; a socket
-//! that takes nothing for `--stall-timeout-ms` is closed (1008 `consumer too slow`). Reading
+//! that takes nothing for `--stall-timeout-ms` is closed (1008 `consumer too slow`). A
+//! replaying connection ([`Driver::Source`]) is driven by its task from the start: the task
+//! offers each tick of its [`Replay`] when it is due, answers the `replay` messages, and at the
+//! end closes the connection or hands it to the live stream. Reading
 //! stays with tungstenite (masking, fragmentation, UTF-8 and size checks, automatic pongs);
 //! its writes go into the connection's outbox ([`crate::conn::Duplex`]), so they keep their
 //! place among the server's frames.
 //!
 //! A connection with faults ([`crate::faults`]) is pinned to its task: the task takes every
-//! live tick through its fault [`Layer`], and also wakes at the layer's deadlines.
+//! tick, live or replayed, through its fault [`Layer`], and also wakes at the layer's
+//! deadlines.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,11 +34,14 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::conn::{Conn, Driver, Duplex, End};
 use crate::faults::{Faults, Layer, Spec};
-use crate::protocol::{self, ProtocolError};
+use crate::protocol::{self, Command, ProtocolError};
+use crate::replay::{Replay, ReplayLimits, ReplayRequest};
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};
 use crate::ticker::Hub;
+
+mod replaying;
 
 /// While more than this is unwritten the task stops reading, so a client that sends but does
 /// not read cannot make the server queue answers without bound.
@@ -51,6 +58,8 @@ pub struct Params {
     pub since: Option<Seq>,
     /// Problems with the URL to report after the welcome (e.g. unknown symbols).
     pub url_errors: Vec<ProtocolError>,
+    /// `?from=`: replay the past instead of streaming the live market.
+    pub replay: Option<ReplayRequest>,
     /// The connection's faults (`fault_*`), if any.
     pub faults: Option<Spec>,
 }
@@ -70,6 +79,8 @@ pub struct Limits {
     pub queue_ticks: usize,
     /// Bytes a faulted connection may hold back (delay, reorder).
     pub fault_held_bytes: usize,
+    /// What replays may ask for.
+    pub replay: ReplayLimits,
 }
 
 /// Resolves once the server is shutting down.
@@ -109,6 +120,8 @@ struct Session {
     /// [`Conn::written`] when last looked at.
     seen_written: u64,
     shutdown: watch::Receiver<bool>,
+    /// The connection's own tick source, while it replays the past.
+    replay: Option<Replay>,
     /// The connection's faults, if it has any.
     faults: Option<Layer>,
 }
@@ -123,6 +136,8 @@ pub struct Setup {
     pub limits: Limits,
     /// The server's shutdown signal.
     pub shutdown: watch::Receiver<bool>,
+    /// The replay's place among `--max-replays`, when the URL asks for one.
+    pub replay_permit: Option<tokio::sync::OwnedSemaphorePermit>,
     /// Fault injection, server-wide.
     pub faults: Arc<Faults>,
 }
@@ -141,11 +156,26 @@ pub async fn run(
         ws_config,
         limits,
         shutdown,
+        replay_permit,
         faults,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
+    let replay = match (params.replay, replay_permit) {
+        (Some(request), Some(permit)) => {
+            Stats::bump(&hub.stats.replays_total);
+            match Replay::start(&hub, request, permit).await {
+                Ok(replay) => Some(replay),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not position a replay");
+                    return;
+                }
+            }
+        }
+        _ => None,
+    };
     let latest = hub.latest();
-    let quotes = QuoteStream::new(params.format, params.subscribed, latest.seq);
+    let at = replay.as_ref().map_or(latest.seq, |r| r.current().seq);
+    let quotes = QuoteStream::new(params.format, params.subscribed, at);
     let conn = Arc::new(Conn::new(
         stream,
         quotes,
@@ -156,6 +186,11 @@ pub async fn run(
         conn.pin();
         Layer::new(spec, faults, limits.fault_held_bytes, Instant::now())
     });
+    if replay.is_some() {
+        // A faulted replay stays pinned: its ticks go through the layer, and so do the live
+        // ticks after it (`then=live`).
+        conn.lock().driver = Driver::Source;
+    }
     let duplex = Duplex::new(conn.clone(), hub.stats.clone());
     let ws =
         WebSocketStream::from_partially_read(duplex, unread, Role::Server, Some(ws_config)).await;
@@ -171,18 +206,28 @@ pub async fn run(
         progress: now,
         seen_written: 0,
         shutdown,
+        replay,
         faults: layer,
     };
     let started = {
         let mut guard = s.conn.lock();
         let link = &mut *guard;
-        link.stream.start(
-            &s.hub,
-            &latest,
-            params.since,
-            &params.url_errors,
-            &mut link.out,
-        );
+        match &s.replay {
+            Some(replay) => link.stream.start_replay(
+                &s.hub,
+                replay.current(),
+                replay.request().info(),
+                &params.url_errors,
+                &mut link.out,
+            ),
+            None => link.stream.start(
+                &s.hub,
+                &latest,
+                params.since,
+                &params.url_errors,
+                &mut link.out,
+            ),
+        }
         s.conn.flush(link, &s.hub.stats)
     };
     drop(latest);
@@ -206,19 +251,30 @@ impl Session {
                     return end;
                 }
             }
-            let (driver, ended, backlog, idle) = {
+            let (driver, ended, backlog, held, pinned) = {
                 let link = self.conn.lock();
-                // A pinned connection is `Own` for good: it is behind only while bytes wait
-                // for the socket (and not while a faulted stall holds them on purpose).
-                let idle = link.pinned && (link.out.is_empty() || link.hold);
-                (link.driver, link.end, link.out.len(), idle)
+                (
+                    link.driver,
+                    link.end,
+                    link.out.len(),
+                    link.hold,
+                    link.pinned,
+                )
             };
             if let Some(end) = ended {
                 return end;
             }
             let reading = backlog <= READ_PAUSE_BYTES;
             let written = self.conn.written();
-            let behind = driver == Driver::Own && !idle;
+            // A connection is behind while its task must drain it: when `Own` (a pinned one
+            // only while bytes wait for the socket), and when its own source left bytes the
+            // socket did not take. Bytes a faulted stall holds on purpose do not count.
+            let waiting = backlog > 0 && !held;
+            let behind = match driver {
+                Driver::Own => !pinned || waiting,
+                Driver::Source => waiting,
+                Driver::Shard | Driver::Closed => false,
+            };
             if behind != self.behind || written != self.seen_written {
                 // The stall clock starts when the connection falls behind, and restarts
                 // whenever the socket takes bytes (from this task or from the shard).
@@ -226,39 +282,33 @@ impl Session {
                 self.progress = now;
                 self.seen_written = written;
             }
+            let stalled_at =
+                tokio::time::Instant::from_std(self.progress + self.limits.stall_timeout);
+            let due = self.replay.as_ref().and_then(Replay::due);
+            let never = tokio::time::Instant::now() + Duration::from_secs(3600);
             let deadline = self.faults.as_ref().and_then(Layer::deadline);
-            let faults_due = tokio::time::sleep_until(tokio::time::Instant::from_std(
-                deadline.unwrap_or(now + Duration::from_secs(3600)),
-            ));
-            let step = if self.behind {
-                let stalled_at =
-                    tokio::time::Instant::from_std(self.progress + self.limits.stall_timeout);
-                tokio::select! {
-                    biased;
-                    () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
-                    () = self.conn.wake.notified() => Ok(()),
-                    ready = self.conn.writable() => match ready {
-                        Ok(()) => self.drain(),
-                        Err(_) => Err(End::Gone),
-                    },
-                    () = tokio::time::sleep_until(stalled_at) => {
-                        if self.conn.written() == self.seen_written {
-                            Stats::bump(&self.hub.stats.closed_slow);
-                            Err(End::Slow)
-                        } else {
-                            Ok(())
-                        }
+            let faults_due = deadline.map_or(never, tokio::time::Instant::from_std);
+            let step = tokio::select! {
+                biased;
+                () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
+                () = self.conn.wake.notified() => Ok(()),
+                ready = self.conn.writable(), if self.behind => match ready {
+                    Ok(()) => self.drain(),
+                    Err(_) => Err(End::Gone),
+                },
+                () = tokio::time::sleep_until(stalled_at), if self.behind => {
+                    if self.conn.written() == self.seen_written {
+                        Stats::bump(&self.hub.stats.closed_slow);
+                        Err(End::Slow)
+                    } else {
+                        Ok(())
                     }
-                    () = faults_due, if deadline.is_some() => Ok(()),
-                    msg = self.ws.next(), if reading => self.on_incoming(msg).await,
                 }
-            } else {
-                tokio::select! {
-                    biased;
-                    () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
-                    () = self.conn.wake.notified() => Ok(()),
-                    () = faults_due, if deadline.is_some() => Ok(()),
-                    msg = self.ws.next(), if reading => self.on_incoming(msg).await,
+                () = tokio::time::sleep_until(faults_due), if deadline.is_some() => Ok(()),
+                msg = self.ws.next(), if reading => self.on_incoming(msg).await,
+                // Last: a replay behind its schedule must not starve the client's messages.
+                () = tokio::time::sleep_until(due.unwrap_or(never)), if due.is_some() => {
+                    self.replay_due().await
                 }
             };
             if let Err(end) = step {
@@ -336,12 +386,31 @@ impl Session {
                 return Err(End::Gone);
             }
         };
+        if let Ok(Command::Replay(cmd)) = command {
+            if self.replay.is_some() {
+                return self.replay_command(cmd).await;
+            }
+        }
         let mut guard = self.conn.lock();
         let link = &mut *guard;
+        let current = self.replay.as_ref().map(|r| &**r.current());
         match command {
-            Ok(cmd) => link
-                .stream
-                .command(&self.hub, self.limits.max_symbols, cmd, &mut link.out),
+            Ok(Command::Resume(_)) if current.is_some() => link.stream.error(
+                &self.hub,
+                &ProtocolError::new(
+                    "replaying",
+                    "`resume` picks up the live stream; this connection replays the past (use \
+                     {\"type\":\"replay\",\"action\":\"seek\"} to move in it)",
+                ),
+                &mut link.out,
+            ),
+            Ok(cmd) => link.stream.command(
+                &self.hub,
+                self.limits.max_symbols,
+                cmd,
+                current,
+                &mut link.out,
+            ),
             Err(e) => link.stream.error(&self.hub, &e, &mut link.out),
         }
         self.conn

@@ -1,0 +1,163 @@
+//! The tick loop's view of the market: everything every symbol did at one tick, computed once
+//! ([`tick_all`]), for a service to encode and fan out.
+//!
+//! Per symbol and tick, a [`SymbolTick`]: the quote, the tick's trades (summary, and the
+//! trades themselves on demand), the NBBO, and the minute and daily bars the tick closes.
+//! Each equals what random access gives for the same tick ([`Market::quote`],
+//! [`Market::trades`], [`Market::nbbo`], [`Market::minute_bars`], [`Market::daily_bars`]),
+//! so a REST answer and a streamed frame agree byte for byte.
+//!
+//! The market factor of each calendar class advances once per tick for all of its symbols:
+//! the first tracker of a class that steps it lends its cursor to the others.
+
+use crate::clock::Seq;
+use crate::market::Market;
+use crate::model::{Cursor, Node};
+use crate::quote::{Candle, Quote};
+use crate::session::SessionTracker;
+use crate::symbol::SymbolId;
+use crate::trade::Nbbo;
+use crate::trades::{TickSummary, TickTrades};
+
+/// What one symbol did at one tick.
+#[derive(Debug, Clone, Copy)]
+pub struct SymbolTick<'m> {
+    /// The quote (its `bid`/`ask` are `nbbo`'s).
+    pub quote: Quote,
+    /// The tick's trades (none outside sessions).
+    pub trades: TickTrades<'m>,
+    /// The NBBO.
+    pub nbbo: Nbbo,
+    /// The minute bar this tick closes, if that minute had trades.
+    pub bar: Option<Candle>,
+    /// The daily bar this tick closes (the day's last tick), if any.
+    pub daily_bar: Option<Candle>,
+}
+
+impl SessionTracker {
+    /// Everything the symbol did at `seq`, stepping as [`SessionTracker::quote`] does.
+    pub fn tick<'m>(&mut self, market: &'m Market, seq: Seq) -> SymbolTick<'m> {
+        self.tick_lent(market, seq, None)
+    }
+
+    fn tick_lent<'m>(
+        &mut self,
+        market: &'m Market,
+        seq: Seq,
+        lent: Option<&Cursor<Node>>,
+    ) -> SymbolTick<'m> {
+        self.step(market, seq, lent);
+        let quote = self.quote_at(market, seq);
+        let model = market.model(self.id());
+        let summary = match self.tick_at(seq) {
+            Some(t) => *t,
+            None => TickSummary::new(
+                model,
+                seq,
+                0,
+                0,
+                self.trades_through(),
+                quote.price,
+                crate::calendar::TickWindow::closed(1.0),
+            ),
+        };
+        SymbolTick {
+            quote,
+            trades: TickTrades::new(summary, model, &market.exchanges),
+            nbbo: Nbbo {
+                symbol: quote.symbol,
+                bid: quote.bid,
+                bid_size: quote.bid_size,
+                bid_exchange: quote.bid_exchange,
+                ask: quote.ask,
+                ask_size: quote.ask_size,
+                ask_exchange: quote.ask_exchange,
+                timestamp: quote.timestamp,
+                seq,
+            },
+            bar: self.closed_minute(market, seq),
+            daily_bar: self.closed_day(seq),
+        }
+    }
+}
+
+/// Brings every tracker to `seq`, one thread per core. The cold pass over the day's ticks is
+/// the only expensive step of a service's start-up; symbols are independent, so it
+/// parallelises without coordination. Within a thread the trackers step in lockstep, so each
+/// calendar class's market factor advances once per tick for all of them.
+pub fn warm_up(market: &Market, trackers: &mut [SessionTracker], seq: Seq) {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunk = trackers.len().div_ceil(cores.max(1)).max(1);
+    std::thread::scope(|scope| {
+        for part in trackers.chunks_mut(chunk) {
+            scope.spawn(move || lockstep(market, part, seq));
+        }
+    });
+}
+
+/// Steps `trackers` to `seq` together, one tick at a time from the earliest of their days.
+fn lockstep(market: &Market, trackers: &mut [SessionTracker], seq: Seq) {
+    // Each tracker starts its day (O(log n)); then all advance tick by tick.
+    let mut from = seq;
+    for t in trackers.iter_mut() {
+        let start = market
+            .calendar(t.id())
+            .locate(market.schedule(), seq)
+            .day
+            .map_or(seq, |d| d.first.min(seq));
+        t.step(market, start, None);
+        from = from.min(t.position().unwrap_or(seq));
+    }
+    for n in from.0 + 1..=seq.0 {
+        let mut lent: Vec<Option<Cursor<Node>>> = vec![None; market.class_count()];
+        for t in trackers.iter_mut() {
+            if t.position().is_some_and(|p| p.0 >= n) || t.day_done() {
+                continue;
+            }
+            let class = market.model(t.id()).class;
+            t.step(market, Seq(n), lent.get(class).and_then(Option::as_ref));
+            if let Some(slot @ None) = lent.get_mut(class) {
+                *slot = t.lendable().filter(|c| c.tick() == n - 1).cloned();
+            }
+        }
+    }
+    // Closed ticks after a day, and anything the loop above did not reach.
+    for t in trackers.iter_mut() {
+        t.step(market, seq, None);
+    }
+}
+
+/// Everything every tracker's symbol did at `seq`, in order, passed to `each`. For the
+/// common step of a tick loop (every tracker one tick behind), each calendar class's market
+/// factor advances once, in the first of its trackers that loads on it, and the others follow
+/// its cursor; otherwise each tracker works as [`SessionTracker::tick`] does. The results are
+/// the same either way.
+pub fn tick_all<'m>(
+    market: &'m Market,
+    trackers: &mut [SessionTracker],
+    seq: Seq,
+    mut each: impl FnMut(SymbolId, &SymbolTick<'m>),
+) {
+    let mut lent: Vec<Option<Cursor<Node>>> = vec![None; market.class_count()];
+    for t in trackers.iter_mut() {
+        let class = market.model(t.id()).class;
+        let borrowed = lent.get(class).and_then(Option::as_ref);
+        let tick = t.tick_lent(market, seq, borrowed);
+        if let Some(slot @ None) = lent.get_mut(class) {
+            if seq.0 > 0 {
+                *slot = t.lendable().filter(|c| c.tick() == seq.0 - 1).cloned();
+            }
+        }
+        each(t.id(), &tick);
+    }
+}
+
+/// The quotes of several trackers at `seq`, in order: [`tick_all`], keeping the quotes.
+pub fn quote_all(
+    market: &Market,
+    trackers: &mut [SessionTracker],
+    seq: Seq,
+    mut each: impl FnMut(SymbolId, Quote),
+) {
+    tick_all(market, trackers, seq, |id, tick| each(id, tick.quote));
+}

@@ -1,0 +1,464 @@
+//! A connection's own tick source: the market as it was from a past moment, replayed at any
+//! speed (`?from=&to=&speed=&then=`).
+//!
+//! Prices are a pure function of the tick, so the past is not stored anywhere: a [`Replay`]
+//! keeps its own session trackers and builds each tick with [`Tick::build`], exactly as the
+//! live tick loop does, which is why a replayed frame is byte for byte the frame the live
+//! stream sent (or will send) for that tick, in every framing. Its memory is one tick and the
+//! trackers, whatever the range. Ticks are paced on the replay's own [`Timeline`] (market
+//! time against the connection's elapsed wall time, from one anchor, never accumulated), so a
+//! long fast replay ends on time; `pause`, `resume`, `speed` and `seek` re-anchor it.
+//!
+//! The replay owns no socket. The session offers each tick to its connection
+//! ([`Conn::offer`](crate::conn::Conn::offer)), which renders it through the connection's
+//! [`QuoteStream`](crate::stream::QuoteStream) like a live one, with the same bounded queue
+//! and `dropped` count for a client that cannot keep up. Any other stream rendered from ticks
+//! gets replay the same way.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ticker_core::time::format_rfc3339;
+use ticker_core::{Market, Seq, SessionTracker, Timeline};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+
+use crate::protocol::{ProtocolError, ServerMessage};
+use crate::ticker::{Hub, Tick};
+
+mod request;
+
+use request::check_speed;
+pub use request::{ReplayLimits, ReplayRequest, Then};
+
+/// Ticks produced in one go when the replay is behind its schedule (a busy machine), before
+/// the session looks at its client again.
+const MAX_BURST: usize = 64;
+
+/// Why a replay ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// It reached `?to=`.
+    To,
+    /// It caught up with the market clock's now.
+    Now,
+}
+
+impl Reason {
+    /// The name in `replay_end`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::To => "to",
+            Self::Now => "now",
+        }
+    }
+}
+
+/// What the replay does next.
+#[derive(Debug)]
+pub enum Step {
+    /// Send this tick.
+    Tick(Arc<Tick>),
+    /// It is over.
+    End(Reason),
+    /// Nothing is due yet (or it is paused).
+    Wait,
+}
+
+/// One connection's replay (see the module docs).
+pub struct Replay {
+    request: ReplayRequest,
+    market: Arc<Market>,
+    trackers: Vec<SessionTracker>,
+    /// Zero of the timeline's wall side (microseconds since then).
+    base: Instant,
+    /// Wall µs since `base` → market ms.
+    timeline: Timeline,
+    speed: f64,
+    /// Where the replay's clock stopped, while paused.
+    paused_at: Option<i64>,
+    /// The newest tick produced.
+    current: Arc<Tick>,
+    /// The next tick to produce.
+    next: Seq,
+    /// Ticks produced since the session last looked at its client.
+    burst: usize,
+    /// Holds a place among `--max-replays`.
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Builds tick `seq` with `trackers`, off the async threads: the first tick of a replay (or
+/// of a seek) walks its session from the start, which at short intervals is long work.
+async fn build(
+    market: Arc<Market>,
+    mut trackers: Vec<SessionTracker>,
+    seq: Seq,
+) -> Result<(Vec<SessionTracker>, Tick), tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || {
+        let tick = Tick::build(&market, &mut trackers, seq);
+        (trackers, tick)
+    })
+    .await
+}
+
+impl Replay {
+    /// Positions a replay at `request.from_ms`: its first tick is the one in effect then.
+    pub async fn start(
+        hub: &Hub,
+        request: ReplayRequest,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Self, tokio::task::JoinError> {
+        let market = hub.market.clone();
+        let first = market.schedule().tick_at(request.from_ms);
+        let trackers = market.ids().map(SessionTracker::new).collect();
+        let (trackers, tick) = build(market.clone(), trackers, first).await?;
+        Ok(Self {
+            request,
+            market,
+            trackers,
+            base: Instant::now(),
+            timeline: Timeline::new(0, request.from_ms, request.speed / 1000.0),
+            speed: request.speed,
+            paused_at: None,
+            current: Arc::new(tick),
+            next: Seq(first.0 + 1),
+            burst: 0,
+            _permit: permit,
+        })
+    }
+
+    /// What the URL asked for.
+    pub fn request(&self) -> &ReplayRequest {
+        &self.request
+    }
+
+    /// The newest tick produced (the connection's current tick).
+    pub fn current(&self) -> &Arc<Tick> {
+        &self.current
+    }
+
+    fn wall_us(&self, now: Instant) -> i64 {
+        now.saturating_duration_since(self.base).as_micros() as i64
+    }
+
+    /// When the next tick is due; `None` while paused.
+    pub fn due(&self) -> Option<Instant> {
+        if self.paused_at.is_some() {
+            return None;
+        }
+        let at = self.market.schedule().time_of(self.next);
+        let wall = self.timeline.wall_at(at).max(0) as u64;
+        Some(self.base + Duration::from_micros(wall))
+    }
+
+    /// The replay's market time at `now`.
+    pub fn position(&self, now: Instant) -> i64 {
+        self.paused_at
+            .unwrap_or_else(|| self.timeline.market_at(self.wall_us(now)))
+    }
+
+    /// The next step at `now`; the session calls it until it says [`Step::Wait`].
+    pub fn step(&mut self, hub: &Hub, now: Instant) -> Step {
+        let schedule = self.market.schedule();
+        let at = schedule.time_of(self.next);
+        if self.next > schedule.last() || self.request.to_ms.is_some_and(|to| at > to) {
+            return Step::End(Reason::To);
+        }
+        let Some(due) = self.due() else {
+            return Step::Wait;
+        };
+        if now < due || self.burst >= MAX_BURST {
+            self.burst = 0;
+            return Step::Wait;
+        }
+        if at > hub.clock.now_ms() {
+            return Step::End(Reason::Now);
+        }
+        let tick = Arc::new(Tick::build(&self.market, &mut self.trackers, self.next));
+        self.current = tick.clone();
+        self.next = Seq(self.next.0 + 1);
+        self.burst += 1;
+        Step::Tick(tick)
+    }
+
+    /// Stops the replay's clock.
+    pub fn pause(&mut self, now: Instant) {
+        if self.paused_at.is_none() {
+            self.paused_at = Some(self.position(now));
+        }
+    }
+
+    /// Starts it again where it stopped.
+    pub fn resume(&mut self, now: Instant) {
+        if let Some(at) = self.paused_at.take() {
+            self.timeline = Timeline::new(self.wall_us(now), at, self.speed / 1000.0);
+        }
+    }
+
+    /// Plays on at another speed (at most `max`).
+    pub fn set_speed(&mut self, now: Instant, speed: f64, max: f64) -> Result<(), ProtocolError> {
+        let speed = check_speed(speed, max)
+            .map_err(|why| ProtocolError::new("invalid_replay", format!("speed: {why}")))?;
+        if self.paused_at.is_none() {
+            self.timeline = self.timeline.with_speed(self.wall_us(now), speed / 1000.0);
+        }
+        self.speed = speed;
+        Ok(())
+    }
+
+    /// Jumps to market time `to_ms` (between the epoch and now, not past `?to=`, within the
+    /// range limit) and returns the tick in effect then, which the connection restarts at.
+    pub async fn seek(
+        &mut self,
+        hub: &Hub,
+        to_ms: i64,
+        limits: &ReplayLimits,
+    ) -> Result<Arc<Tick>, ProtocolError> {
+        let schedule = self.market.schedule();
+        let now_ms = hub.clock.now_ms();
+        let end = self.request.to_ms.unwrap_or(now_ms);
+        let bad = |why: String| ProtocolError::new("invalid_replay", format!("seek: {why}"));
+        if to_ms > now_ms {
+            return Err(bad(format!(
+                "{} is after the market clock's now, {}",
+                format_rfc3339(to_ms),
+                format_rfc3339(now_ms)
+            )));
+        }
+        if to_ms < schedule.epoch_ms() {
+            return Err(bad(format!(
+                "{} is before the market's epoch, {}",
+                format_rfc3339(to_ms),
+                format_rfc3339(schedule.epoch_ms())
+            )));
+        }
+        if to_ms > end {
+            return Err(bad(format!(
+                "{} is after the replay's end, {}",
+                format_rfc3339(to_ms),
+                format_rfc3339(end)
+            )));
+        }
+        if (end - to_ms) as u64 > limits.max_range_ms {
+            return Err(bad(format!(
+                "{} is further back than {} ms (--max-replay-range-ms)",
+                format_rfc3339(to_ms),
+                limits.max_range_ms
+            )));
+        }
+        let seq = schedule.tick_at(to_ms);
+        let trackers = std::mem::take(&mut self.trackers);
+        let (trackers, tick) = build(self.market.clone(), trackers, seq)
+            .await
+            .map_err(|e| bad(format!("could not position the replay: {e}")))?;
+        self.trackers = trackers;
+        let now = Instant::now();
+        self.timeline = Timeline::new(self.wall_us(now), to_ms, self.speed / 1000.0);
+        if self.paused_at.is_some() {
+            self.paused_at = Some(to_ms);
+        }
+        self.current = Arc::new(tick);
+        self.next = Seq(seq.0 + 1);
+        Ok(self.current.clone())
+    }
+
+    /// `{"type":"replay",…}`: the state after `action`.
+    pub fn state(&self, action: &str, now: Instant) -> String {
+        ServerMessage::Replay {
+            action,
+            state: if self.paused_at.is_some() {
+                "paused"
+            } else {
+                "playing"
+            },
+            speed: self.speed,
+            position: self.position(now),
+            seq: self.current.seq,
+        }
+        .to_json()
+    }
+
+    /// `{"type":"replay_end",…}`.
+    pub fn end(&self, reason: Reason) -> String {
+        ServerMessage::ReplayEnd {
+            reason: reason.name(),
+            seq: self.current.seq,
+            timestamp: self.current.timestamp,
+            then: self.request.then.name(),
+        }
+        .to_json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ticker_core::{ManualClock, MarketConfig};
+    use tokio::sync::Semaphore;
+
+    use super::*;
+    use crate::stats::Stats;
+    use crate::wire::payload;
+
+    const LIMITS: ReplayLimits = ReplayLimits {
+        max_speed: 1000.0,
+        max_range_ms: 86_400_000,
+    };
+
+    fn hub() -> Hub {
+        let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
+        let now = market.schedule().time_of(Seq(100_000));
+        let clock = Arc::new(ManualClock::new(now));
+        Hub::warm_up(market, clock, 4, 10, Arc::new(Stats::default())).0
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ticks_come_on_an_absolute_schedule_and_stop_at_to() {
+        let hub = hub();
+        let s = *hub.market.schedule();
+        let from = s.time_of(Seq(90_000));
+        let req = ReplayRequest {
+            from_ms: from,
+            to_ms: Some(s.time_of(Seq(90_005))),
+            speed: 100.0,
+            then: Then::Close,
+        };
+        let mut replay = Replay::start(
+            &hub,
+            req,
+            Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(replay.current().seq, Seq(90_000));
+        let t0 = replay.base;
+        let mut got = Vec::new();
+        loop {
+            match replay.step(&hub, Instant::now()) {
+                Step::Tick(t) => got.push((t.seq.0, Instant::now() - t0)),
+                Step::End(reason) => {
+                    assert_eq!(reason, Reason::To);
+                    break;
+                }
+                Step::Wait => {
+                    if let Some(due) = replay.due() {
+                        tokio::time::sleep_until(due).await;
+                    }
+                }
+            }
+        }
+        // One-second ticks at 100×: one every 10 ms, exactly.
+        let want: Vec<(u64, Duration)> = (1..=5)
+            .map(|k| (90_000 + k, Duration::from_millis(10 * k)))
+            .collect();
+        assert_eq!(got, want);
+        assert!(replay
+            .end(Reason::To)
+            .contains(r#""reason":"to","seq":90005"#));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_hour_at_100x_ends_36_seconds_later_to_the_tick() {
+        // One symbol, so that the 3 600 ticks of the hour are cheap to build.
+        let mut cfg = MarketConfig::default();
+        cfg.retain_symbols(&["AAPL".into()]).unwrap();
+        let market = Arc::new(Market::new(cfg).unwrap());
+        let s = *market.schedule();
+        let clock = Arc::new(ManualClock::new(s.time_of(Seq(200_000))));
+        let hub = Hub::warm_up(market, clock, 4, 10, Arc::new(Stats::default())).0;
+        let from = s.time_of(Seq(100_000));
+        let req = ReplayRequest {
+            from_ms: from,
+            to_ms: Some(from + 3_600_000),
+            speed: 100.0,
+            then: Then::Close,
+        };
+        let permit = Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap();
+        let mut replay = Replay::start(&hub, req, permit).await.unwrap();
+        let t0 = replay.base;
+        let mut ticks = 0;
+        let mut last = Duration::ZERO;
+        loop {
+            match replay.step(&hub, Instant::now()) {
+                Step::Tick(_) => {
+                    ticks += 1;
+                    last = Instant::now() - t0;
+                }
+                Step::Wait => {
+                    if let Some(due) = replay.due() {
+                        tokio::time::sleep_until(due).await;
+                    }
+                }
+                Step::End(reason) => {
+                    assert_eq!(reason, Reason::To);
+                    break;
+                }
+            }
+        }
+        assert_eq!(ticks, 3600);
+        // The last tick of the hour, 36 s on: no drift, not even the 10 ms of one tick.
+        assert_eq!(last, Duration::from_secs(36));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pause_speed_and_seek_move_the_replay_clock() {
+        let hub = hub();
+        let s = *hub.market.schedule();
+        let req = ReplayRequest {
+            from_ms: s.time_of(Seq(99_000)),
+            to_ms: None,
+            speed: 10.0,
+            then: Then::Close,
+        };
+        let permit = Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap();
+        let mut replay = Replay::start(&hub, req, permit).await.unwrap();
+        let t0 = replay.base;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        replay.pause(Instant::now());
+        assert_eq!(
+            replay.position(Instant::now()),
+            s.time_of(Seq(99_000)) + 2500
+        );
+        assert!(replay.due().is_none() && matches!(replay.step(&hub, Instant::now()), Step::Wait));
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        replay.resume(Instant::now());
+        assert_eq!(
+            replay.position(Instant::now()),
+            s.time_of(Seq(99_000)) + 2500
+        );
+        // Tick 99 001 was due at 100 ms; the pause moved it 10 s later.
+        assert_eq!(replay.due(), Some(t0 + Duration::from_millis(100 + 10_000)));
+        replay.set_speed(Instant::now(), 1000.0, 1000.0).unwrap();
+        assert_eq!(
+            replay
+                .set_speed(Instant::now(), 2000.0, 1000.0)
+                .unwrap_err()
+                .code,
+            "invalid_replay"
+        );
+        let tick = replay
+            .seek(&hub, s.time_of(Seq(50_000)) + 1, &LIMITS)
+            .await
+            .unwrap();
+        assert_eq!(tick.seq, Seq(50_000));
+        // Positioned from scratch, the tick is still the core's, byte for byte.
+        let mut want = b"{\"type\":\"quote\",".to_vec();
+        hub.market
+            .quote(ticker_core::SymbolId(2), Seq(50_000))
+            .write_fields(&mut want);
+        want.push(b'}');
+        assert_eq!(
+            payload(tick.frame(ticker_core::SymbolId(2)).unwrap()),
+            &want[..]
+        );
+        let err = replay
+            .seek(&hub, hub.clock.now_ms() + 1, &LIMITS)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "invalid_replay");
+        assert!(replay
+            .state("seek", Instant::now())
+            .contains(r#""state":"playing","speed":1000.0"#));
+    }
+}
