@@ -62,6 +62,32 @@ impl Tick {
         }
     }
 
+    /// Computes and serialises tick `seq` for the trackers' symbols only (ascending, a subset
+    /// of the market): a replay builds what its connection streams. The other symbols have no
+    /// frame; never render them from this tick.
+    pub fn build_some(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
+        let mut frames = vec![Bytes::new(); market.len()];
+        let mut buf = Vec::with_capacity(320);
+        ticker_core::quote_all(market, trackers, seq, |id, quote| {
+            buf.clear();
+            buf.extend_from_slice(QUOTE_PREFIX);
+            quote.write_fields(&mut buf);
+            buf.push(b'}');
+            if let Some(frame) = frames.get_mut(id.index()) {
+                *frame = text_frame(&buf);
+            }
+        });
+        Self {
+            seq,
+            timestamp: market.schedule().time_of(seq),
+            jump: false,
+            frames: frames.into_boxed_slice(),
+            batches: Mutex::new(HashMap::new()),
+            arrays: Mutex::new(HashMap::new()),
+            live: AtomicBool::new(true),
+        }
+    }
+
     /// The same tick, marked as published after a clock jump.
     pub fn after_jump(mut self) -> Self {
         self.jump = true;

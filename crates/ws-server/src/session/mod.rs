@@ -163,7 +163,7 @@ pub async fn run(
     let replay = match (params.replay, replay_permit) {
         (Some(request), Some(permit)) => {
             Stats::bump(&hub.stats.replays_total);
-            match Replay::start(&hub, request, permit).await {
+            match Replay::start(&hub, request, &params.subscribed, permit).await {
                 Ok(replay) => Some(replay),
                 Err(e) => {
                     tracing::error!(error = %e, "could not position a replay");
@@ -389,6 +389,21 @@ impl Session {
         if let Ok(Command::Replay(cmd)) = command {
             if self.replay.is_some() {
                 return self.replay_command(cmd).await;
+            }
+        }
+        if let (Ok(Command::Subscribe(sel)), Some(replay)) = (&command, self.replay.as_mut()) {
+            // A replay computes only what it streams: the new symbols join it first.
+            let ids: SymbolSet = if sel.all {
+                self.hub.market.ids().collect()
+            } else {
+                sel.ids.iter().copied().collect()
+            };
+            // More than the limit is refused below anyway: not worth computing.
+            if ids.len() <= self.limits.max_symbols {
+                if let Err(e) = replay.want(&ids).await {
+                    tracing::error!(error = %e, "could not add symbols to a replay");
+                    return Err(End::Gone);
+                }
             }
         }
         let mut guard = self.conn.lock();
