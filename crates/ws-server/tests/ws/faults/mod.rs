@@ -6,6 +6,7 @@
 //! fault may lose, repeat, reorder, delay or garble frames, never change a price.
 
 mod ends;
+mod replay;
 mod stream;
 
 use std::collections::HashMap;

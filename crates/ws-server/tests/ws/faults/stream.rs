@@ -13,7 +13,7 @@ use crate::helpers::{assert_usable, connect, recv_json, send_json, stalled_clien
 
 /// What a client should receive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
+pub(super) enum Expect {
     /// The tick's frame, byte for byte the unfaulted one.
     Tick(u64),
     /// A malformed frame standing before that tick's frame.
@@ -24,7 +24,7 @@ enum Expect {
 /// a duplicated one its frame twice; a malformed one is preceded by a broken frame; one held
 /// back by reorder goes out, oldest first, right after the tick it waits for has been through
 /// the faults (dropped or not).
-fn expected(spec: &Spec, seqs: impl Iterator<Item = u64>) -> Vec<Expect> {
+pub(super) fn expected(spec: &Spec, seqs: impl Iterator<Item = u64>) -> Vec<Expect> {
     let mut out = Vec::new();
     let mut held: Vec<(u64, u64, Vec<Expect>)> = Vec::new();
     for n in seqs {
@@ -51,7 +51,7 @@ fn expected(spec: &Spec, seqs: impl Iterator<Item = u64>) -> Vec<Expect> {
     out
 }
 
-async fn expect_stream(
+pub(super) async fn expect_stream(
     ws: &mut Ws,
     want: &[Expect],
     frames: &std::collections::HashMap<u64, String>,
