@@ -14,6 +14,7 @@ use ticker_net::{Admission, ApiError, Control};
 
 use crate::cli::RestConfig;
 use crate::cors::Cors;
+use crate::faults::Faults;
 use crate::probe::WsProbe;
 use crate::relay::Relay;
 use crate::routes::ROUTE_LABELS;
@@ -40,6 +41,8 @@ pub struct App {
     pub admission: Admission,
     /// When the service started serving.
     pub started: Instant,
+    /// Fault injection (`--faults`).
+    pub faults: Faults,
     /// Quote encodings kept per symbol.
     recent: usize,
     /// `/control/clock` (off unless a token is configured).
@@ -65,6 +68,7 @@ impl App {
         clock: Arc<dyn Clock>,
         admission: Admission,
         relay: Relay,
+        faults: Faults,
     ) -> Self {
         let recent = recent(market.len());
         let trackers = market
@@ -88,6 +92,7 @@ impl App {
             metrics: HttpMetrics::new(ROUTE_LABELS),
             admission,
             started: Instant::now(),
+            faults,
             recent,
             warm: watch::channel(false).0,
         }

@@ -10,6 +10,9 @@
 //! * [`shard`]: writer shards, one per core, that fan each tick out to many sockets, and
 //!   the heartbeat.
 //! * [`conn`]: one connection's write side, shared by its shard, its session and tungstenite.
+//! * [`faults`]: fault injection (`fault_*` URL parameters, `--faults allow`): refused
+//!   upgrades, and the per-connection layer that drops, duplicates, reorders, delays, stalls
+//!   and disconnects.
 //! * [`outbox`]: non-blocking writes of shared frames, and the bytes a socket did not take.
 //! * [`stream`]: what a connection streams (format, subscription, position) and its frames.
 //! * [`replay`]: a connection's own tick source, the market as it was (`?from=`), paced at
@@ -21,6 +24,7 @@
 
 pub mod cli;
 pub mod conn;
+pub mod faults;
 pub mod outbox;
 pub mod protocol;
 pub mod replay;

@@ -81,6 +81,21 @@ impl Outbox {
         self.frames += 1;
     }
 
+    /// Appends `count` whole data frames encoded back to back.
+    pub fn frames(&mut self, bytes: &[u8], count: u64) {
+        self.buf.extend_from_slice(bytes);
+        self.frames += count;
+    }
+
+    /// Takes the unwritten bytes and the data frames among them, leaving the outbox empty (a
+    /// scratch outbox that collected one tick's frames hands them on this way).
+    pub fn take(&mut self) -> (Vec<u8>, u64) {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.drain(..self.sent.min(buf.len()));
+        self.sent = 0;
+        (buf, std::mem::take(&mut self.frames))
+    }
+
     /// Appends whole frames encoded elsewhere (tungstenite's pongs and close frames); they are
     /// not counted as data frames.
     pub fn raw(&mut self, frames: &[u8]) {

@@ -72,7 +72,18 @@ impl SymbolData {
 impl Tick {
     /// Computes and serialises tick `seq` for every symbol.
     pub fn build(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
-        let mut frames = Vec::with_capacity(trackers.len());
+        Self::build_into(market, trackers, seq, Vec::with_capacity(trackers.len()))
+    }
+
+    /// Builds the trackers' symbols: pushed onto `frames` when it starts empty (every symbol,
+    /// in order), or written at each symbol's index when it holds one slot per symbol.
+    fn build_into(
+        market: &Market,
+        trackers: &mut [SessionTracker],
+        seq: Seq,
+        mut frames: Vec<Bytes>,
+    ) -> Self {
+        let sparse = !frames.is_empty();
         let mut data = Vec::with_capacity(trackers.len());
         let mut buf = Vec::with_capacity(320);
         // The market factor advances once per tick for all symbols.
@@ -81,7 +92,11 @@ impl Tick {
             buf.extend_from_slice(QUOTE_PREFIX);
             tick.quote.write_fields(&mut buf);
             buf.push(b'}');
-            frames.push(text_frame(&buf));
+            let frame = text_frame(&buf);
+            match frames.get_mut(id.index()) {
+                Some(slot) if sparse => *slot = frame,
+                _ => frames.push(frame),
+            }
             data.push(SymbolData {
                 id,
                 quote: tick.quote,
@@ -103,13 +118,21 @@ impl Tick {
         }
     }
 
-    /// What every symbol did at this tick, in market order, while the tick is live (`None`
-    /// once it is only kept for `since` resumes).
+    /// What the built symbols did at this tick, ascending by symbol (every symbol for
+    /// [`Tick::build`], the replayed ones for [`Tick::build_some`]), while the tick is live
+    /// (`None` once it is only kept for `since` resumes).
     pub fn data(&self) -> Option<Arc<[SymbolData]>> {
         self.data
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Computes and serialises tick `seq` for the trackers' symbols only (ascending, a subset
+    /// of the market): a replay builds what its connection streams. The other symbols have no
+    /// frame and no data; never render them from this tick.
+    pub fn build_some(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
+        Self::build_into(market, trackers, seq, vec![Bytes::new(); market.len()])
     }
 
     /// The same tick, marked as published after a clock jump.

@@ -22,6 +22,7 @@ mod control;
 mod cors;
 mod endpoints;
 mod errors;
+mod faults;
 mod head;
 mod health;
 mod helpers;

@@ -35,6 +35,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::WsConfig;
+use crate::faults::Faults;
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::ticker::Hub;
@@ -79,6 +80,7 @@ struct State {
     shutdown: watch::Receiver<bool>,
     ws_config: WebSocketConfig,
     writers: Writers,
+    faults: Arc<Faults>,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -96,6 +98,9 @@ pub async fn run(
     config
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let faults = Arc::new(
+        Faults::new(&config.faults).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
+    );
     let stats = Arc::new(Stats::default());
     let (queue, replay) = (config.queue_ticks, config.replay_ticks);
     let started = Instant::now();
@@ -144,6 +149,7 @@ pub async fn run(
         writers,
         hub,
         config,
+        faults,
     });
     let guard = GuardConfig {
         limits: state.config.head_limits(),
@@ -351,6 +357,7 @@ fn metrics(st: &State) -> Response<Body> {
         st.hub.latest().seq.0,
     );
     st.hub.stats.render(&mut out);
+    st.faults.render(&mut out);
     let mut resp = Response::new(Full::new(Bytes::from(out)));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -1,8 +1,9 @@
 //! The WebSocket upgrade on `/` and `/ws`: the handshake checks, the URL's parameters (the
-//! subscription, the framing, `since`, a replay), the session and replay limits, then the
-//! session on the upgraded socket.
+//! subscription, the framing, `since`, a replay, faults), the session and replay limits and
+//! any faulted refusal, then the session on the upgraded socket.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
@@ -40,8 +41,10 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
         since: None,
         url_errors: Vec::new(),
         replay: None,
+        faults: None,
     };
     let query = Query::parse(query)?;
+    params.faults = st.faults.parse(&query)?;
     let limits = ReplayLimits {
         max_speed: st.config.max_replay_speed,
         max_range_ms: st.config.max_replay_range_ms,
@@ -150,6 +153,13 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         Ok(p) => p,
         Err(e) => return error_response(&e),
     };
+    if let Some(refused) = params
+        .faults
+        .as_ref()
+        .and_then(|spec| st.faults.refusal(spec, Instant::now()))
+    {
+        return refusal_response(&refused);
+    }
     let Ok(permit) = st.sessions.clone().try_acquire_owned() else {
         Stats::bump(&st.hub.stats.refused_full);
         return error_response(&ApiError::overloaded(st.config.max_connections));
@@ -192,6 +202,21 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
     resp
 }
 
+/// A faulted refusal of the upgrade: the JSON error, `Retry-After` for 429 and 503, and
+/// `x-ticker-fault` naming the fault.
+fn refusal_response((e, retry_after): &(ApiError, Option<u64>)) -> Response<Body> {
+    let mut resp = error_response(e);
+    let h = resp.headers_mut();
+    if let Some(seconds) = retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+    }
+    h.insert(
+        ticker_net::faults::HEADER,
+        HeaderValue::from_static("refuse"),
+    );
+    resp
+}
+
 async fn serve_session(
     st: Arc<State>,
     upgraded: hyper::upgrade::Upgraded,
@@ -221,6 +246,7 @@ async fn serve_session(
             message_burst: f64::from(st.config.message_burst.max(1)),
             stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
             queue_ticks: st.config.queue_ticks,
+            fault_held_bytes: st.config.faults.max_held_bytes,
             replay: ReplayLimits {
                 max_speed: st.config.max_replay_speed,
                 max_range_ms: st.config.max_replay_range_ms,
@@ -228,6 +254,7 @@ async fn serve_session(
         },
         shutdown: st.shutdown.clone(),
         replay_permit,
+        faults: st.faults.clone(),
     };
     session::run(stream, unread, setup, &st.writers, params).await;
     drop(permit);

@@ -14,6 +14,7 @@
 mod agreement;
 mod clock;
 mod errors;
+mod faults;
 mod head;
 mod helpers;
 mod http;
