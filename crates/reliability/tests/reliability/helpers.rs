@@ -97,6 +97,21 @@ pub fn early_in_the_day(market: &Market) -> Arc<dyn Clock> {
     Arc::new(VirtualClock::new(Arc::new(SystemClock), start, 1.0, wall))
 }
 
+/// [`early_in_the_day`] as a service's flags: a real-speed virtual clock anchored now, a
+/// minute into the current UTC day, for the binaries a test starts with a short interval.
+pub fn early_in_the_day_flags() -> [String; 6] {
+    let wall = SystemClock.now_ms();
+    let start = wall - wall.rem_euclid(86_400_000) + 60_000;
+    [
+        "--clock-start".into(),
+        start.to_string(),
+        "--clock-speed".into(),
+        "1".into(),
+        "--clock-anchor".into(),
+        wall.to_string(),
+    ]
+}
+
 /// The default market with a given tick interval.
 pub fn market(interval_ms: u64) -> Arc<Market> {
     Arc::new(
