@@ -446,3 +446,49 @@ async fn a_replay_streams_the_channels_as_the_live_stream_did() {
     assert_eq!(bars, 1);
     assert_eq!(recv_type(&mut ws, "replay_end").await["seq"], from + 70);
 }
+
+#[tokio::test]
+async fn the_day_closes_with_a_status_and_a_daily_bar() {
+    let market = Arc::new(Market::new(mixed_market()).unwrap());
+    // Tuesday 2026-03-10, 19:59:57 New York: after-hours end at 20:00 (00:00 UTC).
+    let t = ticker_core::time::parse_rfc3339("2026-03-10T23:59:57Z").unwrap();
+    let clock = Arc::new(ManualClock::new(t));
+    let server = TestServer::spawn_with(config(), market, clock).await;
+    let mut ws = connect(&server, "/ws?symbols=AAPL&channels=bars,status").await;
+    let welcome = recv_type(&mut ws, "welcome").await;
+    assert_eq!(
+        welcome["status"],
+        json!([{"symbol":"AAPL","status":"post","calendar":"us-equity"}])
+    );
+    let last = server.advance(5);
+    let aapl = server.id("AAPL");
+    let date = ticker_core::calendar::Date::parse("2026-03-10").unwrap();
+    let mut day = Vec::new();
+    server.market.daily_bars(aapl, date, date, last)[0].write_json(&mut day);
+    let day = String::from_utf8(day).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let text = recv_text(&mut ws).await;
+        let v: Value = serde_json::from_str(&text).unwrap();
+        match v["type"].as_str() {
+            Some("status") => {
+                assert_eq!(v["status"], "closed", "{text}");
+                assert_eq!(v["previous"], "post", "{text}");
+                assert_eq!(v["timestamp"], t + 3_000, "{text}");
+                seen.push("status");
+            }
+            Some("bar") if v["interval"] == "1d" => {
+                assert!(text.contains(&format!("\"bar\":{day},")), "{text}\n{day}");
+                seen.push("1d");
+            }
+            Some("bar") => {}
+            other => panic!("unexpected {other:?}: {text}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        ["status", "1d"],
+        "a tick's status comes before its bars"
+    );
+    crate::helpers::assert_usable(&mut ws, 4).await;
+}
