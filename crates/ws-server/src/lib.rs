@@ -19,9 +19,12 @@
 //!   any speed.
 //! * [`session`]: one client's task: start, client messages, a lagging socket, the close.
 //! * [`wire`]: WebSocket frames encoded once and shared by every connection.
+//! * [`channel`]: the channels besides quotes (trades, bars, status), their frames, and the
+//!   one function that says a symbol's trading status at a tick.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
+pub mod channel;
 pub mod cli;
 pub mod conn;
 pub mod faults;

@@ -75,16 +75,16 @@ impl Outbox {
         self.frames += 1;
     }
 
+    /// Appends `count` already encoded frames, back to back.
+    pub fn frames(&mut self, frames: &[u8], count: u64) {
+        self.buf.extend_from_slice(frames);
+        self.frames += count;
+    }
+
     /// Encodes and appends a text frame.
     pub fn text(&mut self, payload: &str) {
         encode_text(payload.as_bytes(), &mut self.buf);
         self.frames += 1;
-    }
-
-    /// Appends `count` whole data frames encoded back to back.
-    pub fn frames(&mut self, bytes: &[u8], count: u64) {
-        self.buf.extend_from_slice(bytes);
-        self.frames += count;
     }
 
     /// Takes the unwritten bytes and the data frames among them, leaving the outbox empty (a

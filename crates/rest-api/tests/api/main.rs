@@ -15,6 +15,7 @@
 mod agreement;
 mod at;
 mod calendar;
+mod channels;
 mod client;
 mod clocks;
 mod connection;

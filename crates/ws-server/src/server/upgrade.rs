@@ -19,7 +19,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::{error_response, Body, State};
+use crate::channel::ChannelMask;
 use crate::cli::WsConfig;
+use crate::protocol::channels::channel_names;
 use crate::protocol::{self, ProtocolError};
 use crate::replay::{ReplayLimits, ReplayRequest};
 use crate::session::{self, Limits, Params, Setup};
@@ -42,6 +44,7 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
         url_errors: Vec::new(),
         replay: None,
         faults: None,
+        channels: ChannelMask::QUOTES,
     };
     let query = Query::parse(query)?;
     params.faults = st.faults.parse(&query)?;
@@ -58,6 +61,18 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
                 shorten(value)
             ))
         })?;
+    }
+    if let Some(value) = query.get("channels")? {
+        let names: Vec<&str> = value.split(',').collect();
+        params.channels = channel_names(&names).map_err(|e| {
+            ApiError::bad_request(format!("query parameter `channels`: {}", e.message))
+        })?;
+        if params.format == Format::Array && !params.channels.is_quotes_only() {
+            return Err(ApiError::bad_request(
+                "query parameter `channels`: format=array streams quote arrays and nothing else; \
+                 use format=quote or batch for trades, bars and status",
+            ));
+        }
     }
     if let Some(value) = query.get("symbols")? {
         let names: Vec<&str> = value.split(',').collect();

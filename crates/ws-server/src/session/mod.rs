@@ -32,6 +32,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
+use crate::channel::ChannelMask;
 use crate::conn::{Conn, Driver, Duplex, End};
 use crate::faults::{Faults, Layer, Spec};
 use crate::protocol::{self, Command, ProtocolError};
@@ -62,6 +63,8 @@ pub struct Params {
     pub replay: Option<ReplayRequest>,
     /// The connection's faults (`fault_*`), if any.
     pub faults: Option<Spec>,
+    /// `?channels=`: what the initial subscription streams (quotes alone by default).
+    pub channels: ChannelMask,
 }
 
 /// Per-session limits.
@@ -175,7 +178,7 @@ pub async fn run(
     };
     let latest = hub.latest();
     let at = replay.as_ref().map_or(latest.seq, |r| r.current().seq);
-    let quotes = QuoteStream::new(params.format, params.subscribed, at);
+    let quotes = QuoteStream::with_channels(params.format, params.subscribed, params.channels, at);
     let conn = Arc::new(Conn::new(
         stream,
         quotes,

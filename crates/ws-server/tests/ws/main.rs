@@ -12,6 +12,7 @@
 )]
 
 mod agreement;
+mod channels;
 mod clock;
 mod errors;
 mod faults;
