@@ -7,6 +7,7 @@
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
 //!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
+//! * [`vendor`]: the vendor-compatible gateways (Finnhub, Binance) under their prefixes.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
@@ -28,6 +29,7 @@ pub mod routes;
 pub mod server;
 pub mod status;
 pub mod trades;
+pub mod vendor;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

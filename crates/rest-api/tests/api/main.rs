@@ -8,12 +8,14 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::print_stderr,
     missing_docs,
     unreachable_pub
 )]
 
 mod agreement;
 mod at;
+mod binance;
 mod calendar;
 mod client;
 mod clocks;
@@ -22,6 +24,7 @@ mod control;
 mod cors;
 mod endpoints;
 mod errors;
+mod finnhub;
 mod head;
 mod health;
 mod helpers;
@@ -30,5 +33,6 @@ mod limits;
 mod relay;
 mod relay_limits;
 mod relayed;
+mod sdk;
 mod shutdown;
 mod trades;

@@ -24,6 +24,7 @@ pub mod events;
 pub mod exchange_info;
 pub mod interval;
 pub mod klines;
+pub mod model;
 pub mod num;
 pub mod rest;
 pub mod rolling;
