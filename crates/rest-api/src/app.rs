@@ -45,7 +45,7 @@ pub struct App {
     /// `/control/clock` (off unless a token is configured).
     pub control: Control,
     /// The minute bars of Binance's 24 h statistics, per symbol.
-    pub rolling: Arc<crate::vendor::rolling::Rolling>,
+    pub rolling: Arc<ticker_vendors::binance::window::Rolling>,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }

@@ -4,7 +4,7 @@
 //! Every value is the native API's at the clock's tick: klines are the native candles
 //! (regrouped for the widths the native API lacks), `ticker/price` the quote's price,
 //! `bookTicker` and the top of `depth` the NBBO, `trades` the model's trades, and
-//! `ticker/24hr` the rolling statistics of the minute candles ([`super::rolling`]).
+//! `ticker/24hr` the rolling statistics of the minute candles ([`ticker_vendors::binance::window`]).
 //! `X-MBX-TIME-UNIT: MICROSECOND` switches times to microseconds, as on Binance.
 
 use http::{HeaderMap, Response};
@@ -20,11 +20,11 @@ use ticker_vendors::binance::num::TimeUnit;
 use ticker_vendors::binance::rest::{self, Endpoint, Selection};
 use ticker_vendors::binance::BinanceError;
 
-use super::rolling::Rolling;
-use super::{always_open, exact, json, params};
+use super::{always_open, json, params};
 use crate::app::App;
 use crate::history::heavy;
 use crate::response::Body;
+use ticker_vendors::binance::window::Rolling;
 
 /// The REST prefix of the Binance gateway.
 pub const PREFIX: &str = "/binance";
@@ -32,9 +32,7 @@ pub const PREFIX: &str = "/binance";
 const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
 /// The Binance instruments of a market: 24/7 symbols, named exactly.
-pub fn instrument(market: &Market, symbol: &str) -> Option<SymbolId> {
-    exact(market, symbol).filter(|id| always_open(market, *id))
-}
+pub use ticker_vendors::instruments::binance as instrument;
 
 /// Answers a request whose path below [`PREFIX`] is `rest`.
 pub async fn respond(

@@ -3,15 +3,13 @@
 //!
 //! * [`finnhub`]: `/finnhub/api/v1/…` (`/quote`, `/stock/candle`, `/stock/symbol`,
 //!   `/stock/profile2`).
-//! * [`binance`]: `/binance/api/v3/…` (Spot public market data), with [`rolling`] keeping
-//!   the minute bars of the 24 h statistics.
+//! * [`binance`]: `/binance/api/v3/…` (Spot public market data).
 //!
 //! These handlers are thin: parse with the vendor module, read the market at the clock's tick,
 //! encode with the vendor module. Every response is JSON, errors in the vendor's own shape.
 
 pub mod binance;
 pub mod finnhub;
-pub mod rolling;
 
 use http::{HeaderValue, Response, StatusCode};
 use ticker_core::{CalendarKind, Market, SymbolId};
@@ -48,12 +46,7 @@ pub fn json(
     response::with_body(status, HeaderValue::from_static(content_type), body)
 }
 
-/// A symbol named exactly (vendor symbols are case-sensitive).
-pub fn exact(market: &Market, text: &str) -> Option<SymbolId> {
-    market
-        .lookup(text)
-        .filter(|id| market.symbol(*id).as_str() == text)
-}
+pub use ticker_vendors::instruments::exact;
 
 /// Whether a symbol trades around the clock (the crypto-like pairs).
 pub fn always_open(market: &Market, id: SymbolId) -> bool {

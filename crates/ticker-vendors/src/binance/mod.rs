@@ -30,5 +30,6 @@ pub mod rest;
 pub mod rolling;
 pub mod session;
 pub mod streams;
+pub mod window;
 
 pub use errors::BinanceError;

@@ -40,6 +40,7 @@ use crate::stats::Stats;
 use crate::ticker::Hub;
 
 mod upgrade;
+mod vendor;
 
 use upgrade::upgrade;
 
@@ -51,7 +52,7 @@ const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other", "control"];
 const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
-const WS_ROUTES: &str = "this port serves WebSocket on / and /ws, plus GET /health and /metrics";
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /finnhub and /binance/…, docs/vendors.md), plus GET /health and /metrics";
 
 type Body = Full<Bytes>;
 
@@ -79,6 +80,8 @@ struct State {
     shutdown: watch::Receiver<bool>,
     ws_config: WebSocketConfig,
     writers: Writers,
+    /// The vendor streams' shared payloads.
+    feeds: Arc<crate::vendor::Feeds>,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -142,6 +145,7 @@ pub async fn run(
         shutdown: stop_rx.clone(),
         ws_config,
         writers,
+        feeds: Arc::new(crate::vendor::Feeds::new(hub.market.clone())),
         hub,
         config,
     });
@@ -245,6 +249,7 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
             "/health" => (1, only_get(&req).unwrap_or_else(|| health(st))),
             "/metrics" => (2, only_get(&req).unwrap_or_else(|| metrics(st))),
             "/" | "/ws" => (0, upgrade(st, req)),
+            p if vendor::route(p).is_some() => (0, vendor::upgrade(st, req)),
             other => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),
         }
     };

@@ -1,16 +1,17 @@
-//! The minute bars behind Binance's 24 h rolling statistics (`/api/v3/ticker/24hr`), kept per
-//! symbol so a request costs the minutes since the previous one, not a day of ticks.
+//! The minute candles behind Binance's 24 h rolling statistics (`/api/v3/ticker/24hr`,
+//! `@ticker`, `@miniTicker`), kept per symbol so that the statistics at a tick cost the minutes
+//! since the previous request, not a day of ticks. Both services use it.
 //!
-//! The statistics stay a pure function of the ticks ([`ticker_vendors::binance::rolling`]):
+//! The statistics stay a pure function of the ticks ([`super::rolling`]):
 //! the cache only remembers closed minutes, which never change, and a request for a tick
 //! before the cached ones (a clock set back) is computed apart without touching it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
+use super::rolling::{self, Stats};
+use crate::bars::Bar;
 use ticker_core::{Candle, CandleInterval, Market, Seq, SymbolId};
-use ticker_vendors::bars::Bar;
-use ticker_vendors::binance::rolling::{self, Stats};
 
 const MINUTE_MS: i64 = 60_000;
 
