@@ -47,6 +47,8 @@ pub struct App {
     recent: usize,
     /// `/control/clock` (off unless a token is configured).
     pub control: Control,
+    /// The minute bars of Binance's 24 h statistics, per symbol.
+    pub rolling: Arc<ticker_vendors::binance::window::Rolling>,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
@@ -83,6 +85,7 @@ impl App {
         Self {
             cors: Cors::new(&config.cors_origins),
             control: config.control.control(),
+            rolling: Arc::default(),
             probe: WsProbe::new(&config),
             relay,
             config,
@@ -136,6 +139,19 @@ impl App {
         }
         latest.encoded.push_back((seq, body.clone()));
         body
+    }
+
+    /// The quote of a symbol at a tick, from its tracker (as [`App::quote_json`]); for the
+    /// vendor gateways, which encode it their own way.
+    pub fn quote(&self, id: SymbolId, seq: Seq) -> Quote {
+        let Some(slot) = self.trackers.get(id.index()) else {
+            return self.market.quote(id, seq);
+        };
+        let mut latest = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if latest.tracker.position().is_some_and(|at| seq < at) {
+            return self.market.quote(id, seq);
+        }
+        latest.tracker.quote(&self.market, seq)
     }
 
     /// The quote JSON of each of `ids` at `seq`, in order. Ticks before the current one are

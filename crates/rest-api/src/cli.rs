@@ -113,6 +113,11 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_MAX_CALENDAR_DAYS", default_value_t = 366)]
     pub max_calendar_days: usize,
 
+    /// Finnhub tokens the Finnhub gateway accepts, comma-separated; empty accepts any
+    /// non-empty token (a sandbox).
+    #[arg(long, env = "TICKER_FINNHUB_TOKENS", value_delimiter = ',')]
+    pub finnhub_tokens: Vec<String>,
+
     /// Milliseconds the /health probe of the ws-server may take.
     #[arg(long, env = "TICKER_REST_PROBE_TIMEOUT_MS", default_value_t = 500)]
     pub probe_timeout_ms: u64,
@@ -265,6 +270,7 @@ impl Default for RestConfig {
             max_history_ticks: 20_000_000,
             max_trades: 1000,
             max_calendar_days: 366,
+            finnhub_tokens: Vec::new(),
             probe_timeout_ms: 500,
             probe_cache_ms: 3000,
             max_relay_connections: 1024,

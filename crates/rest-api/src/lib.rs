@@ -8,6 +8,7 @@
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
 //!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
 //! * [`faults`]: fault injection per request (`fault_*` parameters, `--faults allow`).
+//! * [`vendor`]: the vendor-compatible gateways (Finnhub, Binance) under their prefixes.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
@@ -30,6 +31,7 @@ pub mod routes;
 pub mod server;
 pub mod status;
 pub mod trades;
+pub mod vendor;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

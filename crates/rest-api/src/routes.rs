@@ -12,7 +12,7 @@ use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
-use crate::{bars, calendar, history, quotes, relay, status, trades};
+use crate::{bars, calendar, history, quotes, relay, status, trades, vendor};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -48,6 +48,10 @@ pub enum Route<'a> {
     Dashboard,
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
+    /// `/finnhub/api/v1/…`: the Finnhub gateway (the path below the prefix).
+    Finnhub(&'a str),
+    /// `/binance/…`: the Binance gateway (the path below the prefix).
+    Binance(&'a str),
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -75,6 +79,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "nbbo",
     "bars",
     "control",
+    "finnhub",
+    "binance",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -90,6 +96,8 @@ const NBBO: usize = 16;
 const BARS: usize = 17;
 /// Label of `/control/clock`.
 pub(crate) const CONTROL: usize = 18;
+const FINNHUB: usize = 19;
+const BINANCE: usize = 20;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -145,6 +153,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/api/v1/calendar?from=&to=&symbol=",
         "trading days and their session times, per calendar",
     ),
+    (
+        "GET",
+        "/finnhub/api/v1/…",
+        "Finnhub-compatible REST (quote, stock/candle, stock/symbol, stock/profile2)",
+    ),
+    (
+        "GET",
+        "/binance/api/v3/…",
+        "Binance-compatible REST (exchangeInfo, klines, ticker, depth, trades, …)",
+    ),
     ("GET", "/metrics", "Prometheus metrics"),
     ("GET", "/dashboard", "live dashboard page"),
     (
@@ -186,6 +204,10 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
                 Route::Nbbo(s)
             } else if let Some(s) = path.strip_prefix("/api/v1/bars/") {
                 Route::Bars(s)
+            } else if let Some(s) = vendor_path(path, vendor::finnhub::PREFIX) {
+                return Some(Route::Finnhub(s));
+            } else if let Some(s) = vendor_path(path, vendor::binance::PREFIX) {
+                return Some(Route::Binance(s));
             } else {
                 return None;
             }
@@ -205,6 +227,12 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         }
         r => Some(r),
     }
+}
+
+/// The path below a vendor's prefix (`/finnhub/api/v1//quote` → `//quote`).
+fn vendor_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    path.strip_prefix(prefix)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The metrics label of a path.
@@ -229,6 +257,8 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::LatestTrade(_)) => LATEST_TRADE,
         Some(Route::Nbbo(_)) => NBBO,
         Some(Route::Bars(_)) => BARS,
+        Some(Route::Finnhub(_)) => FINNHUB,
+        Some(Route::Binance(_)) => BINANCE,
         None => NOT_FOUND,
     }
 }
@@ -276,10 +306,20 @@ pub async fn respond(
         Method::OPTIONS => return Ok(app.cors.preflight(&head.headers)),
         ref other => return Ok(response::method_not_allowed(other, ALLOWED_METHODS)),
     }
-    let query = Query::parse(head.uri.query())?;
     if with_body {
         drain_body(app, body).await?;
     }
+    // The gateways answer every request themselves, errors in their vendor's shape.
+    match route {
+        Route::Finnhub(rest) => {
+            return Ok(vendor::finnhub::respond(app, rest, head.uri.query(), &head.headers).await)
+        }
+        Route::Binance(rest) => {
+            return Ok(vendor::binance::respond(app, rest, head.uri.query(), &head.headers).await)
+        }
+        _ => {}
+    }
+    let query = Query::parse(head.uri.query())?;
     match route {
         Route::Info => Ok(status::info(app)),
         Route::Health => Ok(status::health(app).await),
@@ -301,6 +341,7 @@ pub async fn respond(
         Route::Nbbo(raw) => trades::nbbo(app, raw),
         Route::Bars(raw) => bars::bars(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),
+        Route::Finnhub(_) | Route::Binance(_) => Ok(response::no_content()),
         Route::Calendar => calendar::calendar(app, &query),
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {
@@ -376,6 +417,15 @@ mod tests {
         assert_eq!(route("/api/v1/trades//latest", false), None);
         assert_eq!(route("/api/v1/nbbo/MSFT", false), Some(Route::Nbbo("MSFT")));
         assert_eq!(route("/api/v1/bars/MSFT", false), Some(Route::Bars("MSFT")));
+        assert_eq!(
+            route("/finnhub/api/v1//quote", false),
+            Some(Route::Finnhub("//quote"))
+        );
+        assert_eq!(
+            route("/binance/api/v3/klines", false),
+            Some(Route::Binance("/api/v3/klines"))
+        );
+        assert_eq!(route("/binancex/api/v3/ping", false), None);
         assert_eq!(route("/debug/panic", false), None);
         assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
         assert_eq!(

@@ -119,6 +119,28 @@ pub struct WsConfig {
     )]
     pub max_replay_range_ms: u64,
 
+    /// Finnhub tokens the /finnhub stream accepts, comma-separated; empty accepts any
+    /// non-empty token (a sandbox).
+    #[arg(long, env = "TICKER_FINNHUB_TOKENS", value_delimiter = ',')]
+    pub finnhub_tokens: Vec<String>,
+
+    /// Most symbols one /finnhub connection may subscribe to (Finnhub's free plan: 50).
+    #[arg(long, env = "TICKER_FINNHUB_MAX_SYMBOLS", default_value_t = 50)]
+    pub finnhub_max_symbols: usize,
+
+    /// Milliseconds of silence after which a /finnhub connection gets {"type":"ping"}.
+    #[arg(long, env = "TICKER_FINNHUB_PING_MS", default_value_t = 10_000)]
+    pub finnhub_ping_ms: u64,
+
+    /// Most streams one /binance connection may hold (Binance: 1024).
+    #[arg(long, env = "TICKER_BINANCE_MAX_STREAMS", default_value_t = 1024)]
+    pub binance_max_streams: usize,
+
+    /// Incoming frames per second (text, ping, pong) a /binance connection may send before
+    /// it is closed with 1008 (Binance: 5).
+    #[arg(long, env = "TICKER_BINANCE_MAX_MESSAGES", default_value_t = 5)]
+    pub binance_max_messages: u32,
+
     /// The clock control endpoint (off unless a token is set).
     #[command(flatten)]
     pub control: ControlArgs,
@@ -232,6 +254,11 @@ impl Default for WsConfig {
             max_connections: 19_500,
             max_message_bytes: 16_384,
             max_symbols: 1024,
+            finnhub_tokens: Vec::new(),
+            finnhub_max_symbols: 50,
+            finnhub_ping_ms: 10_000,
+            binance_max_streams: 1024,
+            binance_max_messages: 5,
             max_message_rate: 20,
             message_burst: 40,
             handshake_timeout_ms: 10_000,
@@ -279,6 +306,30 @@ impl WsConfig {
             self.max_symbols >= 1,
             "max-symbols",
             &self.max_symbols,
+            "must be at least 1",
+        )?;
+        check(
+            self.finnhub_max_symbols >= 1,
+            "finnhub-max-symbols",
+            &self.finnhub_max_symbols,
+            "must be at least 1",
+        )?;
+        check(
+            self.finnhub_ping_ms >= 100,
+            "finnhub-ping-ms",
+            &self.finnhub_ping_ms,
+            "must be at least 100",
+        )?;
+        check(
+            self.binance_max_streams >= 1,
+            "binance-max-streams",
+            &self.binance_max_streams,
+            "must be at least 1",
+        )?;
+        check(
+            self.binance_max_messages >= 1,
+            "binance-max-messages",
+            &self.binance_max_messages,
             "must be at least 1",
         )?;
         check(

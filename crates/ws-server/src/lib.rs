@@ -38,6 +38,7 @@ pub mod stats;
 pub mod stream;
 pub mod tick;
 pub mod ticker;
+pub mod vendor;
 pub mod wire;
 
 pub use cli::{Cli, WsConfig};

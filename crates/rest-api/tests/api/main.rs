@@ -8,12 +8,14 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::print_stderr,
     missing_docs,
     unreachable_pub
 )]
 
 mod agreement;
 mod at;
+mod binance;
 mod calendar;
 mod channels;
 mod client;
@@ -24,6 +26,7 @@ mod cors;
 mod endpoints;
 mod errors;
 mod faults;
+mod finnhub;
 mod head;
 mod health;
 mod helpers;
@@ -32,5 +35,6 @@ mod limits;
 mod relay;
 mod relay_limits;
 mod relayed;
+mod sdk;
 mod shutdown;
 mod trades;

@@ -41,6 +41,7 @@ use crate::stats::Stats;
 use crate::ticker::Hub;
 
 mod upgrade;
+mod vendor;
 
 use upgrade::upgrade;
 
@@ -52,7 +53,7 @@ const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other", "control"];
 const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
-const WS_ROUTES: &str = "this port serves WebSocket on / and /ws, plus GET /health and /metrics";
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /finnhub and /binance/…, docs/vendors.md), plus GET /health and /metrics";
 
 type Body = Full<Bytes>;
 
@@ -81,6 +82,8 @@ struct State {
     ws_config: WebSocketConfig,
     writers: Writers,
     faults: Arc<Faults>,
+    /// The vendor streams' shared payloads.
+    feeds: Arc<crate::vendor::Feeds>,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -147,6 +150,7 @@ pub async fn run(
         shutdown: stop_rx.clone(),
         ws_config,
         writers,
+        feeds: Arc::new(crate::vendor::Feeds::new(hub.market.clone())),
         hub,
         config,
         faults,
@@ -251,6 +255,7 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
             "/health" => (1, only_get(&req).unwrap_or_else(|| health(st))),
             "/metrics" => (2, only_get(&req).unwrap_or_else(|| metrics(st))),
             "/" | "/ws" => (0, upgrade(st, req)),
+            p if vendor::route(p).is_some() => (0, vendor::upgrade(st, req)),
             other => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),
         }
     };

@@ -7,6 +7,7 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::print_stderr,
     missing_docs,
     unreachable_pub
 )]
@@ -28,3 +29,5 @@ mod slow;
 mod stream;
 mod subscriptions;
 mod universe;
+mod vendor_protocol;
+mod vendor_sdk;
