@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::CalendarKind;
+use crate::scenario::Scenario;
 use crate::time::{format_rfc3339, parse_time};
 use crate::trade::Tape;
 
@@ -88,6 +89,13 @@ pub struct MarketConfig {
     /// The market clock: real time (the default), virtual or manual. Not part of any price.
     #[serde(skip_serializing_if = "is_default_clock")]
     pub clock: ClockConfig,
+    /// Scenarios this file defines (docs/scenarios.md); `scenario` selects one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Scenario>,
+    /// The scenario in force: a name from `scenarios` or a built-in (`flash-crash`,
+    /// `earnings-gap`, `halt-resume`, `volatile-open`, `circuit-breaker`); none by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 fn is_default_clock(clock: &ClockConfig) -> bool {
@@ -213,6 +221,8 @@ impl Default for MarketConfig {
             universe_calendar: CalendarKind::Always,
             exchanges: exchanges::defaults(),
             clock: ClockConfig::default(),
+            scenarios: Vec::new(),
+            scenario: None,
         }
     }
 }
