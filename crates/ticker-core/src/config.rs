@@ -244,6 +244,13 @@ pub enum ConfigError {
         /// The parser's message, with line and column.
         reason: String,
     },
+    /// A `--scenario` file could not be read or parsed.
+    ScenarioFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong, with line and column when parsing.
+        problem: String,
+    },
     /// A field has a value outside its documented range.
     Invalid {
         /// The field, e.g. `symbols[2].reference_price` or `interval_ms`.
@@ -264,6 +271,9 @@ impl fmt::Display for ConfigError {
                 )
             }
             Self::Parse { path, reason } => write!(f, "config file `{}`: {reason}", path.display()),
+            Self::ScenarioFile { path, problem } => {
+                write!(f, "scenario file `{}`: {problem}", path.display())
+            }
             Self::Invalid { field, problem } => write!(f, "config field `{field}`: {problem}"),
         }
     }
@@ -282,6 +292,22 @@ impl MarketConfig {
             path: path.to_owned(),
             reason: e.to_string(),
         })
+    }
+
+    /// Selects a scenario from `--scenario`: a path (with `/` or ending in `.json`) is read as
+    /// one scenario and added to `scenarios`; anything else is a name.
+    pub fn select_scenario(&mut self, text: &str) -> Result<(), ConfigError> {
+        let is_path = text.contains('/') || text.ends_with(".json");
+        if !is_path {
+            self.scenario = Some(text.to_owned());
+            return Ok(());
+        }
+        let path = PathBuf::from(text);
+        let scenario = Scenario::from_file(&path)?;
+        self.scenarios.retain(|s| s.name != scenario.name);
+        self.scenario = Some(scenario.name.clone());
+        self.scenarios.push(scenario);
+        Ok(())
     }
 
     /// Keeps only the listed symbols (case-insensitive), in configuration order.

@@ -96,7 +96,7 @@ impl Market {
             return Ok(plans);
         };
         let name = scenario.name.clone();
-        let field = |f: &str| format!("scenario `{name}`: {f}");
+        let field = |f: &str| format!("scenarios[{name}].{f}");
         scenario.check().map_err(|(f, p)| invalid(field(&f), p))?;
         let mut halts: Vec<Vec<RawHalt>> = (0..self.len()).map(|_| Vec::new()).collect();
         for (i, e) in scenario.events.iter().enumerate() {

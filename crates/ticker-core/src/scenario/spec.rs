@@ -290,6 +290,19 @@ impl<'de> Deserialize<'de> for Target {
     }
 }
 
+impl Scenario {
+    /// Reads one scenario from a JSON file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, crate::config::ConfigError> {
+        let fail = |problem: String| crate::config::ConfigError::ScenarioFile {
+            path: path.to_owned(),
+            problem,
+        };
+        let text =
+            std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| fail(format!("cannot parse it: {e}")))
+    }
+}
+
 /// A problem with one event: the field and what is wrong.
 pub(crate) type Problem = (String, String);
 

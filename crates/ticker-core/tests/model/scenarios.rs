@@ -443,11 +443,14 @@ fn bad_events_are_refused_with_one_line_naming_them() {
     };
     assert_eq!(
         err(vec![halt(T, &["NOPE"])], MarketConfig::default()),
-        "config field `scenario `bad`: events[0].symbols`: \"NOPE\" is not a symbol of this market"
+        "config field `scenarios[bad].events[0].symbols`: \"NOPE\" is not a symbol of this market"
     );
     assert_eq!(
-        err(vec![halt(T, &["AAPL"]), halt(T + 60, &[])], MarketConfig::default()),
-        "config field `scenario `bad`: events[1]`: halts AAPL while events[0] has it halted already"
+        err(
+            vec![halt(T, &["AAPL"]), halt(T + 60, &[])],
+            MarketConfig::default()
+        ),
+        "config field `scenarios[bad].events[1]`: halts AAPL while events[0] has it halted already"
     );
     let saturday = EventSpec {
         at: At::Session {
@@ -460,7 +463,7 @@ fn bad_events_are_refused_with_one_line_naming_them() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/market.example.json");
     assert_eq!(
         err(vec![saturday], MarketConfig::from_file(&path).unwrap()),
-        "config field `scenario `bad`: events[0].at`: 2026-03-14 is not a trading day of AAPL (us-equity)"
+        "config field `scenarios[bad].events[0].at`: 2026-03-14 is not a trading day of AAPL (us-equity)"
     );
     let later = EventSpec {
         at: At::AfterStart(Span::minutes(1)),
