@@ -30,5 +30,6 @@ mod limits;
 mod relay;
 mod relay_limits;
 mod relayed;
+mod scenario;
 mod shutdown;
 mod trades;
