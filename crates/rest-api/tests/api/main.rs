@@ -35,6 +35,7 @@ mod limits;
 mod relay;
 mod relay_limits;
 mod relayed;
+mod scenario;
 mod sdk;
 mod shutdown;
 mod trades;
