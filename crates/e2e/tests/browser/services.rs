@@ -108,7 +108,10 @@ impl Services {
 
     /// Each service with its own manual clock (stopped at the same time) and `/control/clock`
     /// enabled with `token`, as `--clock manual --control-token` processes.
-    pub(crate) async fn start_apart(config: MarketConfig, token: &str) -> TestResult<Self> {
+    pub(crate) async fn start_apart(mut config: MarketConfig, token: &str) -> TestResult<Self> {
+        // Configured as the manual kind, as those processes are: a step longer than the
+        // queue is a jump (a gap and the new tick), not a catch-up through every tick.
+        config.clock.kind = Some(ticker_core::ClockKind::Manual);
         Self::launch(config, Some(token)).await
     }
 
