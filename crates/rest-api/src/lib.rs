@@ -28,6 +28,7 @@ pub mod routes;
 pub mod server;
 pub mod status;
 pub mod trades;
+pub mod vendor;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

@@ -12,6 +12,7 @@ use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
+use crate::vendor::{self, Gateway};
 use crate::{bars, calendar, history, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
@@ -48,6 +49,8 @@ pub enum Route<'a> {
     Dashboard,
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
+    /// `/alpaca/…` or `/polygon/…`: a vendor gateway ([`crate::vendor`]).
+    Gateway(Gateway),
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -75,6 +78,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "nbbo",
     "bars",
     "control",
+    "alpaca",
+    "polygon",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -90,6 +95,8 @@ const NBBO: usize = 16;
 const BARS: usize = 17;
 /// Label of `/control/clock`.
 pub(crate) const CONTROL: usize = 18;
+const ALPACA: usize = 19;
+const POLYGON: usize = 20;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -145,6 +152,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/api/v1/calendar?from=&to=&symbol=",
         "trading days and their session times, per calendar",
     ),
+    (
+        "GET",
+        "/alpaca/v2/stocks/…",
+        "Alpaca Market Data v2 (bars, trades, quotes, latest, snapshots; docs/vendors.md)",
+    ),
+    (
+        "GET",
+        "/polygon/v2/…",
+        "Polygon/Massive (aggregates, prev, last trade/NBBO, snapshots; docs/vendors.md)",
+    ),
     ("GET", "/metrics", "Prometheus metrics"),
     ("GET", "/dashboard", "live dashboard page"),
     (
@@ -186,6 +203,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
                 Route::Nbbo(s)
             } else if let Some(s) = path.strip_prefix("/api/v1/bars/") {
                 Route::Bars(s)
+            } else if let Some(g) = Gateway::of(path) {
+                Route::Gateway(g)
             } else {
                 return None;
             }
@@ -229,6 +248,8 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::LatestTrade(_)) => LATEST_TRADE,
         Some(Route::Nbbo(_)) => NBBO,
         Some(Route::Bars(_)) => BARS,
+        Some(Route::Gateway(Gateway::Alpaca)) => ALPACA,
+        Some(Route::Gateway(Gateway::Polygon)) => POLYGON,
         None => NOT_FOUND,
     }
 }
@@ -276,10 +297,21 @@ pub async fn respond(
         Method::OPTIONS => return Ok(app.cors.preflight(&head.headers)),
         ref other => return Ok(response::method_not_allowed(other, ALLOWED_METHODS)),
     }
-    let query = Query::parse(head.uri.query())?;
     if with_body {
         drain_body(app, body).await?;
     }
+    // The gateways read their own query strings, with their vendors' error shapes.
+    if let Route::Gateway(g) = route {
+        let (full, query) = (head.uri.path(), head.uri.query().unwrap_or(""));
+        return Ok(match g {
+            Gateway::Alpaca => {
+                let under = full.strip_prefix("/alpaca").unwrap_or(full);
+                vendor::alpaca::respond(app, under, query, &head.headers).await
+            }
+            Gateway::Polygon => vendor::polygon::respond(app, full, query, &head.headers).await,
+        });
+    }
+    let query = Query::parse(head.uri.query())?;
     match route {
         Route::Info => Ok(status::info(app)),
         Route::Health => Ok(status::health(app).await),
@@ -302,6 +334,7 @@ pub async fn respond(
         Route::Bars(raw) => bars::bars(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),
         Route::Calendar => calendar::calendar(app, &query),
+        Route::Gateway(_) => Err(ApiError::not_found(path, "GET / lists the endpoints")),
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {
             let ms = query
