@@ -17,6 +17,7 @@
 //! * [`session`]: one client's task: start, client messages, a lagging socket, the close.
 //! * [`wire`]: WebSocket frames encoded once and shared by every connection.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
+//! * [`vendor`]: the vendor gateways' streams (Alpaca, Polygon) on their own paths.
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
 pub mod cli;
@@ -31,6 +32,7 @@ pub mod stats;
 pub mod stream;
 pub mod tick;
 pub mod ticker;
+pub mod vendor;
 pub mod wire;
 
 pub use cli::{Cli, WsConfig};

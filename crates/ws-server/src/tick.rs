@@ -42,6 +42,8 @@ pub struct Tick {
     /// vendors' formats): kept while the tick is live, dropped with the caches so the resume
     /// window holds only encoded quote frames.
     data: Mutex<Option<Arc<[SymbolData]>>>,
+    /// The vendor gateways' frames of this tick, encoded on first use ([`crate::vendor`]).
+    vendor: crate::vendor::TickFrames,
 }
 
 /// What one symbol did at one tick ([`ticker_core::SymbolTick`], owned and compact): the
@@ -100,6 +102,7 @@ impl Tick {
             arrays: Mutex::new(HashMap::new()),
             live: AtomicBool::new(true),
             data: Mutex::new(Some(data.into())),
+            vendor: crate::vendor::TickFrames::default(),
         }
     }
 
@@ -110,6 +113,11 @@ impl Tick {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The vendor gateways' pieces of this tick (see [`crate::vendor::frames`]).
+    pub fn vendor(&self) -> &crate::vendor::TickFrames {
+        &self.vendor
     }
 
     /// The same tick, marked as published after a clock jump.
@@ -193,6 +201,7 @@ impl Tick {
     /// Forgets the cached batch/array frames once the tick is only kept for replay.
     pub(crate) fn drop_caches(&self) {
         self.live.store(false, Ordering::Relaxed);
+        self.vendor.clear();
         self.data
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -72,7 +72,8 @@ pub async fn node() -> Option<Sdk> {
 }
 
 impl Sdk {
-    /// Runs `sdk/<script>` with `input` on stdin; returns its stdout parsed as JSON.
+    /// Runs `sdk/<script>` with `input` on stdin; returns the last line of its stdout parsed
+    /// as JSON.
     pub async fn run(&self, script: &str, input: &Value) -> Value {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/gateways/sdk")
@@ -106,7 +107,14 @@ impl Sdk {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        // The report is the last line (an SDK may log to stdout before it).
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = stdout
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        serde_json::from_str(last).unwrap_or_else(|e| {
             panic!(
                 "{script} printed no JSON ({e}):\n{}",
                 String::from_utf8_lossy(&out.stdout)

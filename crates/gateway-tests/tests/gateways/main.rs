@@ -20,3 +20,5 @@ mod harness;
 mod polygon_rest;
 mod rest_errors;
 mod stack;
+mod stream_protocol;
+mod streams;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rest_api::RestConfig;
 use serde_json::Value;
 use ticker_core::config::DEFAULT_EPOCH_MS;
-use ticker_core::{Clock, ManualClock, Market, MarketConfig, Seq};
+use ticker_core::{ManualClock, Market, MarketConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -22,12 +22,10 @@ pub const NOW_MS: i64 = DEFAULT_EPOCH_MS + 10 * DAY_MS + 45_296_789;
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A rest-api and a ws-server sharing one market and clock.
-#[allow(dead_code)] // the stream tests use the ws-server, clock and market (next)
 pub struct Stack {
     /// The rest-api.
     pub rest: SocketAddr,
     /// The ws-server.
-    #[allow(dead_code)] // the stream tests' (next)
     pub ws: SocketAddr,
     /// The shared clock.
     pub clock: Arc<ManualClock>,
@@ -46,6 +44,14 @@ pub fn rest_config() -> RestConfig {
     }
 }
 
+/// The market of every stack: the default symbols, seed 42.
+pub fn market_config() -> MarketConfig {
+    MarketConfig {
+        seed: 42,
+        ..MarketConfig::default()
+    }
+}
+
 impl Stack {
     /// Starts both services with default settings.
     pub async fn spawn() -> Self {
@@ -54,14 +60,18 @@ impl Stack {
 
     /// Starts both services; the rest-api's `--ws-url` is the ws-server.
     pub async fn spawn_with(rest: RestConfig, ws: WsConfig) -> Self {
-        let market = Arc::new(
-            Market::new(MarketConfig {
-                seed: 42,
-                ..MarketConfig::default()
-            })
-            .unwrap(),
-        );
-        let clock = Arc::new(ManualClock::new(NOW_MS));
+        Self::spawn_on(rest, ws, market_config(), NOW_MS).await
+    }
+
+    /// Starts both services on `market`, the clock at `now_ms`.
+    pub async fn spawn_on(
+        rest: RestConfig,
+        ws: WsConfig,
+        market: MarketConfig,
+        now_ms: i64,
+    ) -> Self {
+        let market = Arc::new(Market::new(market).unwrap());
+        let clock = Arc::new(ManualClock::new(now_ms));
         let rest_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let ws_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (rest_addr, ws_addr) = (
@@ -105,15 +115,8 @@ impl Stack {
     }
 
     /// `ws://ADDR` of the ws-server.
-    #[allow(dead_code)] // the stream tests' (next)
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.ws)
-    }
-
-    /// The current tick.
-    #[allow(dead_code)] // the stream tests' (next)
-    pub fn tick(&self) -> Seq {
-        self.market.schedule().tick_at(self.clock.now_ms())
     }
 
     /// `GET target` on the rest-api: status and JSON body.

@@ -51,7 +51,7 @@ const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other", "control"];
 const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
-const WS_ROUTES: &str = "this port serves WebSocket on / and /ws, plus GET /health and /metrics";
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor gateways /alpaca/v2/{feed} and /polygon/stocks), plus GET /health and /metrics";
 
 type Body = Full<Bytes>;
 
@@ -79,6 +79,8 @@ struct State {
     shutdown: watch::Receiver<bool>,
     ws_config: WebSocketConfig,
     writers: Writers,
+    /// The vendor gateways' keys, limits and sessions per key.
+    gateways: crate::vendor::Gateways,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -142,6 +144,7 @@ pub async fn run(
         shutdown: stop_rx.clone(),
         ws_config,
         writers,
+        gateways: crate::vendor::Gateways::new(&config),
         hub,
         config,
     });
@@ -244,8 +247,11 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
         match path {
             "/health" => (1, only_get(&req).unwrap_or_else(|| health(st))),
             "/metrics" => (2, only_get(&req).unwrap_or_else(|| metrics(st))),
-            "/" | "/ws" => (0, upgrade(st, req)),
-            other => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),
+            "/" | "/ws" => (0, upgrade(st, req, None)),
+            other => match crate::vendor::Gateway::of(other) {
+                Some(gateway) => (0, upgrade(st, req, Some(gateway))),
+                None => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),
+            },
         }
     };
     if unvetted && resp.status() != StatusCode::SWITCHING_PROTOCOLS {

@@ -1,4 +1,4 @@
-//! The WebSocket upgrade on `/` and `/ws`: the handshake checks, the URL's parameters (the
+//! The WebSocket upgrade on `/` and `/ws` (and the vendor gateways' paths, [`crate::vendor`]): the handshake checks, the URL's parameters (the
 //! subscription, the framing, `since`, a replay), the session and replay limits, then the
 //! session on the upgraded socket.
 
@@ -24,6 +24,8 @@ use crate::replay::{ReplayLimits, ReplayRequest};
 use crate::session::{self, Limits, Params, Setup};
 use crate::stats::Stats;
 use crate::stream::Format;
+use crate::vendor::{self, alpaca::Alpaca, polygon::Polygon, Gateway};
+use ticker_vendors::alpaca::Credentials;
 
 fn header_has_token(req: &Request<Incoming>, name: header::HeaderName, token: &str) -> bool {
     req.headers().get_all(name).iter().any(|v| {
@@ -96,7 +98,26 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
     Ok(params)
 }
 
-pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
+/// What a gateway session needs from its upgrade request.
+struct GatewayRequest {
+    gateway: Gateway,
+    content_type: Option<String>,
+    credentials: Option<Credentials>,
+}
+
+fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The WebSocket upgrade: the native stream (`gateway` none), or a vendor gateway's.
+pub(super) fn upgrade(
+    st: &Arc<State>,
+    mut req: Request<Incoming>,
+    gateway: Option<Gateway>,
+) -> Response<Body> {
     let is_upgrade = header_has_token(&req, header::CONNECTION, "upgrade")
         && header_has_token(&req, header::UPGRADE, "websocket");
     if !is_upgrade {
@@ -146,10 +167,27 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
             ),
         ));
     }
-    let params = match parse_params(st, req.uri().query()) {
-        Ok(p) => p,
-        Err(e) => return error_response(&e),
+    // A gateway speaks its vendor's protocol: the native URL parameters do not apply.
+    let params = match gateway {
+        Some(_) => Params {
+            format: Format::Quote,
+            subscribed: SymbolSet::new(),
+            since: None,
+            url_errors: Vec::new(),
+            replay: None,
+        },
+        None => match parse_params(st, req.uri().query()) {
+            Ok(p) => p,
+            Err(e) => return error_response(&e),
+        },
     };
+    let gateway = gateway.map(|gateway| GatewayRequest {
+        gateway,
+        content_type: header_text(&req, "content-type"),
+        credentials: header_text(&req, "apca-api-key-id")
+            .zip(header_text(&req, "apca-api-secret-key"))
+            .map(|(key, secret)| Credentials { key, secret }),
+    });
     let Ok(permit) = st.sessions.clone().try_acquire_owned() else {
         Stats::bump(&st.hub.stats.refused_full);
         return error_response(&ApiError::overloaded(st.config.max_connections));
@@ -177,7 +215,9 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
     let st2 = st.clone();
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => serve_session(st2, upgraded, params, permit, replay_permit).await,
+            Ok(upgraded) => {
+                serve_session(st2, upgraded, params, gateway, permit, replay_permit).await;
+            }
             Err(e) => tracing::debug!(error = %e, "upgrade failed"),
         }
     });
@@ -196,6 +236,7 @@ async fn serve_session(
     st: Arc<State>,
     upgraded: hyper::upgrade::Upgraded,
     params: Params,
+    gateway: Option<GatewayRequest>,
     permit: OwnedSemaphorePermit,
     replay_permit: Option<OwnedSemaphorePermit>,
 ) {
@@ -229,6 +270,29 @@ async fn serve_session(
         shutdown: st.shutdown.clone(),
         replay_permit,
     };
-    session::run(stream, unread, setup, &st.writers, params).await;
+    match gateway {
+        None => session::run(stream, unread, setup, &st.writers, params).await,
+        Some(g) => {
+            let gw = &st.gateways;
+            let timeout = gw.auth_timeout;
+            let writers = &st.writers;
+            match g.gateway {
+                Gateway::Alpaca(feed) => {
+                    let proto = Alpaca::new(
+                        gw,
+                        &st.hub.market,
+                        feed,
+                        g.content_type.as_deref(),
+                        g.credentials,
+                    );
+                    vendor::session::run(stream, unread, setup, writers, proto, timeout).await;
+                }
+                Gateway::Polygon => {
+                    let proto = Polygon::new(gw);
+                    vendor::session::run(stream, unread, setup, writers, proto, timeout).await;
+                }
+            }
+        }
+    }
     drop(permit);
 }
