@@ -7,6 +7,8 @@
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
 //!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
+//! * [`faults`]: fault injection per request (`fault_*` parameters, `--faults allow`).
+//! * [`vendor`]: the vendor-compatible gateways (Finnhub, Binance) under their prefixes.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //!
@@ -18,6 +20,7 @@ pub mod bars;
 pub mod calendar;
 pub mod cli;
 pub mod cors;
+pub mod faults;
 pub mod history;
 pub mod params;
 pub mod probe;

@@ -49,8 +49,9 @@ pub enum Route<'a> {
     Dashboard,
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
-    /// `/alpaca/…` or `/polygon/…`: a vendor gateway ([`crate::vendor`]).
-    Gateway(Gateway),
+    /// `/alpaca/…`, `/polygon/…`, `/finnhub/api/v1/…` or `/binance/…`: a vendor gateway
+    /// ([`crate::vendor`]), with the path as matched (one trailing slash dropped).
+    Gateway(Gateway, &'a str),
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -78,6 +79,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "nbbo",
     "bars",
     "control",
+    "finnhub",
+    "binance",
     "alpaca",
     "polygon",
 ];
@@ -95,8 +98,10 @@ const NBBO: usize = 16;
 const BARS: usize = 17;
 /// Label of `/control/clock`.
 pub(crate) const CONTROL: usize = 18;
-const ALPACA: usize = 19;
-const POLYGON: usize = 20;
+const FINNHUB: usize = 19;
+const BINANCE: usize = 20;
+const ALPACA: usize = 21;
+const POLYGON: usize = 22;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -154,6 +159,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/finnhub/api/v1/…",
+        "Finnhub-compatible REST (quote, stock/candle, stock/symbol, stock/profile2)",
+    ),
+    (
+        "GET",
+        "/binance/api/v3/…",
+        "Binance-compatible REST (exchangeInfo, klines, ticker, depth, trades, …)",
+    ),
+    (
+        "GET",
         "/alpaca/v2/stocks/…",
         "Alpaca Market Data v2 (bars, trades, quotes, latest, snapshots; docs/vendors.md)",
     ),
@@ -204,7 +219,7 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
             } else if let Some(s) = path.strip_prefix("/api/v1/bars/") {
                 Route::Bars(s)
             } else if let Some(g) = Gateway::of(path) {
-                Route::Gateway(g)
+                Route::Gateway(g, path)
             } else {
                 return None;
             }
@@ -226,6 +241,7 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
     }
 }
 
+/// The path below a vendor's prefix (`/finnhub/api/v1//quote` → `//quote`).
 /// The metrics label of a path.
 pub fn label(path: &str, debug_routes: bool) -> usize {
     if path == REJECTED_PATH {
@@ -248,8 +264,10 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::LatestTrade(_)) => LATEST_TRADE,
         Some(Route::Nbbo(_)) => NBBO,
         Some(Route::Bars(_)) => BARS,
-        Some(Route::Gateway(Gateway::Alpaca)) => ALPACA,
-        Some(Route::Gateway(Gateway::Polygon)) => POLYGON,
+        Some(Route::Gateway(Gateway::Finnhub, _)) => FINNHUB,
+        Some(Route::Gateway(Gateway::Binance, _)) => BINANCE,
+        Some(Route::Gateway(Gateway::Alpaca, _)) => ALPACA,
+        Some(Route::Gateway(Gateway::Polygon, _)) => POLYGON,
         None => NOT_FOUND,
     }
 }
@@ -300,16 +318,10 @@ pub async fn respond(
     if with_body {
         drain_body(app, body).await?;
     }
-    // The gateways read their own query strings, with their vendors' error shapes.
-    if let Route::Gateway(g) = route {
-        let (full, query) = (head.uri.path(), head.uri.query().unwrap_or(""));
-        return Ok(match g {
-            Gateway::Alpaca => {
-                let under = full.strip_prefix("/alpaca").unwrap_or(full);
-                vendor::alpaca::respond(app, under, query, &head.headers).await
-            }
-            Gateway::Polygon => vendor::polygon::respond(app, full, query, &head.headers).await,
-        });
+    // The gateways answer every request themselves (their own query strings), errors in their
+    // vendor's shape.
+    if let Route::Gateway(g, matched) = route {
+        return Ok(vendor::respond(app, g, matched, &head).await);
     }
     let query = Query::parse(head.uri.query())?;
     match route {
@@ -334,7 +346,7 @@ pub async fn respond(
         Route::Bars(raw) => bars::bars(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),
         Route::Calendar => calendar::calendar(app, &query),
-        Route::Gateway(_) => Err(ApiError::not_found(path, "GET / lists the endpoints")),
+        Route::Gateway(..) => Err(ApiError::not_found(path, "GET / lists the endpoints")),
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {
             let ms = query
@@ -409,6 +421,15 @@ mod tests {
         assert_eq!(route("/api/v1/trades//latest", false), None);
         assert_eq!(route("/api/v1/nbbo/MSFT", false), Some(Route::Nbbo("MSFT")));
         assert_eq!(route("/api/v1/bars/MSFT", false), Some(Route::Bars("MSFT")));
+        assert_eq!(
+            route("/finnhub/api/v1//quote", false),
+            Some(Route::Gateway(Gateway::Finnhub, "/finnhub/api/v1//quote"))
+        );
+        assert_eq!(
+            route("/binance/api/v3/klines", false),
+            Some(Route::Gateway(Gateway::Binance, "/binance/api/v3/klines"))
+        );
+        assert_eq!(route("/binancex/api/v3/ping", false), None);
         assert_eq!(route("/debug/panic", false), None);
         assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
         assert_eq!(

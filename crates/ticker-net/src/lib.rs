@@ -9,6 +9,8 @@
 //! * [`rejected`]: the request that stands in for a rejected head (keeps `HEAD` and `Origin`);
 //! * [`accept`]: the accept loop with a connection limit, 503 beyond it, and back-off;
 //! * [`error`]: [`ApiError`], the one `{"error":{"code","message"}}` shape;
+//! * [`faults`]: what fault injection shares: the switch, `fault_*` parameters, seeded draws,
+//!   the bounded table of client ids and the per-kind counters;
 //! * [`metrics`]: lock-free Prometheus counters and histograms;
 //! * [`query`]: query strings and percent-decoding, with errors naming the parameter;
 //! * [`moment`]: a past moment named in a request (`at=`, `from=`), checked the same way
@@ -21,6 +23,7 @@
 pub mod accept;
 pub mod control;
 pub mod error;
+pub mod faults;
 pub mod gateway_keys;
 pub mod guard;
 pub mod head;

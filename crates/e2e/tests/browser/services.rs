@@ -101,6 +101,11 @@ impl Services {
         Self::launch(config, None).await
     }
 
+    /// [`Services::start_with`], the clock at `start_ms`.
+    pub(crate) async fn start_at(config: MarketConfig, start_ms: i64) -> TestResult<Self> {
+        Self::launch_at(config, None, start_ms).await
+    }
+
     /// Each service with its own manual clock (stopped at the same time) and `/control/clock`
     /// enabled with `token`, as `--clock manual --control-token` processes.
     pub(crate) async fn start_apart(config: MarketConfig, token: &str) -> TestResult<Self> {
@@ -109,6 +114,10 @@ impl Services {
 
     async fn launch(config: MarketConfig, token: Option<&str>) -> TestResult<Self> {
         let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
+        Self::launch_at(config, token, start).await
+    }
+
+    async fn launch_at(config: MarketConfig, token: Option<&str>, start: i64) -> TestResult<Self> {
         let market = Arc::new(Market::new(config)?);
         let clock = Arc::new(ManualClock::new(start));
         let ws_clock = match token {

@@ -3,53 +3,59 @@
 //!
 //! * `/alpaca/v2/{iex,sip,delayed_sip,test}`: Alpaca Market Data v2 ([`alpaca`]), JSON or
 //!   MessagePack by the upgrade's `Content-Type`;
-//! * `/polygon/stocks` and `/polygon/delayed/stocks`: Polygon/Massive ([`polygon`]).
+//! * `/polygon/stocks` and `/polygon/delayed/stocks`: Polygon/Massive ([`polygon`]);
+//! * `/finnhub?token=…`: Finnhub's trade stream;
+//! * `/binance` (`/ws`, `/ws/<streams>`, `/stream?streams=…`): Binance's market streams.
 //!
 //! The protocols themselves (handshake, subscriptions, error codes, encodings) are the pure
-//! state machines of `ticker-vendors`; [`session`] runs one of them on a connection the way the
-//! native session runs its own: the connection is its own tick source ([`Driver::Source`]: the
-//! writer shard only pings it and enforces the heartbeat), its frames go through the same
-//! outbox, and the same limits hold (message rate, stall timeout, read pause). Each tick's
-//! vendor data is encoded once per symbol and format and shared by every connection
-//! ([`frames::TickFrames`], kept in the [`Tick`](crate::tick::Tick)).
+//! state machines of `ticker-vendors`. Every vendor connection is its own tick source
+//! ([`Driver::Source`]: the writer shard only pings it and enforces the heartbeat), its frames
+//! go through the same outbox, and the same limits hold (message rate, stall timeout). Each
+//! tick's vendor data is encoded once per symbol and kind and shared by every connection.
+//!
+//! Two runners do this, side by side: [`session`] drives any [`session::Protocol`] (Alpaca,
+//! Polygon) with per-tick pieces kept in the [`Tick`](crate::tick::Tick) ([`frames`]);
+//! [`feed_session`] drives Finnhub and Binance with the newest tick's payloads cached in
+//! [`feeds`]. Both take the same [`Setup`]; the upgrade routing of all four is
+//! `crate::server::vendor`. Replays (`from=`/`speed=`) are not offered on the vendor paths.
 //!
 //! [`Driver::Source`]: crate::conn::Driver::Source
 
 pub mod alpaca;
+pub mod feed_session;
+pub mod feeds;
 pub mod frames;
 pub mod polygon;
 pub mod session;
 pub mod slots;
 
-use ticker_vendors::alpaca::Feed;
+use std::sync::Arc;
 
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::session::Limits;
+use crate::ticker::Hub;
+
+pub use feeds::Feeds;
 pub use frames::TickFrames;
 pub use slots::Slots;
 
-/// A vendor stream a path names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gateway {
-    /// `/alpaca/v2/{feed}`.
-    Alpaca(Feed),
-    /// `/polygon/stocks` (also `/polygon/delayed/stocks`: the same stream).
-    Polygon,
+/// What a vendor session needs besides its socket (either runner).
+pub struct Setup {
+    /// The live ticks.
+    pub hub: Arc<Hub>,
+    /// The Finnhub and Binance payloads (unused by [`session`]).
+    pub feeds: Arc<Feeds>,
+    /// tungstenite's limits.
+    pub ws_config: WebSocketConfig,
+    /// The service's limits.
+    pub limits: Limits,
+    /// The server's shutdown signal.
+    pub shutdown: watch::Receiver<bool>,
 }
 
-impl Gateway {
-    /// The gateway of a request path, if it is one.
-    pub fn of(path: &str) -> Option<Self> {
-        let path = path.strip_suffix('/').unwrap_or(path);
-        if let Some(feed) = path.strip_prefix("/alpaca/v2/") {
-            return Feed::from_name(feed).map(Self::Alpaca);
-        }
-        match path {
-            "/polygon/stocks" | "/polygon/delayed/stocks" => Some(Self::Polygon),
-            _ => None,
-        }
-    }
-}
-
-/// What every gateway session shares: keys, limits and the sessions per key.
+/// What every Alpaca and Polygon session shares: keys, limits and the sessions per key.
 #[derive(Debug)]
 pub struct Gateways {
     /// Alpaca's configured key pair, if any.
@@ -83,30 +89,5 @@ impl Gateways {
             alpaca_slots: Slots::new(config.gateway_max_sessions_per_key),
             polygon_slots: Slots::new(config.gateway_max_sessions_per_key),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_name_their_gateways() {
-        assert_eq!(
-            Gateway::of("/alpaca/v2/test"),
-            Some(Gateway::Alpaca(Feed::Test))
-        );
-        assert_eq!(
-            Gateway::of("/alpaca/v2/iex/"),
-            Some(Gateway::Alpaca(Feed::Iex))
-        );
-        assert_eq!(Gateway::of("/alpaca/v2/crypto"), None);
-        assert_eq!(Gateway::of("/polygon/stocks"), Some(Gateway::Polygon));
-        assert_eq!(
-            Gateway::of("/polygon/delayed/stocks"),
-            Some(Gateway::Polygon)
-        );
-        assert_eq!(Gateway::of("/polygon/options"), None);
-        assert_eq!(Gateway::of("/ws"), None);
     }
 }

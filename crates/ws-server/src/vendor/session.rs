@@ -1,4 +1,5 @@
-//! One gateway connection: a vendor [`Protocol`] on the service's write path.
+//! One Alpaca or Polygon connection: a vendor [`Protocol`] on the service's write path.
+//! (Finnhub and Binance run on [`super::feed_session`].)
 //!
 //! The connection is its own tick source ([`Driver::Source`]): its writer shard only pings
 //! it and ends it when the heartbeat fails; this task reads the client's messages (rate
@@ -21,8 +22,9 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
+use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
-use crate::session::{stopping, Setup};
+use crate::session::stopping;
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};

@@ -74,7 +74,8 @@ pub async fn recv_text(ws: &mut Ws) -> String {
                 let value: Value = serde_json::from_str(&text)
                     .unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {text}"));
                 if let Some(kind) = value.get("type").and_then(Value::as_str) {
-                    if kind != "quote" {
+                    // Quotes and the channels' frames are per symbol; nothing else is.
+                    if !matches!(kind, "quote" | "trade" | "bar" | "status") {
                         assert!(
                             value.get("symbol").is_none(),
                             "control message with a top-level symbol: {text}"
