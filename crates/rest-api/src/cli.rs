@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
 use ticker_net::faults::FaultMode;
-use ticker_net::{ControlArgs, HeadLimits};
+use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
 /// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
 const MAX_CALENDAR_DAYS: usize = 47_847;
@@ -164,6 +164,14 @@ pub struct RestConfig {
     #[command(flatten)]
     pub control: ControlArgs,
 
+    /// Keys the vendor gateways (/alpaca, /polygon) accept (any non-empty one without them).
+    #[command(flatten)]
+    pub gateway_keys: GatewayKeys,
+
+    /// Most symbols in one vendor-gateway request (`symbols=A,B,…`, `tickers=…`).
+    #[arg(long, env = "TICKER_REST_MAX_GATEWAY_SYMBOLS", default_value_t = 1000)]
+    pub max_gateway_symbols: usize,
+
     /// Serve /debug/panic and /debug/sleep (tests only).
     #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
     pub debug_routes: bool,
@@ -278,6 +286,8 @@ impl Default for RestConfig {
             relay_handshake_timeout_ms: 5000,
             relay_idle_timeout_ms: 60_000,
             control: ControlArgs::default(),
+            gateway_keys: GatewayKeys::default(),
+            max_gateway_symbols: 1000,
             debug_routes: false,
             faults: FaultConfig::default(),
         }
@@ -348,6 +358,13 @@ impl RestConfig {
         }
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");
+        }
+        if !(1..=10_000).contains(&self.max_gateway_symbols) {
+            return bad(
+                "max-gateway-symbols",
+                &self.max_gateway_symbols,
+                "must be 1..=10000",
+            );
         }
         if !(1..=50_000).contains(&self.max_trades) {
             return bad("max-trades", &self.max_trades, "must be 1..=50000");

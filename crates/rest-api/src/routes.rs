@@ -12,7 +12,8 @@ use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
-use crate::{bars, calendar, history, quotes, relay, status, trades, vendor};
+use crate::vendor::{self, Gateway};
+use crate::{bars, calendar, history, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -48,10 +49,9 @@ pub enum Route<'a> {
     Dashboard,
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
-    /// `/finnhub/api/v1/…`: the Finnhub gateway (the path below the prefix).
-    Finnhub(&'a str),
-    /// `/binance/…`: the Binance gateway (the path below the prefix).
-    Binance(&'a str),
+    /// `/alpaca/…`, `/polygon/…`, `/finnhub/api/v1/…` or `/binance/…`: a vendor gateway
+    /// ([`crate::vendor`]), with the path as matched (one trailing slash dropped).
+    Gateway(Gateway, &'a str),
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -81,6 +81,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "control",
     "finnhub",
     "binance",
+    "alpaca",
+    "polygon",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -98,6 +100,8 @@ const BARS: usize = 17;
 pub(crate) const CONTROL: usize = 18;
 const FINNHUB: usize = 19;
 const BINANCE: usize = 20;
+const ALPACA: usize = 21;
+const POLYGON: usize = 22;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -163,6 +167,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/binance/api/v3/…",
         "Binance-compatible REST (exchangeInfo, klines, ticker, depth, trades, …)",
     ),
+    (
+        "GET",
+        "/alpaca/v2/stocks/…",
+        "Alpaca Market Data v2 (bars, trades, quotes, latest, snapshots; docs/vendors.md)",
+    ),
+    (
+        "GET",
+        "/polygon/v2/…",
+        "Polygon/Massive (aggregates, prev, last trade/NBBO, snapshots; docs/vendors.md)",
+    ),
     ("GET", "/metrics", "Prometheus metrics"),
     ("GET", "/dashboard", "live dashboard page"),
     (
@@ -204,10 +218,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
                 Route::Nbbo(s)
             } else if let Some(s) = path.strip_prefix("/api/v1/bars/") {
                 Route::Bars(s)
-            } else if let Some(s) = vendor_path(path, vendor::finnhub::PREFIX) {
-                return Some(Route::Finnhub(s));
-            } else if let Some(s) = vendor_path(path, vendor::binance::PREFIX) {
-                return Some(Route::Binance(s));
+            } else if let Some(g) = Gateway::of(path) {
+                Route::Gateway(g, path)
             } else {
                 return None;
             }
@@ -230,11 +242,6 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
 }
 
 /// The path below a vendor's prefix (`/finnhub/api/v1//quote` → `//quote`).
-fn vendor_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
-    path.strip_prefix(prefix)
-        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 /// The metrics label of a path.
 pub fn label(path: &str, debug_routes: bool) -> usize {
     if path == REJECTED_PATH {
@@ -257,8 +264,10 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::LatestTrade(_)) => LATEST_TRADE,
         Some(Route::Nbbo(_)) => NBBO,
         Some(Route::Bars(_)) => BARS,
-        Some(Route::Finnhub(_)) => FINNHUB,
-        Some(Route::Binance(_)) => BINANCE,
+        Some(Route::Gateway(Gateway::Finnhub, _)) => FINNHUB,
+        Some(Route::Gateway(Gateway::Binance, _)) => BINANCE,
+        Some(Route::Gateway(Gateway::Alpaca, _)) => ALPACA,
+        Some(Route::Gateway(Gateway::Polygon, _)) => POLYGON,
         None => NOT_FOUND,
     }
 }
@@ -309,15 +318,10 @@ pub async fn respond(
     if with_body {
         drain_body(app, body).await?;
     }
-    // The gateways answer every request themselves, errors in their vendor's shape.
-    match route {
-        Route::Finnhub(rest) => {
-            return Ok(vendor::finnhub::respond(app, rest, head.uri.query(), &head.headers).await)
-        }
-        Route::Binance(rest) => {
-            return Ok(vendor::binance::respond(app, rest, head.uri.query(), &head.headers).await)
-        }
-        _ => {}
+    // The gateways answer every request themselves (their own query strings), errors in their
+    // vendor's shape.
+    if let Route::Gateway(g, matched) = route {
+        return Ok(vendor::respond(app, g, matched, &head).await);
     }
     let query = Query::parse(head.uri.query())?;
     match route {
@@ -341,8 +345,8 @@ pub async fn respond(
         Route::Nbbo(raw) => trades::nbbo(app, raw),
         Route::Bars(raw) => bars::bars(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),
-        Route::Finnhub(_) | Route::Binance(_) => Ok(response::no_content()),
         Route::Calendar => calendar::calendar(app, &query),
+        Route::Gateway(..) => Err(ApiError::not_found(path, "GET / lists the endpoints")),
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {
             let ms = query
@@ -419,11 +423,11 @@ mod tests {
         assert_eq!(route("/api/v1/bars/MSFT", false), Some(Route::Bars("MSFT")));
         assert_eq!(
             route("/finnhub/api/v1//quote", false),
-            Some(Route::Finnhub("//quote"))
+            Some(Route::Gateway(Gateway::Finnhub, "/finnhub/api/v1//quote"))
         );
         assert_eq!(
             route("/binance/api/v3/klines", false),
-            Some(Route::Binance("/api/v3/klines"))
+            Some(Route::Gateway(Gateway::Binance, "/binance/api/v3/klines"))
         );
         assert_eq!(route("/binancex/api/v3/ping", false), None);
         assert_eq!(route("/debug/panic", false), None);

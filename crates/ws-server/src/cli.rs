@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
 use ticker_net::faults::FaultMode;
-use ticker_net::{ControlArgs, HeadLimits};
+use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
 /// ticker WebSocket server: streams quotes with per-symbol subscriptions.
 #[derive(Debug, Parser)]
@@ -145,6 +145,28 @@ pub struct WsConfig {
     #[command(flatten)]
     pub control: ControlArgs,
 
+    /// Keys the vendor gateways (/alpaca, /polygon) accept (any non-empty one without them).
+    #[command(flatten)]
+    pub gateway_keys: GatewayKeys,
+
+    /// Milliseconds a vendor-gateway client has to authenticate (Alpaca 404, Polygon
+    /// auth_timeout, then close).
+    #[arg(
+        long,
+        env = "TICKER_WS_GATEWAY_AUTH_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub gateway_auth_timeout_ms: u64,
+
+    /// Most authenticated vendor-gateway sessions per API key and vendor (Alpaca 406, Polygon
+    /// max_connections beyond).
+    #[arg(
+        long,
+        env = "TICKER_WS_GATEWAY_MAX_SESSIONS_PER_KEY",
+        default_value_t = 16
+    )]
+    pub gateway_max_sessions_per_key: usize,
+
     /// Fault injection (docs/faults.md).
     #[command(flatten)]
     pub faults: FaultConfig,
@@ -276,6 +298,9 @@ impl Default for WsConfig {
             max_replay_speed: 1000.0,
             max_replay_range_ms: 31_622_400_000,
             control: ControlArgs::default(),
+            gateway_keys: GatewayKeys::default(),
+            gateway_auth_timeout_ms: 10_000,
+            gateway_max_sessions_per_key: 16,
         }
     }
 }
@@ -436,6 +461,18 @@ impl WsConfig {
             "needs --faults allow",
         )?;
         crate::faults::Faults::new(f)?;
+        check(
+            (1..=3_600_000).contains(&self.gateway_auth_timeout_ms),
+            "gateway-auth-timeout-ms",
+            &self.gateway_auth_timeout_ms,
+            "must be 1..=3600000",
+        )?;
+        check(
+            self.gateway_max_sessions_per_key >= 1,
+            "gateway-max-sessions-per-key",
+            &self.gateway_max_sessions_per_key,
+            "must be at least 1",
+        )?;
         check(
             self.max_replays <= 100_000,
             "max-replays",

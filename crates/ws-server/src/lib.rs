@@ -22,6 +22,7 @@
 //! * [`channel`]: the channels besides quotes (trades, bars, status), their frames, and the
 //!   one function that says a symbol's trading status at a tick.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
+//! * [`vendor`]: the vendor gateways' streams (Alpaca, Polygon, Finnhub, Binance) on their own paths.
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
 pub mod channel;

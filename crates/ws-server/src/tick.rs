@@ -44,6 +44,8 @@ pub struct Tick {
     /// vendors' formats): kept while the tick is live, dropped with the caches so the resume
     /// window holds only encoded quote frames.
     data: Mutex<Option<Arc<[SymbolData]>>>,
+    /// The vendor gateways' frames of this tick, encoded on first use ([`crate::vendor`]).
+    vendor: crate::vendor::TickFrames,
     /// The bars this tick closes (minute, day), by symbol in market order: few, and kept for
     /// `since` resumes (a bar cannot be recomputed cheaply; trades and status can).
     closed_bars: Box<[ClosedBars]>,
@@ -150,6 +152,7 @@ impl Tick {
             arrays: Mutex::new(HashMap::new()),
             live: AtomicBool::new(true),
             data: Mutex::new(Some(data.into())),
+            vendor: crate::vendor::TickFrames::default(),
             closed_bars: closed_bars.into_boxed_slice(),
             channels: Mutex::new(HashMap::new()),
         }
@@ -243,6 +246,11 @@ impl Tick {
             .clone()
     }
 
+    /// The vendor gateways' pieces of this tick (see [`crate::vendor::frames`]).
+    pub fn vendor(&self) -> &crate::vendor::TickFrames {
+        &self.vendor
+    }
+
     /// Computes and serialises tick `seq` for the trackers' symbols only (ascending, a subset
     /// of the market): a replay builds what its connection streams. The other symbols have no
     /// frame and no data; never render them from this tick.
@@ -331,6 +339,7 @@ impl Tick {
     /// Forgets the cached batch/array frames once the tick is only kept for replay.
     pub(crate) fn drop_caches(&self) {
         self.live.store(false, Ordering::Relaxed);
+        self.vendor.clear();
         self.data
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -66,6 +66,8 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ("GET", "/api/v1/calendar?from=&to=&symbol="),
             ("GET", "/finnhub/api/v1/…"),
             ("GET", "/binance/api/v3/…"),
+            ("GET", "/alpaca/v2/stocks/…"),
+            ("GET", "/polygon/v2/…"),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
             ("GET", "/ws"),

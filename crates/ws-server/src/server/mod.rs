@@ -53,7 +53,7 @@ const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other", "control"];
 const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
-const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /finnhub and /binance/…, docs/vendors.md), plus GET /health and /metrics";
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /alpaca/v2/{feed}, /polygon/stocks, /finnhub and /binance/…, docs/vendors.md), plus GET /health and /metrics";
 
 type Body = Full<Bytes>;
 
@@ -82,7 +82,9 @@ struct State {
     ws_config: WebSocketConfig,
     writers: Writers,
     faults: Arc<Faults>,
-    /// The vendor streams' shared payloads.
+    /// The Alpaca and Polygon streams' keys, limits and sessions per key.
+    gateways: crate::vendor::Gateways,
+    /// The Finnhub and Binance streams' shared payloads.
     feeds: Arc<crate::vendor::Feeds>,
 }
 
@@ -150,6 +152,7 @@ pub async fn run(
         shutdown: stop_rx.clone(),
         ws_config,
         writers,
+        gateways: crate::vendor::Gateways::new(&config),
         feeds: Arc::new(crate::vendor::Feeds::new(hub.market.clone())),
         hub,
         config,

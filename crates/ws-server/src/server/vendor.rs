@@ -1,12 +1,16 @@
-//! The upgrades of the vendor streams: `/finnhub?token=…` and `/binance/ws…`,
-//! `/binance/stream…`. A refusal is in the vendor's own shape (Finnhub `{"error":…}` 401,
-//! Binance `{"code":2,"msg":…}` 400); an accepted upgrade runs [`crate::vendor::session`].
+//! The upgrades of the vendor streams: `/alpaca/v2/{feed}`, `/polygon/stocks` (and
+//! `/polygon/delayed/stocks`), `/finnhub?token=…` and `/binance/ws…`, `/binance/stream…`.
+//! Alpaca and Polygon authenticate on the socket (their protocols say so) and run
+//! [`crate::vendor::session`]; Finnhub and Binance are refused before the upgrade in the
+//! vendor's own shape (Finnhub `{"error":…}` 401, Binance `{"code":2,"msg":…}` 400) and run
+//! [`crate::vendor::feed_session`].
 
 use std::sync::Arc;
 
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use ticker_net::ApiError;
+use ticker_vendors::alpaca::{Credentials, Feed};
 use ticker_vendors::binance::session::{Limits as BinanceLimits, Session as BinanceSession};
 use ticker_vendors::finnhub::rest as finnhub_rest;
 use ticker_vendors::finnhub::stream::{Limits as FinnhubLimits, Session as FinnhubSession};
@@ -18,11 +22,18 @@ use crate::cli::WsConfig;
 use crate::replay::ReplayLimits;
 use crate::session::Limits;
 use crate::stats::Stats;
-use crate::vendor::session::{self, Protocol, Setup};
+use crate::vendor::alpaca::Alpaca;
+use crate::vendor::feed_session::{self, Protocol};
+use crate::vendor::polygon::Polygon;
+use crate::vendor::{session, Setup};
 
 /// A vendor stream path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Path<'a> {
+    /// `/alpaca/v2/{feed}`.
+    Alpaca(Feed),
+    /// `/polygon/stocks` (also `/polygon/delayed/stocks`: the same stream).
+    Polygon,
     /// `/finnhub`.
     Finnhub,
     /// `/binance` + this (`/ws…` or `/stream…`).
@@ -31,12 +42,36 @@ pub(super) enum Path<'a> {
 
 /// The vendor stream a path names.
 pub(super) fn route(path: &str) -> Option<Path<'_>> {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    if let Some(feed) = trimmed.strip_prefix("/alpaca/v2/") {
+        return Feed::from_name(feed).map(Path::Alpaca);
+    }
+    if matches!(trimmed, "/polygon/stocks" | "/polygon/delayed/stocks") {
+        return Some(Path::Polygon);
+    }
     if matches!(path, "/finnhub" | "/finnhub/") {
         return Some(Path::Finnhub);
     }
     let rest = path.strip_prefix("/binance")?;
     let first = rest.split('/').nth(1)?;
     matches!(first, "ws" | "stream").then_some(Path::Binance(rest))
+}
+
+/// The protocol an accepted upgrade runs, and so its runner.
+enum Chosen {
+    /// Finnhub or Binance, on [`feed_session`].
+    Feed(Protocol),
+    /// Alpaca, on [`session`] (boxed: its state is several times the others').
+    Alpaca(Box<Alpaca>),
+    /// Polygon, on [`session`].
+    Polygon(Polygon),
+}
+
+fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -57,11 +92,25 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     clippy::result_large_err,
     reason = "the refusal is the response itself, built once"
 )]
-fn protocol(st: &State, path: Path<'_>, query: Option<&str>) -> Result<Protocol, Response<Body>> {
-    let params = query_pairs(query);
+fn protocol(st: &State, path: Path<'_>, req: &Request<Incoming>) -> Result<Chosen, Response<Body>> {
+    let params = query_pairs(req.uri().query());
     let market = &st.hub.market;
     let now_ms = st.hub.clock.now_ms();
     match path {
+        Path::Alpaca(feed) => {
+            let credentials = header_text(req, "apca-api-key-id")
+                .zip(header_text(req, "apca-api-secret-key"))
+                .map(|(key, secret)| Credentials { key, secret });
+            let content_type = header_text(req, "content-type");
+            Ok(Chosen::Alpaca(Box::new(Alpaca::new(
+                &st.gateways,
+                market,
+                feed,
+                content_type.as_deref(),
+                credentials,
+            ))))
+        }
+        Path::Polygon => Ok(Chosen::Polygon(Polygon::new(&st.gateways))),
         Path::Finnhub => {
             finnhub_rest::authorize(
                 finnhub_rest::token(&params, None),
@@ -77,7 +126,9 @@ fn protocol(st: &State, path: Path<'_>, query: Option<&str>) -> Result<Protocol,
                 max_symbols: st.config.finnhub_max_symbols,
                 ping_interval_ms: i64::try_from(st.config.finnhub_ping_ms).unwrap_or(i64::MAX),
             };
-            Ok(Protocol::Finnhub(FinnhubSession::new(limits, now_ms)))
+            Ok(Chosen::Feed(Protocol::Finnhub(FinnhubSession::new(
+                limits, now_ms,
+            ))))
         }
         Path::Binance(rest) => {
             let limits = BinanceLimits {
@@ -92,7 +143,7 @@ fn protocol(st: &State, path: Path<'_>, query: Option<&str>) -> Result<Protocol,
                 limits,
                 market.schedule().interval_ms(),
             )
-            .map(Protocol::Binance)
+            .map(|s| Chosen::Feed(Protocol::Binance(s)))
             .map_err(|e| json_response(StatusCode::BAD_REQUEST, e.body()))
         }
     }
@@ -109,7 +160,7 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         Ok(key) => key,
         Err(resp) => return resp,
     };
-    let protocol = match protocol(st, path, req.uri().query()) {
+    let protocol = match protocol(st, path, &req) {
         Ok(p) => p,
         Err(resp) => return resp,
     };
@@ -145,7 +196,13 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
             },
             shutdown: st2.shutdown.clone(),
         };
-        session::run(stream, unread, setup, &st2.writers, protocol).await;
+        let writers = &st2.writers;
+        let timeout = st2.gateways.auth_timeout;
+        match protocol {
+            Chosen::Feed(p) => feed_session::run(stream, unread, setup, writers, p).await,
+            Chosen::Alpaca(p) => session::run(stream, unread, setup, writers, *p, timeout).await,
+            Chosen::Polygon(p) => session::run(stream, unread, setup, writers, p, timeout).await,
+        }
         drop(permit);
     });
     switching(&key)
@@ -168,5 +225,16 @@ mod tests {
         assert_eq!(route("/binance/other"), None);
         assert_eq!(route("/binancews"), None);
         assert_eq!(route("/finnhubx"), None);
+    }
+
+    #[test]
+    fn alpaca_and_polygon_paths_are_recognised() {
+        assert_eq!(route("/alpaca/v2/test"), Some(Path::Alpaca(Feed::Test)));
+        assert_eq!(route("/alpaca/v2/iex/"), Some(Path::Alpaca(Feed::Iex)));
+        assert_eq!(route("/alpaca/v2/crypto"), None);
+        assert_eq!(route("/polygon/stocks"), Some(Path::Polygon));
+        assert_eq!(route("/polygon/delayed/stocks"), Some(Path::Polygon));
+        assert_eq!(route("/polygon/options"), None);
+        assert_eq!(route("/ws"), None);
     }
 }

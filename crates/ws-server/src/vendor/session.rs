@@ -1,95 +1,99 @@
-//! One vendor connection's task (see [`super`]): live ticks in, the vendor's frames out.
+//! One Alpaca or Polygon connection: a vendor [`Protocol`] on the service's write path.
+//! (Finnhub and Binance run on [`super::feed_session`].)
 //!
-//! A client that stops reading keeps its outbox growing until [`MAX_BACKLOG`]; ticks beyond it
-//! are dropped (counted as dropped frames) and a socket that takes nothing for
-//! `--stall-timeout-ms` is closed (1008 `consumer too slow`), as on the native stream.
+//! The connection is its own tick source ([`Driver::Source`]): its writer shard only pings
+//! it and ends it when the heartbeat fails; this task reads the client's messages (rate
+//! limited, paused while the client does not read), answers them through the protocol, and on
+//! every published tick appends the vendor frame of what the client subscribed to. Everything
+//! goes through the connection's outbox, so tungstenite's pongs and close frames never split
+//! a data frame. A client that stops reading for `--stall-timeout-ms` is closed (after the
+//! protocol's own "slow client" message, best effort); while its backlog is above
+//! [`SKIP_BACKLOG`], ticks are skipped and counted as dropped frames.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use ticker_core::{SymbolId, SymbolSet};
-use ticker_vendors::binance::events::mini_ticker_array;
-use ticker_vendors::binance::session::Session as BinanceSession;
-use ticker_vendors::binance::streams::Kind;
-use ticker_vendors::finnhub::stream::Session as FinnhubSession;
-use ticker_vendors::instruments;
+use ticker_core::SymbolSet;
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
-use super::feeds::{Feeds, Key};
+use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
-use crate::session::{stopping, Limits};
+use crate::session::stopping;
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};
 use crate::tick::Tick;
 use crate::ticker::Hub;
 
-/// Unwritten bytes beyond which a connection's new ticks are dropped.
-pub const MAX_BACKLOG: usize = 1024 * 1024;
+/// Unwritten bytes above which client messages wait (the client must read first).
+const READ_PAUSE_BYTES: usize = 256 * 1024;
+/// Unwritten bytes above which ticks are skipped (counted as dropped) rather than queued.
+pub const SKIP_BACKLOG: usize = 1024 * 1024;
 
-/// Which vendor the connection speaks, with its state.
-#[derive(Debug)]
-pub enum Protocol {
-    /// Finnhub's trade stream.
-    Finnhub(FinnhubSession),
-    /// Binance's market streams.
-    Binance(BinanceSession),
+/// A client frame.
+#[derive(Debug, Clone, Copy)]
+pub enum Incoming<'a> {
+    /// Text.
+    Text(&'a str),
+    /// Binary.
+    Binary(&'a [u8]),
 }
 
-/// What a vendor session needs besides its socket.
-pub struct Setup {
-    /// The live ticks.
-    pub hub: Arc<Hub>,
-    /// The shared payloads.
-    pub feeds: Arc<Feeds>,
-    /// tungstenite's limits.
-    pub ws_config: WebSocketConfig,
-    /// The service's limits.
-    pub limits: Limits,
-    /// The server's shutdown signal.
-    pub shutdown: watch::Receiver<bool>,
+/// What a protocol sends: complete WebSocket frames, then perhaps a close.
+#[derive(Debug, Default)]
+pub struct Reply {
+    /// Frames, in order.
+    pub frames: Vec<Vec<u8>>,
+    /// Close afterwards (policy violation, with this reason).
+    pub close: Option<&'static str>,
 }
 
-struct Task {
-    ws: WebSocketStream<Duplex>,
-    conn: Arc<Conn>,
-    hub: Arc<Hub>,
-    feeds: Arc<Feeds>,
-    limits: Limits,
-    protocol: Protocol,
-    at: ticker_core::Seq,
-    tokens: f64,
-    refilled: Instant,
+/// A vendor's stream protocol, driven by [`run`].
+pub trait Protocol: Send {
+    /// The frames a new connection gets (and whether it ends there).
+    fn open(&mut self) -> Reply;
+    /// Answers a client frame.
+    fn message(&mut self, frame: Incoming<'_>) -> Reply;
+    /// Whether the client has authenticated (the auth timeout stops).
+    fn authenticated(&self) -> bool;
+    /// The auth timeout passed.
+    fn auth_timeout(&mut self) -> Reply;
+    /// The client stopped reading: a last message, best effort.
+    fn slow(&mut self) -> Reply;
+    /// Appends the frame of one tick's subscribed data to `out`; returns the data frames.
+    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64;
 }
 
-/// Runs one vendor client until it leaves, misbehaves or the server shuts down.
-pub async fn run(
+/// Runs `proto` on an upgraded socket until the client leaves, misbehaves, or the server
+/// shuts down.
+pub async fn run<P: Protocol>(
     stream: TcpStream,
     unread: Vec<u8>,
     setup: Setup,
     writers: &Writers,
-    protocol: Protocol,
+    proto: P,
+    auth_timeout: Duration,
 ) {
     let Setup {
         hub,
-        feeds,
         ws_config,
         limits,
-        mut shutdown,
+        shutdown,
+        ..
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
-    let at = hub.latest().seq;
-    let none: SymbolSet = std::iter::empty().collect();
+    let latest = hub.latest().seq;
+    // No native subscription: the stream state only keeps the position and counts drops.
+    let quotes = QuoteStream::new(Format::Quote, SymbolSet::new(), latest);
     let conn = Arc::new(Conn::new(
         stream,
-        QuoteStream::new(Format::Quote, none, at),
+        quotes,
         limits.queue_ticks,
         hub.uptime_ms(),
     ));
@@ -97,27 +101,71 @@ pub async fn run(
     let duplex = Duplex::new(conn.clone(), hub.stats.clone());
     let ws =
         WebSocketStream::from_partially_read(duplex, unread, Role::Server, Some(ws_config)).await;
-    writers.add(&conn);
-    let mut task = Task {
+    let now = Instant::now();
+    let mut s = Gateway {
         ws,
         conn,
         hub,
-        feeds,
-        limits,
-        protocol,
-        at,
+        proto,
+        stall: limits.stall_timeout,
+        rate: limits.message_rate,
+        burst: limits.message_burst,
         tokens: limits.message_burst,
-        refilled: Instant::now(),
+        refilled: now,
+        shutdown,
+        last: latest,
+        auth_deadline: tokio::time::Instant::now() + auth_timeout,
     };
-    let end = task.serve(&mut shutdown).await;
-    task.finish(end).await;
+    let opened = s.proto.open();
+    let end = match s.send(&opened) {
+        Err(end) => end,
+        Ok(()) => {
+            writers.add(&s.conn);
+            s.serve().await
+        }
+    };
+    s.finish(end).await;
 }
 
-impl Task {
-    async fn serve(&mut self, shutdown: &mut watch::Receiver<bool>) -> End {
-        let mut ticks = self.hub.watch();
+struct Gateway<P> {
+    ws: WebSocketStream<Duplex>,
+    conn: Arc<Conn>,
+    hub: Arc<Hub>,
+    proto: P,
+    stall: Duration,
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    refilled: Instant,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The last tick delivered.
+    last: ticker_core::Seq,
+    auth_deadline: tokio::time::Instant,
+}
+
+impl<P: Protocol> Gateway<P> {
+    /// Queues a reply and writes what the socket takes; a closing reply ends the session.
+    fn send(&mut self, reply: &Reply) -> Result<(), End> {
+        {
+            let mut guard = self.conn.lock();
+            let link = &mut *guard;
+            for frame in &reply.frames {
+                link.out.frame(frame);
+            }
+            if self.conn.flush(link, &self.hub.stats).is_err() {
+                return Err(End::Gone);
+            }
+        }
+        match reply.close {
+            Some(reason) => Err(End::Close(CloseCode::Policy, reason)),
+            None => Ok(()),
+        }
+    }
+
+    async fn serve(&mut self) -> End {
+        let mut published = self.hub.watch();
         let mut progress = Instant::now();
-        let mut seen = self.conn.written();
+        let mut seen_written = self.conn.written();
         loop {
             let (ended, backlog) = {
                 let link = self.conn.lock();
@@ -127,30 +175,37 @@ impl Task {
                 return end;
             }
             let written = self.conn.written();
-            if backlog == 0 || written != seen {
+            if backlog == 0 || written != seen_written {
+                // The stall clock runs only while bytes wait, from the last progress.
                 progress = Instant::now();
-                seen = written;
+                seen_written = written;
             }
-            let stalled_at = tokio::time::Instant::from_std(progress + self.limits.stall_timeout);
+            let behind = backlog > 0;
+            let stalled_at = tokio::time::Instant::from_std(progress + self.stall);
+            let authed = self.proto.authenticated();
             let step = tokio::select! {
                 biased;
-                () = stopping(shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
+                () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
                 () = self.conn.wake.notified() => Ok(()),
-                ready = self.conn.writable(), if backlog > 0 => match ready {
-                    Ok(()) => self.flush(),
+                ready = self.conn.writable(), if behind => match ready {
+                    Ok(()) => self.conn.drain(&self.hub).map(|_| ()).map_err(|_| End::Gone),
                     Err(_) => Err(End::Gone),
                 },
-                () = tokio::time::sleep_until(stalled_at), if backlog > 0 => {
-                    if self.conn.written() == seen {
+                () = tokio::time::sleep_until(stalled_at), if behind => {
+                    if self.conn.written() == seen_written {
                         Stats::bump(&self.hub.stats.closed_slow);
                         Err(End::Slow)
                     } else {
                         Ok(())
                     }
                 }
-                msg = self.ws.next(), if backlog <= MAX_BACKLOG => self.on_incoming(msg),
-                changed = ticks.changed() => match changed {
-                    Ok(()) => self.deliver(),
+                () = tokio::time::sleep_until(self.auth_deadline), if !authed => {
+                    let reply = self.proto.auth_timeout();
+                    self.send(&reply)
+                }
+                msg = self.ws.next(), if backlog <= READ_PAUSE_BYTES => self.on_incoming(msg).await,
+                changed = published.changed() => match changed {
+                    Ok(()) => self.deliver(backlog),
                     Err(_) => Err(End::Close(CloseCode::Away, "server shutting down")),
                 },
             };
@@ -160,105 +215,43 @@ impl Task {
         }
     }
 
-    fn flush(&self) -> Result<(), End> {
-        let mut link = self.conn.lock();
-        self.conn
-            .flush(&mut link, &self.hub.stats)
-            .map(|_| ())
-            .map_err(|_| End::Gone)
-    }
-
-    /// Writes the frames of every tick published since the last one.
-    fn deliver(&mut self) -> Result<(), End> {
-        let batch = self.hub.after(self.at);
-        let conn = self.conn.clone();
-        let mut link = conn.lock();
-        link.stream.lagged(batch.lost, &self.hub.stats);
+    /// Appends the frames of the ticks published since the last one delivered.
+    fn deliver(&mut self, backlog: usize) -> Result<(), End> {
+        let batch = self.hub.after(self.last);
+        let mut frames = Vec::new();
+        let mut sent = 0;
+        let mut skipped = batch.lost;
         for tick in &batch.ticks {
-            self.at = tick.seq;
-            if link.out.len() > MAX_BACKLOG {
-                link.stream.lagged(1, &self.hub.stats);
+            self.last = tick.seq;
+            if backlog + frames.len() > SKIP_BACKLOG {
+                skipped += 1;
                 continue;
             }
-            for frame in self.frames(tick) {
-                link.out.text(&frame);
-            }
+            sent += self.proto.tick(&self.hub, tick, &mut frames);
         }
-        conn.flush(&mut link, &self.hub.stats)
+        let mut guard = self.conn.lock();
+        let link = &mut *guard;
+        link.stream.lagged(skipped, &self.hub.stats);
+        if frames.is_empty() {
+            return Ok(());
+        }
+        link.out.raw(&frames);
+        // `raw` does not count data frames; these are.
+        self.hub
+            .stats
+            .frames_sent
+            .fetch_add(sent, std::sync::atomic::Ordering::Relaxed);
+        self.conn
+            .flush(link, &self.hub.stats)
             .map(|_| ())
             .map_err(|_| End::Gone)
     }
 
-    /// The frames one tick gives this connection.
-    fn frames(&mut self, tick: &Tick) -> Vec<String> {
-        let feeds = &self.feeds;
-        let market = &self.hub.market;
-        match &mut self.protocol {
-            Protocol::Finnhub(session) => {
-                let payloads: HashMap<SymbolId, Arc<[String]>> = session
-                    .subscriptions()
-                    .iter()
-                    .map(|s| (s.id, feeds.get(tick, Key::Finnhub(s.id))))
-                    .collect();
-                let trades = |id: SymbolId| {
-                    payloads
-                        .get(&id)
-                        .and_then(|p| p.first())
-                        .map(String::as_str)
-                };
-                session
-                    .on_tick(tick.timestamp, trades)
-                    .into_iter()
-                    .collect()
-            }
-            Protocol::Binance(session) => {
-                let unit = session.time_unit();
-                let mut out = Vec::new();
-                for stream in session.streams() {
-                    let key = |id| match stream.kind {
-                        Kind::Trade => Some(Key::Trade(id, unit)),
-                        Kind::AggTrade => Some(Key::AggTrade(id, unit)),
-                        Kind::Kline(iv) => Some(Key::Kline(id, iv.name(), unit)),
-                        Kind::MiniTicker => Some(Key::Mini(id, unit)),
-                        Kind::Ticker => Some(Key::Ticker(id, unit)),
-                        Kind::BookTicker => Some(Key::Book(id)),
-                        Kind::AllMiniTickers => None,
-                    };
-                    match stream.symbol.and_then(key) {
-                        Some(key) => {
-                            for p in feeds.get(tick, key).iter() {
-                                out.push(session.frame(&stream.name, p));
-                            }
-                        }
-                        None if stream.kind == Kind::AllMiniTickers => {
-                            let all: Vec<Arc<[String]>> = market
-                                .ids()
-                                .filter(|id| {
-                                    instruments::binance(market, market.symbol(*id).as_str())
-                                        .is_some()
-                                })
-                                .map(|id| feeds.get(tick, Key::Mini(id, unit)))
-                                .collect();
-                            let mut payload = String::new();
-                            mini_ticker_array(
-                                &mut payload,
-                                all.iter().flat_map(|p| p.iter().map(String::as_str)),
-                            );
-                            out.push(session.frame(&stream.name, &payload));
-                        }
-                        None => {}
-                    }
-                }
-                out
-            }
-        }
-    }
-
-    /// Token bucket over client messages (the service's `--max-message-rate`).
+    /// Token bucket over client messages.
     fn admit(&mut self) -> Result<(), End> {
         let now = Instant::now();
-        let refill = now.duration_since(self.refilled).as_secs_f64() * self.limits.message_rate;
-        self.tokens = (self.tokens + refill).min(self.limits.message_burst);
+        let refill = now.duration_since(self.refilled).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.burst);
         self.refilled = now;
         if self.tokens < 1.0 {
             Stats::bump(&self.hub.stats.closed_rate);
@@ -268,14 +261,21 @@ impl Task {
         Ok(())
     }
 
-    fn on_incoming(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), End> {
+    async fn on_incoming(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), End> {
         let msg = match msg {
             None => return Err(End::Gone),
             Some(Err(WsError::Capacity(_))) => {
                 Stats::bump(&self.hub.stats.closed_oversize);
                 return Err(End::Close(CloseCode::Size, "message too big"));
             }
-            Some(Err(WsError::Utf8(_) | WsError::Protocol(_))) => {
+            Some(Err(WsError::Utf8(_))) => {
+                Stats::bump(&self.hub.stats.closed_protocol);
+                return Err(End::Close(
+                    CloseCode::Invalid,
+                    "text frame is not valid UTF-8",
+                ));
+            }
+            Some(Err(WsError::Protocol(_))) => {
                 Stats::bump(&self.hub.stats.closed_protocol);
                 return Err(End::Close(
                     CloseCode::Protocol,
@@ -286,18 +286,17 @@ impl Task {
             Some(Ok(msg)) => msg,
         };
         self.conn.heard(self.hub.uptime_ms());
-        if let Protocol::Binance(session) = &mut self.protocol {
-            // Binance counts every frame, pings and pongs included, per second of real time
-            // (not market time, which a manual or fast clock moves at will).
-            let now_ms = i64::try_from(self.hub.uptime_ms()).unwrap_or(i64::MAX);
-            if !matches!(msg, Message::Close(_)) && session.on_incoming(now_ms).is_some() {
-                Stats::bump(&self.hub.stats.closed_rate);
-                return Err(End::Close(CloseCode::Policy, "Too many messages"));
+        let reply = match &msg {
+            Message::Text(text) => {
+                Stats::bump(&self.hub.stats.client_messages);
+                self.admit()?;
+                self.proto.message(Incoming::Text(text.as_str()))
             }
-        }
-        let text = match msg {
-            Message::Text(text) => text.as_str().to_owned(),
-            Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Message::Binary(bytes) => {
+                Stats::bump(&self.hub.stats.client_messages);
+                self.admit()?;
+                self.proto.message(Incoming::Binary(bytes))
+            }
             Message::Ping(_) => {
                 self.admit()?;
                 let _ = self.ws.flush().now_or_never();
@@ -307,69 +306,68 @@ impl Task {
             Message::Close(_) => {
                 self.conn.close();
                 let _ = self.ws.flush().now_or_never();
+                self.flush_within(Duration::from_secs(1)).await;
                 return Err(End::Gone);
             }
         };
-        Stats::bump(&self.hub.stats.client_messages);
-        self.admit()?;
-        let market = &self.hub.market;
-        let reply = match &mut self.protocol {
-            Protocol::Finnhub(session) => {
-                session.on_text(&text, &|s: &str| instruments::exact(market, s))
-            }
-            Protocol::Binance(session) => {
-                Some(session.on_text(&text, &|s: &str| instruments::binance(market, s)))
-            }
-        };
-        if let Some(reply) = reply {
-            let mut link = self.conn.lock();
-            link.out.text(&reply);
-            self.conn
-                .flush(&mut link, &self.hub.stats)
-                .map_err(|_| End::Gone)?;
-        }
-        Ok(())
+        self.send(&reply)
     }
 
-    /// Sends the close frame, briefly (the peer may be gone or stuck).
+    /// Waits (at most `limit`) until everything queued is written; false if it was not.
+    async fn flush_within(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            {
+                let mut link = self.conn.lock();
+                match self.conn.flush(&mut link, &self.hub.stats) {
+                    Ok(_) if link.out.is_empty() => return true,
+                    Ok(_) => {}
+                    Err(_) => return false,
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.conn.writable()).await {
+                Ok(Ok(())) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// Sends what is queued and the close frame (briefly), then lets the client close too.
     async fn finish(&mut self, end: End) {
         self.conn.close();
-        let partial = self.conn.lock().out.cut();
-        let (code, reason) = match end {
+        if end == End::Gone {
+            return;
+        }
+        let (code, reason, wait) = match end {
             End::Gone => return,
-            End::Slow => (CloseCode::Policy, "consumer too slow"),
-            End::Close(code, reason) => (code, reason),
+            End::Slow => (
+                CloseCode::Policy,
+                "consumer too slow",
+                Duration::from_millis(100),
+            ),
+            End::Close(code, reason) => (code, reason, Duration::from_secs(1)),
         };
-        if partial && end == End::Slow {
+        if end == End::Slow {
+            // What did not start going out is dropped; the protocol's last word (Alpaca's 407)
+            // follows whatever frame is half written, if the client takes it at all.
+            let last = self.proto.slow();
+            let mut link = self.conn.lock();
+            link.out.cut();
+            for frame in &last.frames {
+                link.out.frame(frame);
+            }
+        }
+        // A closing error (or the slow client's notice) goes out before the close frame.
+        if !self.flush_within(wait).await {
             return;
         }
         let frame = CloseFrame {
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let wait = Duration::from_secs(1);
-        if !matches!(
-            tokio::time::timeout(wait, self.ws.send(Message::Close(Some(frame)))).await,
-            Ok(Ok(()))
-        ) {
+        let sent = tokio::time::timeout(wait, self.ws.send(Message::Close(Some(frame)))).await;
+        if !matches!(sent, Ok(Ok(()))) || !self.flush_within(wait).await {
             return;
-        }
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            {
-                let mut link = self.conn.lock();
-                match self.conn.flush(&mut link, &self.hub.stats) {
-                    Ok(_) if link.out.is_empty() => break,
-                    Ok(_) => {}
-                    Err(_) => return,
-                }
-            }
-            if !matches!(
-                tokio::time::timeout_at(deadline, self.conn.writable()).await,
-                Ok(Ok(()))
-            ) {
-                return;
-            }
         }
         let _ = tokio::time::timeout(wait, async {
             while let Some(Ok(m)) = self.ws.next().await {
@@ -377,6 +375,16 @@ impl Task {
                     break;
                 }
             }
+        })
+        .await;
+        if self.conn.shutdown_write().is_err() {
+            return;
+        }
+        let io = self.ws.get_mut();
+        let _ = tokio::time::timeout(wait, async {
+            let mut sink = [0u8; 1024];
+            while io.read(&mut sink).await? > 0 {}
+            Ok::<_, std::io::Error>(())
         })
         .await;
     }
