@@ -148,20 +148,7 @@ pub struct Faults {
 impl Faults {
     /// The switch and limits of `config`; errors if `--fault-defaults` is not valid.
     pub fn new(config: &FaultConfig) -> Result<Self, String> {
-        let defaults = match &config.defaults {
-            Some(text) => {
-                let query = Query::parse(Some(text))
-                    .map_err(|e| format!("--fault-defaults: {}", e.message))?;
-                let params = FaultParams::from_query(&query);
-                if params.len() != query.pairs().count() {
-                    return Err(
-                        "--fault-defaults: every parameter must be a fault_* parameter".to_owned(),
-                    );
-                }
-                params
-            }
-            None => FaultParams::default(),
-        };
+        let defaults = FaultParams::defaults(config.defaults.as_deref())?;
         let faults = Self {
             clients: Clients::new(
                 config.max_clients,

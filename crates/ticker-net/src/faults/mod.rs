@@ -89,6 +89,20 @@ pub struct FaultParams {
 }
 
 impl FaultParams {
+    /// The `--fault-defaults` query string of either service: only `fault_*` parameters.
+    pub fn defaults(text: Option<&str>) -> Result<Self, String> {
+        let Some(text) = text else {
+            return Ok(Self::default());
+        };
+        let query =
+            Query::parse(Some(text)).map_err(|e| format!("--fault-defaults: {}", e.message))?;
+        let params = Self::from_query(&query);
+        if params.len() != query.pairs().count() {
+            return Err("--fault-defaults: every parameter must be a fault_* parameter".to_owned());
+        }
+        Ok(params)
+    }
+
     /// The `fault_*` parameters of a query string.
     pub fn from_query(query: &Query) -> Self {
         Self {
