@@ -200,9 +200,7 @@ impl Tick {
         match channel {
             Channel::Quotes => {}
             Channel::Trades => {
-                let listed = self
-                    .data()
-                    .and_then(|data| data.get(id.index()).map(|d| d.trades(market)));
+                let listed = self.symbol_data(id).map(|d| d.trades(market));
                 let trades = listed.unwrap_or_else(|| market.trades(id, self.seq).iter().collect());
                 for trade in &trades {
                     frames::trade(trade, &mut scratch, &mut out);
@@ -244,6 +242,16 @@ impl Tick {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// What symbol `id` did at this tick, if the tick built it and is still live. A tick built
+    /// for a replay holds only its connection's symbols, so this searches by id rather than
+    /// indexing by position.
+    pub fn symbol_data(&self, id: SymbolId) -> Option<SymbolData> {
+        let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        let data = data.as_deref()?;
+        let i = data.binary_search_by_key(&id, |d| d.id).ok()?;
+        data.get(i).copied()
     }
 
     /// The vendor gateways' pieces of this tick (see [`crate::vendor::frames`]).
@@ -447,5 +455,24 @@ mod tests {
         assert!(traded > 0, "a default market trades every second");
         tick.drop_caches();
         assert!(tick.data().is_none());
+        assert!(tick.symbol_data(SymbolId(0)).is_none());
+    }
+
+    #[test]
+    fn a_replay_tick_finds_each_of_its_symbols_by_id() {
+        let m = Market::new(MarketConfig::default()).unwrap();
+        let seq = Seq(86_400 * 40 + 3_600 * 15);
+        // A replay of GOOGL and MSFT only: its data holds two entries, ids 1 and 2.
+        let mut t: Vec<SessionTracker> = [SymbolId(1), SymbolId(2)]
+            .into_iter()
+            .map(SessionTracker::new)
+            .collect();
+        let tick = Tick::build_some(&m, &mut t, seq);
+        assert!(tick.symbol_data(SymbolId(0)).is_none());
+        for id in [SymbolId(1), SymbolId(2)] {
+            let d = tick.symbol_data(id).unwrap();
+            assert_eq!(d.id, id);
+            assert_eq!(d.quote, m.quote(id, seq));
+        }
     }
 }
