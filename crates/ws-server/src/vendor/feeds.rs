@@ -94,7 +94,12 @@ impl Feeds {
             | Key::Mini(id, _)
             | Key::Ticker(id, _) => id,
         };
-        let Some(d) = data.get(id.index()) else {
+        // A replayed tick holds only its connection's symbols: find the symbol by id.
+        let Some(d) = data
+            .binary_search_by_key(&id, |d| d.id)
+            .ok()
+            .and_then(|i| data.get(i))
+        else {
             return Arc::from([]);
         };
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);

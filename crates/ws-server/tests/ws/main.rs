@@ -30,4 +30,5 @@ mod stream;
 mod subscriptions;
 mod universe;
 mod vendor_protocol;
+mod vendor_replay;
 mod vendor_sdk;
