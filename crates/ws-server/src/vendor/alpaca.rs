@@ -148,12 +148,13 @@ impl Protocol for Alpaca {
         let subs = self.session.subscriptions();
         let market = &*hub.market;
         let mp = self.encoding.is_binary();
+        // A symbol's status first: a client learns that it reopens before its trades.
         let channels = [
+            (Channel::Statuses, Piece::AlpacaStatus(mp)),
             (Channel::Trades, Piece::AlpacaTrades(mp)),
             (Channel::Quotes, Piece::AlpacaQuote(mp)),
             (Channel::Bars, Piece::AlpacaBar(mp)),
             (Channel::DailyBars, Piece::AlpacaDailyBar(mp)),
-            (Channel::Statuses, Piece::AlpacaStatus(mp)),
         ];
         let interval_ms = market.schedule().interval_ms() as i64;
         let mut gather = Gather::default();
@@ -177,6 +178,7 @@ impl Protocol for Alpaca {
             };
             let ctx = Ctx {
                 market,
+                seq: tick.seq,
                 timestamp: tick.timestamp,
                 interval_ms,
                 always_open,

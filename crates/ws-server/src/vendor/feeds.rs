@@ -162,6 +162,8 @@ impl Feeds {
                     out
                 })
                 .collect(),
+            // A halted symbol (a scenario's halt) has no book to show, as it has no trades.
+            Key::Book(id) if m.status(id, tick.seq).is_halted() => Vec::new(),
             Key::Book(_) => one(&|o| events::book_ticker(o, symbol, &model::book(&d.nbbo))),
             Key::Kline(id, name, unit) => {
                 let Some(interval) = KlineInterval::parse(name) else {

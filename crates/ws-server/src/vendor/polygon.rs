@@ -108,6 +108,7 @@ impl Protocol for Polygon {
         ];
         let ctx = Ctx {
             market,
+            seq: tick.seq,
             timestamp: tick.timestamp,
             interval_ms: market.schedule().interval_ms() as i64,
             always_open: false,
