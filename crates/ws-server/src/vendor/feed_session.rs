@@ -1,5 +1,6 @@
-//! One Finnhub or Binance connection's task (see [`super`]): live ticks in, the vendor's frames
-//! out, from the shared [`Feeds`] payloads.
+//! One Finnhub or Binance connection's task (see [`super`]): live or replayed ticks in (its
+//! [`Source`]), the vendor's frames out through the connection's faults, from the shared
+//! [`Feeds`] payloads (a replay keeps its own).
 //!
 //! Alpaca and Polygon run on [`super::session`] instead: the two runners differ in how a
 //! protocol is driven (an enum over the `ticker_vendors` sessions here, a trait there) and in

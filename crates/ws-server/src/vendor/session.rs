@@ -4,7 +4,8 @@
 //! The connection is its own tick source ([`Driver::Source`]): its writer shard only pings
 //! it and ends it when the heartbeat fails; this task reads the client's messages (rate
 //! limited, paused while the client does not read), answers them through the protocol, and on
-//! every published tick appends the vendor frame of what the client subscribed to. Everything
+//! every tick of its [`Source`] (published, or replayed with `?from=`) appends the vendor
+//! frame of what the client subscribed to, through the connection's faults. Everything
 //! goes through the connection's outbox, so tungstenite's pongs and close frames never split
 //! a data frame. A client that stops reading for `--stall-timeout-ms` is closed (after the
 //! protocol's own "slow client" message, best effort); while its backlog is above
