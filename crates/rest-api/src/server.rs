@@ -194,17 +194,18 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Result<
         || req.headers().contains_key(UPGRADE)
         || req.uri().path() == ticker_net::REJECTED_PATH;
 
+    // On a vendor path, ticker's fault errors come in that vendor's shape.
+    let shaped = |e: &ApiError| crate::vendor::shape::error(req.uri().path(), e);
     let (fault, refused) = match plan_fault(app, &req) {
         Ok(fault) => (fault, None),
-        Err(e) => (None, Some(response::error(&e))),
+        Err(e) => (None, Some(shaped(&e))),
     };
     if let Some(fault) = &fault {
         delay_or_hang(&app.faults, fault, req.uri().path()).await?;
     }
-    let injected = fault.as_ref().and_then(Fault::error);
+    let injected = fault.as_ref().and_then(Fault::error).map(|e| shaped(&e));
     let outcome = match (refused, injected) {
-        (Some(resp), _) => Ok(Ok(resp)),
-        (None, Some(e)) => Ok(Err(e)),
+        (Some(resp), _) | (None, Some(resp)) => Ok(Ok(resp)),
         (None, None) => {
             AssertUnwindSafe(routes::respond(app, slot, req))
                 .catch_unwind()

@@ -1,5 +1,6 @@
-//! Finding the pinned SDKs (`scripts/sdk-env.sh alpaca-polygon`) and running a script of
-//! `sdk/` with them: its input as JSON on stdin, its report as JSON on stdout.
+//! Finding the pinned SDKs (`scripts/sdk-env.sh alpaca-polygon`, and `finnhub-binance` for
+//! `@binance/spot`) and running a script of `sdk/` with them: its input as JSON on stdin, its
+//! report as JSON on stdout.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -9,8 +10,10 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-/// SDK group of these vendors.
+/// SDK group of Alpaca's and Polygon's SDKs.
 const GROUP: &str = "alpaca-polygon";
+/// SDK group of Finnhub's and Binance's clients.
+const BINANCE_GROUP: &str = "finnhub-binance";
 /// The longest an SDK script may run.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -27,12 +30,12 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `scripts/sdk-env.sh alpaca-polygon <what>`; `None` (after saying why) when the SDKs
-/// cannot be had and `ALLOW_SKIP=sdks` allows that.
-async fn sdk_env(what: &str) -> Option<PathBuf> {
+/// `scripts/sdk-env.sh <group> <what>`; `None` (after saying why) when the SDKs cannot be
+/// had and `ALLOW_SKIP=sdks` allows that.
+async fn sdk_env(group: &str, what: &str) -> Option<PathBuf> {
     let out = Command::new("bash")
         .arg(workspace().join("scripts/sdk-env.sh"))
-        .args([GROUP, what])
+        .args([group, what])
         .stderr(Stdio::piped())
         .output()
         .await;
@@ -41,7 +44,7 @@ async fn sdk_env(what: &str) -> Option<PathBuf> {
             return Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
         }
         Ok(o) => format!(
-            "scripts/sdk-env.sh {GROUP} could not install the pinned SDKs: {}",
+            "scripts/sdk-env.sh {group} could not install the pinned SDKs: {}",
             String::from_utf8_lossy(&o.stderr)
         ),
         Err(e) => format!("cannot run scripts/sdk-env.sh: {e}"),
@@ -63,12 +66,17 @@ pub enum Sdk {
 
 /// The Python SDKs, or `None` when skipped.
 pub async fn python() -> Option<Sdk> {
-    sdk_env("python").await.map(Sdk::Python)
+    sdk_env(GROUP, "python").await.map(Sdk::Python)
 }
 
 /// The Node SDKs, or `None` when skipped.
 pub async fn node() -> Option<Sdk> {
-    sdk_env("node-dir").await.map(Sdk::Node)
+    sdk_env(GROUP, "node-dir").await.map(Sdk::Node)
+}
+
+/// The Node clients of Finnhub and Binance (`@binance/spot`), or `None` when skipped.
+pub async fn binance_node() -> Option<Sdk> {
+    sdk_env(BINANCE_GROUP, "node-dir").await.map(Sdk::Node)
 }
 
 impl Sdk {

@@ -16,6 +16,7 @@
 )]
 
 mod alpaca_rest;
+mod binance_stream;
 mod harness;
 mod polygon_rest;
 mod rest_errors;

@@ -29,7 +29,7 @@ use ticker_vendors::binance::window::Rolling;
 /// The REST prefix of the Binance gateway.
 pub const PREFIX: &str = "/binance";
 
-const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+pub(super) const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
 /// The Binance instruments of a market: 24/7 symbols, named exactly.
 pub use ticker_vendors::instruments::binance as instrument;

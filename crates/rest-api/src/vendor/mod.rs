@@ -19,6 +19,7 @@ pub mod binance;
 pub mod data;
 pub mod finnhub;
 pub mod polygon;
+pub mod shape;
 
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};

@@ -49,7 +49,7 @@ pub async fn respond(app: &App, path: &str, query: &str, headers: &HeaderMap) ->
 }
 
 /// A request id unique within the process, in Polygon's 32-hex-digit form.
-fn request_id() -> String {
+pub(super) fn request_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!("{:016x}{n:016x}", std::process::id())

@@ -276,3 +276,49 @@ async fn the_relay_leaves_fault_parameters_to_the_ws_server() {
     let mut again = stack.app.connect().await;
     assert_eq!(raw_upgrade(&mut again, path, &[]).await.status, 101);
 }
+
+#[tokio::test]
+async fn injected_errors_on_vendor_paths_come_in_the_vendors_shape() {
+    let app = faulty_app(|_| {}).await;
+    let mut client = app.connect().await;
+    let cases = [
+        ("/alpaca/v2/stocks/AAPL/trades/latest", "message"),
+        ("/polygon/v2/last/trade/AAPL", "error"),
+        ("/finnhub/api/v1/quote?symbol=AAPL", "error"),
+        ("/binance/api/v3/ping", "msg"),
+    ];
+    for (path, field) in cases {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let resp = client.get(&format!("{path}{sep}fault_status=503")).await;
+        assert_eq!(resp.status, 503, "{path}");
+        assert_eq!(resp.header("x-ticker-fault"), Some("status=503"));
+        assert_eq!(resp.header("retry-after"), Some("1"));
+        let v = resp.json();
+        let message = v[field].as_str().unwrap_or_else(|| panic!("{path}: {v}"));
+        assert!(
+            message.starts_with("injected on purpose: 503"),
+            "{path}: {v}"
+        );
+    }
+    let alpaca = client
+        .get("/alpaca/v2/stocks/AAPL/trades/latest?fault_status=429")
+        .await
+        .json();
+    assert_eq!(alpaca["code"], 42_910_000);
+    let polygon = client
+        .get("/polygon/v2/last/trade/AAPL?fault_status=500")
+        .await
+        .json();
+    assert_eq!(polygon["status"], "ERROR");
+    let binance = client
+        .get("/binance/api/v3/ping?fault_status=429")
+        .await
+        .json();
+    assert_eq!(binance["code"], -1003);
+    // Refused fault parameters too: Binance's -1130 for a bad value.
+    let bad = client.get("/binance/api/v3/ping?fault_status=abc").await;
+    assert_eq!(
+        (bad.status, bad.json()["code"].as_i64()),
+        (400, Some(-1130))
+    );
+}

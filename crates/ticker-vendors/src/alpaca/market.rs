@@ -91,10 +91,32 @@ pub fn bar(c: &Candle) -> Bar {
     }
 }
 
+/// A scenario's halt starting at `t_ms`: `H` "Trading Halt" on tape C (UTP), `2` on tapes
+/// A/B (CTA), with the halt's own reason as the reason message and, as its code, the
+/// market-wide circuit breaker's (UTP `MWC1`, CTA `1`) or a single-stock news halt's (UTP
+/// `T1`, CTA `P`).
+pub fn halt(tape: Tape, t_ms: i64, market_wide: bool, reason: &str) -> TradingStatus {
+    let cta = tape != Tape::C;
+    let reason_code = match (market_wide, cta) {
+        (true, false) => "MWC1",
+        (true, true) => "1",
+        (false, false) => "T1",
+        (false, true) => "P",
+    };
+    TradingStatus {
+        status_code: if cta { "2" } else { "H" },
+        status_message: "Trading Halt",
+        reason_code,
+        reason_message: reason.to_owned(),
+        time: Nanos::from_ms(t_ms),
+        tape: tape.code(),
+    }
+}
+
 /// The trading status a calendar phase stands for, at `t_ms`: trading (`T`, "Trading
 /// Resumption") in any session, halted (`H`) while the market is closed, as Alpaca reports a
 /// symbol outside its sessions. UTP codes for tape C, CTA codes for A and B. A scenario halt
-/// (issue #13) maps to `H`/`2` with its own reason here.
+/// is [`halt`]; its end is this status of the phase it reopens into.
 pub fn status(phase: Phase, tape: Tape, t_ms: i64) -> TradingStatus {
     let cta = tape != Tape::C;
     let (status_code, status_message, reason_code, reason_message) = match (phase, cta) {
@@ -107,7 +129,7 @@ pub fn status(phase: Phase, tape: Tape, t_ms: i64) -> TradingStatus {
         status_code,
         status_message,
         reason_code,
-        reason_message,
+        reason_message: reason_message.to_owned(),
         time: Nanos::from_ms(t_ms),
         tape: tape.code(),
     }

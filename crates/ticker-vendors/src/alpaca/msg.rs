@@ -85,8 +85,8 @@ pub struct TradingStatus {
     pub status_message: &'static str,
     /// Reason code, e.g. `"T12"`.
     pub reason_code: &'static str,
-    /// Reason message.
-    pub reason_message: &'static str,
+    /// Reason message (a scenario halt's own reason).
+    pub reason_message: String,
     /// When the status took effect.
     pub time: Nanos,
     /// Tape.
@@ -149,7 +149,7 @@ impl Fields for TradingStatus {
         m.serialize_entry("sc", self.status_code)?;
         m.serialize_entry("sm", self.status_message)?;
         m.serialize_entry("rc", self.reason_code)?;
-        m.serialize_entry("rm", self.reason_message)?;
+        m.serialize_entry("rm", &self.reason_message)?;
         m.serialize_entry("t", &self.time)?;
         m.serialize_entry("z", &self.tape)
     }
@@ -330,7 +330,7 @@ pub(crate) mod tests {
                     status_code: "H",
                     status_message: "Trading Halt",
                     reason_code: "T12",
-                    reason_message: "Trading Halted; For information requested by NASDAQ",
+                    reason_message: "Trading Halted; For information requested by NASDAQ".into(),
                     time: Nanos::from_ms(1_614_021_300_000),
                     tape: 'C',
                 },

@@ -53,7 +53,7 @@ fn alpaca_py_parses_our_msgpack_frames_into_its_models() {
         status_code: "H",
         status_message: "Trading Halt",
         reason_code: "T12",
-        reason_message: "Trading Halted; For information requested by NASDAQ",
+        reason_message: "Trading Halted; For information requested by NASDAQ".into(),
         time: t,
         tape: 'C',
     };

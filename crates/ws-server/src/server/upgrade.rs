@@ -232,21 +232,9 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
     };
     let replay_permit = match params.replay {
         None => None,
-        Some(_) => match st.replays.clone().try_acquire_owned() {
+        Some(_) => match replay_place(st) {
             Ok(permit) => Some(permit),
-            Err(_) => {
-                Stats::bump(&st.hub.stats.replays_refused);
-                let max = st.config.max_replays;
-                return error_response(&ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "too_many_replays",
-                    if max == 0 {
-                        "replays are off on this server (--max-replays 0)".to_owned()
-                    } else {
-                        format!("the server is replaying for {max} connections, its limit (--max-replays); retry shortly")
-                    },
-                ));
-            }
+            Err(e) => return error_response(&e),
         },
     };
     let on_upgrade = hyper::upgrade::on(&mut req);
@@ -260,9 +248,26 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
     switching(&key)
 }
 
+/// A place among `--max-replays`, or `503 too_many_replays`.
+pub(super) fn replay_place(st: &State) -> Result<OwnedSemaphorePermit, ApiError> {
+    st.replays.clone().try_acquire_owned().map_err(|_| {
+        Stats::bump(&st.hub.stats.replays_refused);
+        let max = st.config.max_replays;
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_replays",
+            if max == 0 {
+                "replays are off on this server (--max-replays 0)".to_owned()
+            } else {
+                format!("the server is replaying for {max} connections, its limit (--max-replays); retry shortly")
+            },
+        )
+    })
+}
+
 /// A faulted refusal of the upgrade: the JSON error, `Retry-After` for 429 and 503, and
 /// `x-ticker-fault` naming the fault.
-fn refusal_response((e, retry_after): &(ApiError, Option<u64>)) -> Response<Body> {
+pub(super) fn refusal_response((e, retry_after): &(ApiError, Option<u64>)) -> Response<Body> {
     let mut resp = error_response(e);
     let h = resp.headers_mut();
     if let Some(seconds) = retry_after {

@@ -9,17 +9,20 @@ use std::sync::Arc;
 
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
-use ticker_net::ApiError;
+use ticker_net::{ApiError, Query};
 use ticker_vendors::alpaca::{Credentials, Feed};
+use ticker_vendors::binance::session::OpenError;
 use ticker_vendors::binance::session::{Limits as BinanceLimits, Session as BinanceSession};
+use ticker_vendors::finnhub::errors::FinnhubError;
 use ticker_vendors::finnhub::rest as finnhub_rest;
 use ticker_vendors::finnhub::stream::{Limits as FinnhubLimits, Session as FinnhubSession};
 use ticker_vendors::instruments;
 
-use super::upgrade::{handshake, switching, take_socket};
+use super::upgrade::{handshake, refusal_response, replay_place, switching, take_socket};
 use super::{error_response, json_response, Body, State};
 use crate::cli::WsConfig;
-use crate::replay::ReplayLimits;
+use crate::faults::Spec;
+use crate::replay::{ReplayLimits, ReplayRequest};
 use crate::session::Limits;
 use crate::stats::Stats;
 use crate::vendor::alpaca::Alpaca;
@@ -149,6 +152,48 @@ fn protocol(st: &State, path: Path<'_>, req: &Request<Incoming>) -> Result<Chose
     }
 }
 
+/// A bad replay or fault parameter in the vendor's shape where it has one for a refused
+/// upgrade (Finnhub `{"error":…}`, Binance `{"code":2,"msg":…}`), else ticker's JSON error.
+fn refused(path: Path<'_>, e: &ApiError) -> Response<Body> {
+    match path {
+        Path::Finnhub => json_response(e.status, FinnhubError::bad_param(e.message.clone()).body()),
+        Path::Binance(_) => json_response(
+            e.status,
+            OpenError {
+                code: 2,
+                msg: format!("Invalid request: {}", e.message),
+            }
+            .body(),
+        ),
+        Path::Alpaca(_) | Path::Polygon => error_response(e),
+    }
+}
+
+/// What the URL asks beside the vendor's own parameters: a replay (`from`, `to`, `speed`,
+/// `then`, as on the native stream) and faults (`fault_*`).
+#[allow(
+    clippy::result_large_err,
+    reason = "the refusal is the response itself, built once"
+)]
+fn extras(
+    st: &State,
+    path: Path<'_>,
+    req: &Request<Incoming>,
+) -> Result<(Option<ReplayRequest>, Option<Spec>), Response<Body>> {
+    let parsed = Query::parse(req.uri().query()).and_then(|query| {
+        let faults = st.faults.parse(&query)?;
+        let limits = ReplayLimits {
+            max_speed: st.config.max_replay_speed,
+            max_range_ms: st.config.max_replay_range_ms,
+        };
+        let market = &st.hub.market;
+        let replay =
+            ReplayRequest::from_query(&query, market.schedule(), st.hub.clock.now_ms(), &limits)?;
+        Ok((replay, faults))
+    });
+    parsed.map_err(|e| refused(path, &e))
+}
+
 pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
     let Some(path) = route(req.uri().path()) else {
         return error_response(&ApiError::not_found(
@@ -164,10 +209,25 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         Ok(p) => p,
         Err(resp) => return resp,
     };
+    let (replay, faults) = match extras(st, path, &req) {
+        Ok(extras) => extras,
+        Err(resp) => return resp,
+    };
+    if let Some(refusal) = faults
+        .as_ref()
+        .and_then(|spec| st.faults.refusal(spec, std::time::Instant::now()))
+    {
+        return refusal_response(&refusal);
+    }
     let Ok(permit) = st.sessions.clone().try_acquire_owned() else {
         Stats::bump(&st.hub.stats.refused_full);
         return error_response(&ApiError::overloaded(st.config.max_connections));
     };
+    let replay = match replay.map(|r| replay_place(st).map(|p| (r, p))).transpose() {
+        Ok(replay) => replay,
+        Err(e) => return refused(path, &e),
+    };
+    let faults = faults.map(|spec| (spec, st.faults.clone()));
     let on_upgrade = hyper::upgrade::on(&mut req);
     let st2 = st.clone();
     tokio::spawn(async move {
@@ -195,6 +255,8 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
                 },
             },
             shutdown: st2.shutdown.clone(),
+            replay,
+            faults,
         };
         let writers = &st2.writers;
         let timeout = st2.gateways.auth_timeout;

@@ -4,7 +4,7 @@
 //! adds `FAKEPACA`, always open: it carries the data of the market's first 24/7 symbol (the
 //! first symbol when none is 24/7), under its own name.
 
-use ticker_core::{CalendarKind, Market, Symbol};
+use ticker_core::{CalendarKind, Market, Symbol, SymbolSet};
 use ticker_vendors::alpaca::stream::Channel;
 use ticker_vendors::alpaca::{
     encode, Credentials, Encoding, Feed, Frame, Session, Step, StreamConfig, FAKEPACA,
@@ -17,6 +17,15 @@ use super::Gateways;
 use crate::tick::Tick;
 use crate::ticker::Hub;
 use crate::wire::encode_text;
+
+/// The channels a connection may subscribe to, with data.
+const CHANNELS: [Channel; 5] = [
+    Channel::Trades,
+    Channel::Quotes,
+    Channel::Bars,
+    Channel::DailyBars,
+    Channel::Statuses,
+];
 
 /// One Alpaca stream connection.
 pub struct Alpaca {
@@ -119,6 +128,19 @@ impl Protocol for Alpaca {
         self.reply(&step)
     }
 
+    fn wanted(&self, market: &Market) -> SymbolSet {
+        let subs = self.session.subscriptions();
+        let wants = |name: Symbol| CHANNELS.iter().any(|c| subs.wants(*c, name));
+        let mut set: SymbolSet = market
+            .ids()
+            .filter(|id| wants(market.symbol(*id)))
+            .collect();
+        if let Some(fake) = self.fake.filter(|f| wants(f.name)) {
+            set.insert(fake.id);
+        }
+        set
+    }
+
     fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64 {
         let Some(data) = tick.data() else {
             return 0;
@@ -126,12 +148,13 @@ impl Protocol for Alpaca {
         let subs = self.session.subscriptions();
         let market = &*hub.market;
         let mp = self.encoding.is_binary();
+        // A symbol's status first: a client learns that it reopens before its trades.
         let channels = [
+            (Channel::Statuses, Piece::AlpacaStatus(mp)),
             (Channel::Trades, Piece::AlpacaTrades(mp)),
             (Channel::Quotes, Piece::AlpacaQuote(mp)),
             (Channel::Bars, Piece::AlpacaBar(mp)),
             (Channel::DailyBars, Piece::AlpacaDailyBar(mp)),
-            (Channel::Statuses, Piece::AlpacaStatus(mp)),
         ];
         let interval_ms = market.schedule().interval_ms() as i64;
         let mut gather = Gather::default();
@@ -145,11 +168,17 @@ impl Protocol for Alpaca {
             )
         });
         for (named, always_open) in named.chain(self.fake.map(|f| (f, true))) {
-            let Some(d) = data.get(named.id.index()) else {
+            // By id: a replayed tick holds only the symbols its connection streams.
+            let Some(d) = data
+                .binary_search_by_key(&named.id, |d| d.id)
+                .ok()
+                .and_then(|i| data.get(i))
+            else {
                 continue;
             };
             let ctx = Ctx {
                 market,
+                seq: tick.seq,
                 timestamp: tick.timestamp,
                 interval_ms,
                 always_open,

@@ -1,5 +1,6 @@
-//! One Finnhub or Binance connection's task (see [`super`]): live ticks in, the vendor's frames
-//! out, from the shared [`Feeds`] payloads.
+//! One Finnhub or Binance connection's task (see [`super`]): live or replayed ticks in (its
+//! [`Source`]), the vendor's frames out through the connection's faults, from the shared
+//! [`Feeds`] payloads (a replay keeps its own).
 //!
 //! Alpaca and Polygon run on [`super::session`] instead: the two runners differ in how a
 //! protocol is driven (an enum over the `ticker_vendors` sessions here, a trait there) and in
@@ -28,6 +29,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use super::feeds::{Feeds, Key};
+use super::source::{Ending, Source};
 use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
 use crate::session::{stopping, Limits};
@@ -36,6 +38,7 @@ use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};
 use crate::tick::Tick;
 use crate::ticker::Hub;
+use crate::wire::encode_text;
 
 /// Unwritten bytes beyond which a connection's new ticks are dropped.
 pub const MAX_BACKLOG: usize = 1024 * 1024;
@@ -56,7 +59,13 @@ struct Task {
     feeds: Arc<Feeds>,
     limits: Limits,
     protocol: Protocol,
+    /// The last live tick delivered.
     at: ticker_core::Seq,
+    /// Live or replayed ticks, and the connection's faults.
+    source: Source,
+    /// The shared payloads of the live ticks (`feeds` is the connection's own while it
+    /// replays, so that its klines advance tick by tick).
+    live_feeds: Arc<Feeds>,
     tokens: f64,
     refilled: Instant,
 }
@@ -71,12 +80,21 @@ pub async fn run(
 ) {
     let Setup {
         hub,
-        feeds,
+        feeds: live_feeds,
         ws_config,
         limits,
         mut shutdown,
+        replay,
+        faults,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
+    let Some(source) = super::source_of(&hub, replay, faults, limits.fault_held_bytes).await else {
+        return;
+    };
+    let feeds = match source.is_live() {
+        true => live_feeds.clone(),
+        false => Arc::new(Feeds::new(hub.market.clone())),
+    };
     let at = hub.latest().seq;
     let none: SymbolSet = std::iter::empty().collect();
     let conn = Arc::new(Conn::new(
@@ -98,10 +116,16 @@ pub async fn run(
         limits,
         protocol,
         at,
+        source,
+        live_feeds,
         tokens: limits.message_burst,
         refilled: Instant::now(),
     };
-    let end = task.serve(&mut shutdown).await;
+    // A replay computes the streams the URL names at once.
+    let end = match task.want().await {
+        Ok(()) => task.serve(&mut shutdown).await,
+        Err(end) => end,
+    };
     task.finish(end).await;
 }
 
@@ -111,28 +135,34 @@ impl Task {
         let mut progress = Instant::now();
         let mut seen = self.conn.written();
         loop {
-            let (ended, backlog) = {
+            let (ended, backlog, held) = {
                 let link = self.conn.lock();
-                (link.end, link.out.len())
+                (link.end, link.out.len(), link.hold)
             };
             if let Some(end) = ended {
                 return end;
             }
             let written = self.conn.written();
-            if backlog == 0 || written != seen {
+            // Bytes a faulted stall holds on purpose do not count.
+            let behind = backlog > 0 && !held;
+            if !behind || written != seen {
                 progress = Instant::now();
                 seen = written;
             }
             let stalled_at = tokio::time::Instant::from_std(progress + self.limits.stall_timeout);
+            let never = tokio::time::Instant::now() + Duration::from_secs(3600);
+            let replay_due = self.source.replay_due();
+            let faults_due = self.source.faults_due();
+            let live = self.source.is_live();
             let step = tokio::select! {
                 biased;
                 () = stopping(shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
                 () = self.conn.wake.notified() => Ok(()),
-                ready = self.conn.writable(), if backlog > 0 => match ready {
-                    Ok(()) => self.flush(),
+                ready = self.conn.writable(), if behind => match ready {
+                    Ok(()) => self.source.pump(&self.conn, &self.hub),
                     Err(_) => Err(End::Gone),
                 },
-                () = tokio::time::sleep_until(stalled_at), if backlog > 0 => {
+                () = tokio::time::sleep_until(stalled_at), if behind => {
                     if self.conn.written() == seen {
                         Stats::bump(&self.hub.stats.closed_slow);
                         Err(End::Slow)
@@ -140,11 +170,24 @@ impl Task {
                         Ok(())
                     }
                 }
-                msg = self.ws.next(), if backlog <= MAX_BACKLOG => self.on_incoming(msg),
-                changed = ticks.changed() => match changed {
-                    Ok(()) => self.deliver(),
+                () = tokio::time::sleep_until(faults_due.unwrap_or(never)), if faults_due.is_some() => {
+                    self.source.pump(&self.conn, &self.hub)
+                }
+                msg = self.ws.next(), if backlog <= MAX_BACKLOG => self.on_incoming(msg).await,
+                changed = ticks.changed(), if live => match changed {
+                    Ok(()) => {
+                        let batch = self.hub.after(self.at);
+                        if let Some(tick) = batch.ticks.last() {
+                            self.at = tick.seq;
+                        }
+                        self.deliver(&batch.ticks, batch.lost)
+                    }
                     Err(_) => Err(End::Close(CloseCode::Away, "server shutting down")),
                 },
+                // Last: a replay behind its schedule must not starve the client's messages.
+                () = tokio::time::sleep_until(replay_due.unwrap_or(never)), if replay_due.is_some() => {
+                    self.replay_due()
+                }
             };
             if let Err(end) = step {
                 return end;
@@ -152,33 +195,86 @@ impl Task {
         }
     }
 
-    fn flush(&self) -> Result<(), End> {
-        let mut link = self.conn.lock();
-        self.conn
-            .flush(&mut link, &self.hub.stats)
-            .map(|_| ())
-            .map_err(|_| End::Gone)
-    }
-
-    /// Writes the frames of every tick published since the last one.
-    fn deliver(&mut self) -> Result<(), End> {
-        let batch = self.hub.after(self.at);
+    /// Writes the frames of `ticks` (live or replayed; `lost` more were left out before
+    /// them), through the connection's faults.
+    fn deliver(&mut self, ticks: &[Arc<Tick>], lost: u64) -> Result<(), End> {
         let conn = self.conn.clone();
-        let mut link = conn.lock();
-        link.stream.lagged(batch.lost, &self.hub.stats);
-        for tick in &batch.ticks {
-            self.at = tick.seq;
-            if link.out.len() > MAX_BACKLOG {
-                link.stream.lagged(1, &self.hub.stats);
-                continue;
-            }
-            for frame in self.frames(tick) {
-                link.out.text(&frame);
+        {
+            let mut guard = conn.lock();
+            let link = &mut *guard;
+            link.stream.lagged(lost, &self.hub.stats);
+            for tick in ticks {
+                if link.out.len() > MAX_BACKLOG {
+                    link.stream.lagged(1, &self.hub.stats);
+                    continue;
+                }
+                let frames = self.frames(tick);
+                let mut bytes = Vec::new();
+                for frame in &frames {
+                    encode_text(frame.as_bytes(), &mut bytes);
+                }
+                let count = frames.len() as u64;
+                self.source.send(tick.seq, bytes, count, link, &self.hub);
             }
         }
-        conn.flush(&mut link, &self.hub.stats)
-            .map(|_| ())
-            .map_err(|_| End::Gone)
+        self.source.pump(&conn, &self.hub)
+    }
+
+    /// Delivers the replay's ticks that are due; at its end, closes or goes live.
+    fn replay_due(&mut self) -> Result<(), End> {
+        let (ticks, end) = self.source.due_ticks(&self.hub);
+        self.deliver(&ticks, 0)?;
+        let Some(reason) = end else {
+            return Ok(());
+        };
+        let ending = {
+            let mut link = self.conn.lock();
+            self.source.end(reason, &self.hub, &mut link)
+        };
+        self.source.pump(&self.conn, &self.hub)?;
+        match ending {
+            Ending::Live(seq) => {
+                self.at = seq;
+                self.feeds = self.live_feeds.clone();
+                let batch = self.hub.after(self.at);
+                if let Some(tick) = batch.ticks.last() {
+                    self.at = tick.seq;
+                }
+                self.deliver(&batch.ticks, batch.lost)
+            }
+            Ending::Close => Err(End::Close(CloseCode::Normal, "replay finished")),
+        }
+    }
+
+    /// A replay computes the symbols the client subscribes to.
+    async fn want(&mut self) -> Result<(), End> {
+        if self.source.is_live() {
+            return Ok(());
+        }
+        let market = &self.hub.market;
+        let wanted: SymbolSet = match &self.protocol {
+            Protocol::Finnhub(session) => session.subscriptions().iter().map(|s| s.id).collect(),
+            Protocol::Binance(session) => {
+                let all = session
+                    .streams()
+                    .iter()
+                    .any(|s| s.kind == Kind::AllMiniTickers);
+                market
+                    .ids()
+                    .filter(|id| {
+                        if all {
+                            instruments::binance(market, market.symbol(*id).as_str()).is_some()
+                        } else {
+                            session.streams().iter().any(|s| s.symbol == Some(*id))
+                        }
+                    })
+                    .collect()
+            }
+        };
+        self.source.want(&wanted).await.map_err(|e| {
+            tracing::error!(error = %e, "could not position a replay");
+            End::Close(CloseCode::Error, "could not position the replay")
+        })
     }
 
     /// The frames one tick gives this connection.
@@ -260,7 +356,7 @@ impl Task {
         Ok(())
     }
 
-    fn on_incoming(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), End> {
+    async fn on_incoming(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), End> {
         let msg = match msg {
             None => return Err(End::Gone),
             Some(Err(WsError::Capacity(_))) => {
@@ -320,7 +416,7 @@ impl Task {
                 .flush(&mut link, &self.hub.stats)
                 .map_err(|_| End::Gone)?;
         }
-        Ok(())
+        self.want().await
     }
 
     /// Sends the close frame, briefly (the peer may be gone or stuck).

@@ -94,7 +94,12 @@ impl Feeds {
             | Key::Mini(id, _)
             | Key::Ticker(id, _) => id,
         };
-        let Some(d) = data.get(id.index()) else {
+        // A replayed tick holds only its connection's symbols: find the symbol by id.
+        let Some(d) = data
+            .binary_search_by_key(&id, |d| d.id)
+            .ok()
+            .and_then(|i| data.get(i))
+        else {
             return Arc::from([]);
         };
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
@@ -157,6 +162,8 @@ impl Feeds {
                     out
                 })
                 .collect(),
+            // A halted symbol (a scenario's halt) has no book to show, as it has no trades.
+            Key::Book(id) if m.status(id, tick.seq).is_halted() => Vec::new(),
             Key::Book(_) => one(&|o| events::book_ticker(o, symbol, &model::book(&d.nbbo))),
             Key::Kline(id, name, unit) => {
                 let Some(interval) = KlineInterval::parse(name) else {

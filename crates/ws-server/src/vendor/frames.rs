@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
-use ticker_core::{CalendarKind, Candle, Market, Symbol, SymbolId};
+use ticker_core::{CalendarKind, Candle, Market, Phase, Seq, Symbol, SymbolId};
 use ticker_vendors::alpaca::{self, BarKind, Encoding, Item};
 use ticker_vendors::nanos::Nanos;
 use ticker_vendors::polygon::{self, Event, StreamAgg};
@@ -102,6 +102,8 @@ impl TickFrames {
 pub struct Ctx<'a> {
     /// The market.
     pub market: &'a Market,
+    /// The tick.
+    pub seq: Seq,
     /// The tick's time, Unix ms.
     pub timestamp: i64,
     /// The tick interval, ms.
@@ -127,9 +129,18 @@ fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
     out.count += 1;
 }
 
-/// Whether the symbol's market trades at `t_ms` (the test feed's symbol always does).
-fn trading(ctx: &Ctx<'_>, id: SymbolId, t_ms: i64) -> bool {
-    ctx.always_open || ctx.market.calendar(id).phase_at(t_ms).is_trading()
+/// The calendar phase of the symbol at `t_ms` (the test feed's symbol is always open).
+fn phase(ctx: &Ctx<'_>, id: SymbolId, t_ms: i64) -> Phase {
+    if ctx.always_open {
+        return Phase::Regular;
+    }
+    ctx.market.calendar(id).phase_at(t_ms)
+}
+
+/// Whether the symbol trades at the tick: its market is open and no scenario halts it (a
+/// halted symbol has neither trades nor quotes, on every vendor path).
+fn trading(ctx: &Ctx<'_>, id: SymbolId) -> bool {
+    phase(ctx, id, ctx.timestamp).is_trading() && !ctx.market.status(id, ctx.seq).is_halted()
 }
 
 /// The start of the trading day holding `t_ms`, as its daily bars are stamped.
@@ -152,7 +163,7 @@ fn encode(piece: Piece, named: Named, data: &SymbolData, ctx: &Ctx<'_>) -> Encod
             }
         }
         Piece::AlpacaQuote(mp) => {
-            if trading(ctx, id, ctx.timestamp) {
+            if trading(ctx, id) {
                 let q = alpaca::market::quote(&data.nbbo, tape);
                 push_item(&mut out, &Item::Quote(name, q), mp);
             }
@@ -182,16 +193,21 @@ fn encode(piece: Piece, named: Named, data: &SymbolData, ctx: &Ctx<'_>) -> Encod
             }
         }
         Piece::AlpacaStatus(mp) => {
-            // A status when the calendar's phase changes at this tick. Scenario halts (issue
-            // #13) are the other source of `s` messages: they map here, with their reasons.
-            if !ctx.always_open {
-                let calendar = m.calendar(id);
-                let now = calendar.phase_at(ctx.timestamp);
-                let before = calendar.phase_at(ctx.timestamp - ctx.interval_ms);
-                if now.is_trading() != before.is_trading() {
-                    let s = alpaca::market::status(now, tape, ctx.timestamp);
-                    push_item(&mut out, &Item::Status(name, s), mp);
-                }
+            // A status when the symbol starts or stops trading at this tick: its calendar's
+            // phase, or a scenario's halt (`H`/`2` with the halt's reason) and its end.
+            let halt = m.status(id, ctx.seq).halt;
+            let before = Seq(ctx.seq.0.saturating_sub(1));
+            let was_halted = m.status(id, before).is_halted();
+            let now_phase = phase(ctx, id, ctx.timestamp);
+            let open = now_phase.is_trading() && halt.is_none();
+            let was_open =
+                phase(ctx, id, ctx.timestamp - ctx.interval_ms).is_trading() && !was_halted;
+            if open != was_open {
+                let s = match &halt {
+                    Some(h) => alpaca::market::halt(tape, ctx.timestamp, h.market_wide, &h.reason),
+                    None => alpaca::market::status(now_phase, tape, ctx.timestamp),
+                };
+                push_item(&mut out, &Item::Status(name, s), mp);
             }
         }
         Piece::PolygonTrades => {
@@ -202,7 +218,7 @@ fn encode(piece: Piece, named: Named, data: &SymbolData, ctx: &Ctx<'_>) -> Encod
             }
         }
         Piece::PolygonQuote => {
-            if trading(ctx, id, ctx.timestamp) {
+            if trading(ctx, id) {
                 let mut e = polygon::market::stream_quote(&data.nbbo, tape);
                 e.sym = name;
                 push_item(&mut out, &Event::Quote(e), false);

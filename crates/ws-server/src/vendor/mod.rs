@@ -17,7 +17,10 @@
 //! Polygon) with per-tick pieces kept in the [`Tick`](crate::tick::Tick) ([`frames`]);
 //! [`feed_session`] drives Finnhub and Binance with the newest tick's payloads cached in
 //! [`feeds`]. Both take the same [`Setup`]; the upgrade routing of all four is
-//! `crate::server::vendor`. Replays (`from=`/`speed=`) are not offered on the vendor paths.
+//! `crate::server::vendor`. Both get their ticks from a [`Source`]: the live ticks or a replay
+//! of the past (`?from=&to=&speed=&then=`, the native replay's parsing, pacing and clock), and
+//! both send each tick's frames through the connection's faults (`fault_*`), as the native
+//! stream does.
 //!
 //! [`Driver::Source`]: crate::conn::Driver::Source
 
@@ -28,18 +31,23 @@ pub mod frames;
 pub mod polygon;
 pub mod session;
 pub mod slots;
+pub mod source;
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::faults::{Faults, Layer, Spec};
+use crate::replay::ReplayRequest;
 use crate::session::Limits;
 use crate::ticker::Hub;
 
 pub use feeds::Feeds;
 pub use frames::TickFrames;
 pub use slots::Slots;
+pub use source::Source;
 
 /// What a vendor session needs besides its socket (either runner).
 pub struct Setup {
@@ -53,6 +61,31 @@ pub struct Setup {
     pub limits: Limits,
     /// The server's shutdown signal.
     pub shutdown: watch::Receiver<bool>,
+    /// `?from=…`: replay the past, with its place among `--max-replays`.
+    pub replay: Option<(ReplayRequest, OwnedSemaphorePermit)>,
+    /// The connection's faults (`fault_*`), with the server-wide side.
+    pub faults: Option<(Spec, Arc<Faults>)>,
+}
+
+/// The connection's [`Source`]: live or a positioned replay, with its faults; `None` when the
+/// replay could not be positioned (logged; the connection ends).
+async fn source_of(
+    hub: &Hub,
+    replay: Option<(ReplayRequest, OwnedSemaphorePermit)>,
+    faults: Option<(Spec, Arc<Faults>)>,
+    max_held: usize,
+) -> Option<Source> {
+    let layer = faults.map(|(spec, faults)| Layer::new(spec, faults, max_held, Instant::now()));
+    match replay {
+        None => Some(Source::live(layer)),
+        Some((request, permit)) => match Source::replay(hub, request, permit, layer).await {
+            Ok(source) => Some(source),
+            Err(e) => {
+                tracing::error!(error = %e, "could not position a replay");
+                None
+            }
+        },
+    }
 }
 
 /// What every Alpaca and Polygon session shares: keys, limits and the sessions per key.

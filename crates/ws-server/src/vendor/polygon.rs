@@ -1,6 +1,7 @@
 //! Polygon/Massive stocks on `/polygon/stocks`: [`ticker_vendors::polygon::Session`] on a
 //! gateway connection, JSON text frames.
 
+use ticker_core::{Market, SymbolSet};
 use ticker_vendors::polygon::msg::Event;
 use ticker_vendors::polygon::{Kind, Session, Step, StreamConfig};
 
@@ -82,6 +83,18 @@ impl Protocol for Polygon {
         Reply::default()
     }
 
+    fn wanted(&self, market: &Market) -> SymbolSet {
+        let kinds = [Kind::Trades, Kind::Quotes, Kind::Minutes, Kind::Seconds];
+        market
+            .ids()
+            .filter(|id| {
+                kinds
+                    .iter()
+                    .any(|k| self.session.wants(*k, market.symbol(*id)))
+            })
+            .collect()
+    }
+
     fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64 {
         let Some(data) = tick.data() else {
             return 0;
@@ -95,15 +108,17 @@ impl Protocol for Polygon {
         ];
         let ctx = Ctx {
             market,
+            seq: tick.seq,
             timestamp: tick.timestamp,
             interval_ms: market.schedule().interval_ms() as i64,
             always_open: false,
         };
         let mut gather = Gather::default();
-        for (id, d) in market.ids().zip(data.iter()) {
+        // The tick's own symbols (a replayed tick holds only its connection's).
+        for d in data.iter() {
             let named = Named {
-                id,
-                name: market.symbol(id),
+                id: d.id,
+                name: market.symbol(d.id),
             };
             for (kind, piece) in kinds {
                 if self.session.wants(kind, named.name) {

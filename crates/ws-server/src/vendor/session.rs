@@ -4,7 +4,8 @@
 //! The connection is its own tick source ([`Driver::Source`]): its writer shard only pings
 //! it and ends it when the heartbeat fails; this task reads the client's messages (rate
 //! limited, paused while the client does not read), answers them through the protocol, and on
-//! every published tick appends the vendor frame of what the client subscribed to. Everything
+//! every tick of its [`Source`] (published, or replayed with `?from=`) appends the vendor
+//! frame of what the client subscribed to, through the connection's faults. Everything
 //! goes through the connection's outbox, so tungstenite's pongs and close frames never split
 //! a data frame. A client that stops reading for `--stall-timeout-ms` is closed (after the
 //! protocol's own "slow client" message, best effort); while its backlog is above
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use ticker_core::SymbolSet;
+use ticker_core::{Market, SymbolSet};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -22,6 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
+use super::source::{Ending, Source};
 use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
 use crate::session::stopping;
@@ -68,6 +70,8 @@ pub trait Protocol: Send {
     fn slow(&mut self) -> Reply;
     /// Appends the frame of one tick's subscribed data to `out`; returns the data frames.
     fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64;
+    /// The market symbols whose data the subscriptions need (what a replay computes).
+    fn wanted(&self, market: &Market) -> SymbolSet;
 }
 
 /// Runs `proto` on an upgraded socket until the client leaves, misbehaves, or the server
@@ -85,9 +89,14 @@ pub async fn run<P: Protocol>(
         ws_config,
         limits,
         shutdown,
+        replay,
+        faults,
         ..
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
+    let Some(source) = super::source_of(&hub, replay, faults, limits.fault_held_bytes).await else {
+        return;
+    };
     let latest = hub.latest().seq;
     // No native subscription: the stream state only keeps the position and counts drops.
     let quotes = QuoteStream::new(Format::Quote, SymbolSet::new(), latest);
@@ -114,6 +123,7 @@ pub async fn run<P: Protocol>(
         refilled: now,
         shutdown,
         last: latest,
+        source,
         auth_deadline: tokio::time::Instant::now() + auth_timeout,
     };
     let opened = s.proto.open();
@@ -138,8 +148,10 @@ struct Gateway<P> {
     tokens: f64,
     refilled: Instant,
     shutdown: tokio::sync::watch::Receiver<bool>,
-    /// The last tick delivered.
+    /// The last live tick delivered.
     last: ticker_core::Seq,
+    /// Live or replayed ticks, and the connection's faults.
+    source: Source,
     auth_deadline: tokio::time::Instant,
 }
 
@@ -167,28 +179,33 @@ impl<P: Protocol> Gateway<P> {
         let mut progress = Instant::now();
         let mut seen_written = self.conn.written();
         loop {
-            let (ended, backlog) = {
+            let (ended, backlog, held) = {
                 let link = self.conn.lock();
-                (link.end, link.out.len())
+                (link.end, link.out.len(), link.hold)
             };
             if let Some(end) = ended {
                 return end;
             }
             let written = self.conn.written();
-            if backlog == 0 || written != seen_written {
+            // Bytes a faulted stall holds on purpose do not count.
+            let behind = backlog > 0 && !held;
+            if !behind || written != seen_written {
                 // The stall clock runs only while bytes wait, from the last progress.
                 progress = Instant::now();
                 seen_written = written;
             }
-            let behind = backlog > 0;
             let stalled_at = tokio::time::Instant::from_std(progress + self.stall);
             let authed = self.proto.authenticated();
+            let never = tokio::time::Instant::now() + Duration::from_secs(3600);
+            let replay_due = self.source.replay_due();
+            let faults_due = self.source.faults_due();
+            let live = self.source.is_live();
             let step = tokio::select! {
                 biased;
                 () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
                 () = self.conn.wake.notified() => Ok(()),
                 ready = self.conn.writable(), if behind => match ready {
-                    Ok(()) => self.conn.drain(&self.hub).map(|_| ()).map_err(|_| End::Gone),
+                    Ok(()) => self.source.pump(&self.conn, &self.hub),
                     Err(_) => Err(End::Gone),
                 },
                 () = tokio::time::sleep_until(stalled_at), if behind => {
@@ -203,11 +220,24 @@ impl<P: Protocol> Gateway<P> {
                     let reply = self.proto.auth_timeout();
                     self.send(&reply)
                 }
+                () = tokio::time::sleep_until(faults_due.unwrap_or(never)), if faults_due.is_some() => {
+                    self.source.pump(&self.conn, &self.hub)
+                }
                 msg = self.ws.next(), if backlog <= READ_PAUSE_BYTES => self.on_incoming(msg).await,
-                changed = published.changed() => match changed {
-                    Ok(()) => self.deliver(backlog),
+                changed = published.changed(), if live => match changed {
+                    Ok(()) => {
+                        let batch = self.hub.after(self.last);
+                        if let Some(tick) = batch.ticks.last() {
+                            self.last = tick.seq;
+                        }
+                        self.deliver(&batch.ticks, batch.lost, backlog)
+                    }
                     Err(_) => Err(End::Close(CloseCode::Away, "server shutting down")),
                 },
+                // Last: a replay behind its schedule must not starve the client's messages.
+                () = tokio::time::sleep_until(replay_due.unwrap_or(never)), if replay_due.is_some() => {
+                    self.replay_due(backlog).await
+                }
             };
             if let Err(end) = step {
                 return end;
@@ -215,36 +245,65 @@ impl<P: Protocol> Gateway<P> {
         }
     }
 
-    /// Appends the frames of the ticks published since the last one delivered.
-    fn deliver(&mut self, backlog: usize) -> Result<(), End> {
-        let batch = self.hub.after(self.last);
-        let mut frames = Vec::new();
-        let mut sent = 0;
-        let mut skipped = batch.lost;
-        for tick in &batch.ticks {
-            self.last = tick.seq;
-            if backlog + frames.len() > SKIP_BACKLOG {
-                skipped += 1;
-                continue;
+    /// Appends the frames of `ticks` (live or replayed; `lost` more were left out before
+    /// them), through the connection's faults.
+    fn deliver(&mut self, ticks: &[Arc<Tick>], lost: u64, backlog: usize) -> Result<(), End> {
+        let mut queued = 0;
+        let mut skipped = lost;
+        {
+            let mut guard = self.conn.lock();
+            let link = &mut *guard;
+            for tick in ticks {
+                if backlog + queued > SKIP_BACKLOG {
+                    skipped += 1;
+                    continue;
+                }
+                let mut frames = Vec::new();
+                let sent = self.proto.tick(&self.hub, tick, &mut frames);
+                queued += frames.len();
+                self.source.send(tick.seq, frames, sent, link, &self.hub);
             }
-            sent += self.proto.tick(&self.hub, tick, &mut frames);
+            link.stream.lagged(skipped, &self.hub.stats);
         }
-        let mut guard = self.conn.lock();
-        let link = &mut *guard;
-        link.stream.lagged(skipped, &self.hub.stats);
-        if frames.is_empty() {
+        self.source.pump(&self.conn, &self.hub)
+    }
+
+    /// Delivers the replay's ticks that are due; at its end, closes or goes live.
+    async fn replay_due(&mut self, backlog: usize) -> Result<(), End> {
+        let (ticks, end) = self.source.due_ticks(&self.hub);
+        self.deliver(&ticks, 0, backlog)?;
+        let Some(reason) = end else {
+            return Ok(());
+        };
+        let ending = {
+            let mut link = self.conn.lock();
+            self.source.end(reason, &self.hub, &mut link)
+        };
+        self.source.pump(&self.conn, &self.hub)?;
+        match ending {
+            Ending::Live(seq) => {
+                self.last = seq;
+                // Whatever was published meanwhile follows at once.
+                let batch = self.hub.after(self.last);
+                if let Some(tick) = batch.ticks.last() {
+                    self.last = tick.seq;
+                }
+                self.deliver(&batch.ticks, batch.lost, 0)
+            }
+            Ending::Close => Err(End::Close(CloseCode::Normal, "replay finished")),
+        }
+    }
+
+    /// A replay computes the symbols the client subscribes to.
+    async fn want(&mut self) -> Result<(), End> {
+        if self.source.is_live() {
             return Ok(());
         }
-        link.out.raw(&frames);
-        // `raw` does not count data frames; these are.
-        self.hub
-            .stats
-            .frames_sent
-            .fetch_add(sent, std::sync::atomic::Ordering::Relaxed);
-        self.conn
-            .flush(link, &self.hub.stats)
-            .map(|_| ())
-            .map_err(|_| End::Gone)
+        let wanted = self.proto.wanted(&self.hub.market);
+        self.source.want(&wanted).await.map_err(|e| {
+            tracing::error!(error = %e, "could not position a replay");
+            End::Close(CloseCode::Error, "could not position the replay")
+        })
     }
 
     /// Token bucket over client messages.
@@ -310,7 +369,8 @@ impl<P: Protocol> Gateway<P> {
                 return Err(End::Gone);
             }
         };
-        self.send(&reply)
+        self.send(&reply)?;
+        self.want().await
     }
 
     /// Waits (at most `limit`) until everything queued is written; false if it was not.

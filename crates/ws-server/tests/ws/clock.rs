@@ -185,3 +185,31 @@ async fn a_clock_set_backwards_is_refused_and_the_stream_goes_on() {
     let next = server.advance(1);
     expect_quote_frames(&mut ws, &server, &["AAPL"], next).await;
 }
+
+#[tokio::test]
+async fn stepping_the_manual_clock_drives_the_vendor_streams_too() {
+    let market = MarketConfig {
+        clock: ClockConfig {
+            kind: Some(ClockKind::Manual),
+            ..ClockConfig::default()
+        },
+        ..crate::vendor_sdk::vendor_market()
+    };
+    let server = TestServer::spawn_market(with_control(), market).await;
+    let start = server.seq();
+    let mut ws = connect(&server, "/binance/ws/btcusdt@bookTicker").await;
+    crate::helpers::send_json(&mut ws, &json!({"method":"LIST_SUBSCRIPTIONS","id":1})).await;
+    assert_eq!(crate::helpers::recv_json(&mut ws).await["id"], 1);
+    let resp = http(server.addr, &post(r#"{"ticks":5}"#, &bearer())).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    // One book ticker per tick stepped, each the model's NBBO at that tick.
+    let id = server.id("BTCUSDT");
+    for k in 1..=5 {
+        let v = crate::helpers::recv_json(&mut ws).await;
+        let seq = Seq(start.0 + k);
+        assert_eq!(v["u"], seq.0);
+        let nbbo = server.market.nbbo(id, seq);
+        let bid: f64 = v["b"].as_str().unwrap().parse().unwrap();
+        assert_eq!(bid, nbbo.bid.to_f64());
+    }
+}

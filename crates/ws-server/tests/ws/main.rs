@@ -29,5 +29,7 @@ mod slow;
 mod stream;
 mod subscriptions;
 mod universe;
+mod vendor_halt;
 mod vendor_protocol;
+mod vendor_replay;
 mod vendor_sdk;

@@ -8,6 +8,7 @@
 mod ends;
 mod replay;
 mod stream;
+mod vendor;
 
 use std::collections::HashMap;
 
