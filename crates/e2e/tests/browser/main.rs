@@ -12,6 +12,8 @@
 //!   `us-equity` open.
 //! * [`time_travel`]: the dashboard's 60× replay against REST `at=`, and a frozen market
 //!   stepped ten ticks with `scripts/clock.sh` (the worked example of docs/clocks.md).
+//! * [`ts_client`]: the TypeScript client, imported from `/assets/ticker.js`, through a
+//!   ws-server restart.
 //! * [`worked_example`]: a halt and a disconnect on the dashboard, against REST (the worked
 //!   example of docs/worked-example.md).
 //!
@@ -26,6 +28,7 @@ mod photon;
 mod services;
 mod tape;
 mod time_travel;
+mod ts_client;
 mod worked_example;
 
 use std::path::PathBuf;

@@ -70,6 +70,7 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ("GET", "/polygon/v2/…"),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
+            ("GET", "/assets/ticker.js"),
             ("GET", "/ws"),
         ]
     );
@@ -270,6 +271,27 @@ async fn metrics_count_requests_by_route_and_status_in_prometheus_text() {
         !text.contains(r#"route="metrics""#),
         "the metrics request itself is counted after it is answered"
     );
+}
+
+#[tokio::test]
+async fn assets_serve_the_committed_typescript_client() {
+    let app = spawn_app().await;
+    let resp = app.get("/assets/ticker.js").await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        resp.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../clients/typescript/dist/ticker.js"),
+    )
+    .unwrap();
+    assert_eq!(resp.text(), committed, "byte for byte the committed module");
+    assert!(committed.contains("export class TickerClient"));
+    let missing = app.get("/assets/nope.js").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), Some("application/json"));
 }
 
 #[tokio::test]
