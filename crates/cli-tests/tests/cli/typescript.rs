@@ -347,14 +347,24 @@ fn client_resumes_across_a_ws_server_restart_with_no_gap_and_no_duplicate() {
     let Some(node) = node() else { return };
     let [rest_port, ws_port] = free_ports();
     let mut ws = ws_server(ws_port, START_MS);
-    let ws_pid = wait_healthy(ws_port);
+    // Ours, not another test's process that took the port meanwhile (it will be killed).
+    let ws_pid = ws.pid();
+    assert_eq!(
+        wait_healthy(ws_port),
+        ws_pid,
+        "port {ws_port} is another process's"
+    );
     let mut rest = clean_command(binary("rest-api"));
     rest.args(["--port", &rest_port.to_string(), "--host", "127.0.0.1"])
         .args(["--ws-url", &format!("ws://127.0.0.1:{ws_port}")])
         .args(["--clock", "manual", "--control-token", TOKEN])
         .args(["--clock-start", &START_MS.to_string()]);
-    let _rest = Spawned::start(rest);
-    wait_healthy(rest_port);
+    let rest = Spawned::start(rest);
+    assert_eq!(
+        wait_healthy(rest_port),
+        rest.pid(),
+        "port {rest_port} is another process's"
+    );
     // REST's price of every (symbol, seq), recorded as the clock moves.
     let mut rest_prices: BTreeMap<(String, u64), f64> = BTreeMap::new();
     let record = |prices: &mut BTreeMap<(String, u64), f64>| {
@@ -394,8 +404,12 @@ fn client_resumes_across_a_ws_server_restart_with_no_gap_and_no_duplicate() {
     // 3. Back on the same port, its clock where the market is: the client resumes after the
     //    last tick it had, and the five it missed are replayed.
     let now_ms = START_MS + (seq - first) as i64 * 1000;
-    let _ws = ws_server(ws_port, now_ms);
-    wait_healthy(ws_port);
+    let ws = ws_server(ws_port, now_ms);
+    assert_eq!(
+        wait_healthy(ws_port),
+        ws.pid(),
+        "port {ws_port} is another process's"
+    );
     let reopened = client.wait_for("the client to reconnect", |v| {
         v["ev"] == "state" && v["state"] == "open"
     });
