@@ -342,7 +342,7 @@ pub async fn respond(
         Route::Metrics => Ok(status::metrics(app)),
         Route::Dashboard => Ok(status::dashboard()),
         Route::Asset(name) => assets::asset(name)
-            .ok_or_else(|| ApiError::not_found(path, "the assets are /assets/ticker.js")),
+            .ok_or_else(|| ApiError::not_found(path, "GET / lists /assets/ticker.js")),
         Route::Ws => Ok(relay::upgrade_required()),
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {

@@ -304,4 +304,23 @@ async fn dashboard_is_an_html_page() {
         Some("text/html; charset=utf-8")
     );
     assert!(resp.text().to_ascii_lowercase().contains("<html"));
+    // Its styles and script, from this origin.
+    for (path, content_type, marker) in [
+        (
+            "/assets/dashboard.css",
+            "text/css; charset=utf-8",
+            "#status",
+        ),
+        (
+            "/assets/dashboard.js",
+            "text/javascript; charset=utf-8",
+            "window.__ticker",
+        ),
+    ] {
+        assert!(resp.text().contains(path), "the page links {path}");
+        let asset = app.get(path).await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert_eq!(asset.header("content-type"), Some(content_type), "{path}");
+        assert!(asset.text().contains(marker), "{path}");
+    }
 }
