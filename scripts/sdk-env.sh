@@ -19,6 +19,9 @@ cd "$(dirname "$0")/.."
 groups=(alpaca-polygon finnhub-binance)
 root=${TICKER_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ticker}
 
+# typescript: the TypeScript compiler that builds and checks clients/typescript (no Python).
+groups+=(typescript)
+
 usage() {
   echo "usage: $0 [--install] | $0 GROUP [--install | python | node-dir]  (groups: ${groups[*]})" >&2
   exit 2

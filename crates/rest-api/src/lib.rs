@@ -15,6 +15,7 @@
 //! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
 
 pub mod app;
+pub mod assets;
 pub mod at;
 pub mod bars;
 pub mod calendar;

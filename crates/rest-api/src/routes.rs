@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
 use crate::vendor::{self, Gateway};
-use crate::{bars, calendar, history, quotes, relay, status, trades};
+use crate::{assets, bars, calendar, history, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -47,6 +47,8 @@ pub enum Route<'a> {
     Metrics,
     /// `/dashboard`: the live page.
     Dashboard,
+    /// `/assets/{name}`: an embedded file ([`crate::assets`]).
+    Asset(&'a str),
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
     /// `/alpaca/…`, `/polygon/…`, `/finnhub/api/v1/…` or `/binance/…`: a vendor gateway
@@ -83,6 +85,7 @@ pub const ROUTE_LABELS: &[&str] = &[
     "binance",
     "alpaca",
     "polygon",
+    "assets",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -102,6 +105,7 @@ const FINNHUB: usize = 19;
 const BINANCE: usize = 20;
 const ALPACA: usize = 21;
 const POLYGON: usize = 22;
+const ASSETS: usize = 23;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -181,6 +185,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/dashboard", "live dashboard page"),
     (
         "GET",
+        "/assets/ticker.js",
+        "the TypeScript client of the stream, compiled (an ES module; clients/typescript)",
+    ),
+    (
+        "GET",
         "/ws",
         "WebSocket stream relayed to the ws-server (classic arrays unless ?format= says otherwise)",
     ),
@@ -207,6 +216,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         _ => {
             if let Some(s) = path.strip_prefix("/api/v1/latest/") {
                 Route::Latest(s)
+            } else if let Some(name) = path.strip_prefix("/assets/") {
+                Route::Asset(name)
             } else if let Some(s) = path.strip_prefix("/api/v1/history/") {
                 Route::History(s)
             } else if let Some(s) = path.strip_prefix("/api/v1/trades/") {
@@ -257,6 +268,7 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::Metrics) => 6,
         Some(Route::DebugPanic | Route::DebugSleep) => 7,
         Some(Route::Dashboard) => DASHBOARD,
+        Some(Route::Asset(_)) => ASSETS,
         Some(Route::MarketStatus) => MARKET_STATUS,
         Some(Route::Calendar) => CALENDAR,
         Some(Route::Ws) => WS,
@@ -329,6 +341,8 @@ pub async fn respond(
         Route::Health => Ok(status::health(app).await),
         Route::Metrics => Ok(status::metrics(app)),
         Route::Dashboard => Ok(status::dashboard()),
+        Route::Asset(name) => assets::asset(name)
+            .ok_or_else(|| ApiError::not_found(path, "GET / lists /assets/ticker.js")),
         Route::Ws => Ok(relay::upgrade_required()),
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
@@ -450,6 +464,7 @@ mod tests {
         );
         assert_eq!(ROUTE_LABELS[label("/api/v1/calendar", false)], "calendar");
         assert_eq!(ROUTE_LABELS[label("/ws", false)], "ws");
+        assert_eq!(ROUTE_LABELS[label("/assets/ticker.js", false)], "assets");
         assert_eq!(
             ROUTE_LABELS[label("/api/v1/trades/X/latest", false)],
             "latest_trade"

@@ -115,7 +115,8 @@ pub async fn health(app: &App) -> Response<Body> {
     })
 }
 
-/// The dashboard page, embedded in the binary: no build step, no CDN, works offline.
+/// The dashboard page, embedded in the binary: no build step, no CDN, works offline (its
+/// styles and script are [`crate::assets`]).
 const DASHBOARD_HTML: &str = include_str!("../assets/dashboard.html");
 
 /// `GET /dashboard`.

@@ -5,7 +5,9 @@
 //!   how to fix a taken port, gives up after its wait, and stops both on Ctrl-C;
 //! * [`errors`]: the binaries' one-line start-up errors say how to fix them;
 //! * [`colour`]: colour only on a terminal, never under `NO_COLOR`;
-//! * [`docs`]: the examples in `docs/config.md` are the binaries' real output.
+//! * [`docs`]: the examples in `docs/config.md` are the binaries' real output;
+//! * [`typescript`]: the TypeScript client, built with `tsc` and run with Node against the
+//!   binaries (a killed and restarted ws-server), and its types against `docs/asyncapi.json`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,3 +23,4 @@ mod docs;
 mod errors;
 mod run_script;
 mod support;
+mod typescript;

@@ -12,6 +12,10 @@
 //!   `us-equity` open.
 //! * [`time_travel`]: the dashboard's 60× replay against REST `at=`, and a frozen market
 //!   stepped ten ticks with `scripts/clock.sh` (the worked example of docs/clocks.md).
+//! * [`ts_client`]: the TypeScript client, imported from `/assets/ticker.js`, through a
+//!   ws-server restart.
+//! * [`worked_example`]: a halt and a disconnect on the dashboard, against REST (the worked
+//!   example of docs/worked-example.md).
 //!
 //! Without Chromium the test fails, unless `ALLOW_SKIP` names `chromium` (a comma-separated
 //! list, as `scripts/test.sh` takes it): then it is skipped with a message. Under `CI=true` it
@@ -24,6 +28,8 @@ mod photon;
 mod services;
 mod tape;
 mod time_travel;
+mod ts_client;
+mod worked_example;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

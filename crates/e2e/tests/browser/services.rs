@@ -16,6 +16,7 @@ use std::time::Duration;
 use rest_api::RestConfig;
 use serde_json::Value;
 use ticker_core::{Clock, ManualClock, Market, MarketConfig, Seq};
+use ticker_net::faults::FaultMode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -75,6 +76,8 @@ pub(crate) struct Services {
     ws_clock: Arc<ManualClock>,
     /// The ws-server's control token, if any.
     control_token: Option<String>,
+    /// The ws-server's `--faults` (kept for restarts).
+    faults: FaultMode,
     /// The market both services compute from.
     pub(crate) market: Arc<Market>,
     /// Where the rest-api listens (and serves `/dashboard`).
@@ -103,7 +106,7 @@ impl Services {
 
     /// [`Services::start_with`], the clock at `start_ms`.
     pub(crate) async fn start_at(config: MarketConfig, start_ms: i64) -> TestResult<Self> {
-        Self::launch_at(config, None, start_ms).await
+        Self::launch_at(config, None, start_ms, FaultMode::Off).await
     }
 
     /// Each service with its own manual clock (stopped at the same time) and `/control/clock`
@@ -115,12 +118,28 @@ impl Services {
         Self::launch(config, Some(token)).await
     }
 
-    async fn launch(config: MarketConfig, token: Option<&str>) -> TestResult<Self> {
-        let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
-        Self::launch_at(config, token, start).await
+    /// [`Services::start_apart`] with the clocks at `start_ms` and `--faults allow` on both
+    /// services, as `scripts/run.sh --clock manual --faults allow` starts them.
+    pub(crate) async fn start_apart_with_faults(
+        mut config: MarketConfig,
+        token: &str,
+        start_ms: i64,
+    ) -> TestResult<Self> {
+        config.clock.kind = Some(ticker_core::ClockKind::Manual);
+        Self::launch_at(config, Some(token), start_ms, FaultMode::Allow).await
     }
 
-    async fn launch_at(config: MarketConfig, token: Option<&str>, start: i64) -> TestResult<Self> {
+    async fn launch(config: MarketConfig, token: Option<&str>) -> TestResult<Self> {
+        let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
+        Self::launch_at(config, token, start, FaultMode::Off).await
+    }
+
+    async fn launch_at(
+        config: MarketConfig,
+        token: Option<&str>,
+        start: i64,
+        faults: FaultMode,
+    ) -> TestResult<Self> {
         let market = Arc::new(Market::new(config)?);
         let clock = Arc::new(ManualClock::new(start));
         let ws_clock = match token {
@@ -141,6 +160,7 @@ impl Services {
             ..RestConfig::default()
         };
         rest.control.control_token = token.map(str::to_owned);
+        rest.faults.mode = faults;
         let settings = rest_api::Settings {
             rest,
             market: market.clone(),
@@ -157,6 +177,7 @@ impl Services {
             clock,
             ws_clock,
             control_token: token.map(str::to_owned),
+            faults,
             market,
             rest_addr,
             ws_addr,
@@ -175,6 +196,7 @@ impl Services {
             ..WsConfig::default()
         };
         ws.control.control_token = self.control_token.clone();
+        ws.faults.mode = self.faults;
         let settings = ws_server::Settings {
             ws,
             market: self.market.clone(),

@@ -20,7 +20,11 @@ use crate::{chromium_or_skip, note, screenshot_dir, TestResult};
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(55);
 
 /// Runs `scenario` with a browser, bounded, with the browser's log on failure.
-async fn with_browser<F, Fut>(name: &str, services: Services, scenario: F) -> TestResult<()>
+pub(crate) async fn with_browser<F, Fut>(
+    name: &str,
+    services: Services,
+    scenario: F,
+) -> TestResult<()>
 where
     F: FnOnce(Cdp, Services) -> Fut,
     Fut: std::future::Future<Output = TestResult<()>>,

@@ -70,6 +70,7 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ("GET", "/polygon/v2/…"),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
+            ("GET", "/assets/ticker.js"),
             ("GET", "/ws"),
         ]
     );
@@ -273,6 +274,27 @@ async fn metrics_count_requests_by_route_and_status_in_prometheus_text() {
 }
 
 #[tokio::test]
+async fn assets_serve_the_committed_typescript_client() {
+    let app = spawn_app().await;
+    let resp = app.get("/assets/ticker.js").await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        resp.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../clients/typescript/dist/ticker.js"),
+    )
+    .unwrap();
+    assert_eq!(resp.text(), committed, "byte for byte the committed module");
+    assert!(committed.contains("export class TickerClient"));
+    let missing = app.get("/assets/nope.js").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test]
 async fn dashboard_is_an_html_page() {
     let app = spawn_app().await;
     let resp = app.get("/dashboard").await;
@@ -282,4 +304,23 @@ async fn dashboard_is_an_html_page() {
         Some("text/html; charset=utf-8")
     );
     assert!(resp.text().to_ascii_lowercase().contains("<html"));
+    // Its styles and script, from this origin.
+    for (path, content_type, marker) in [
+        (
+            "/assets/dashboard.css",
+            "text/css; charset=utf-8",
+            "#status",
+        ),
+        (
+            "/assets/dashboard.js",
+            "text/javascript; charset=utf-8",
+            "window.__ticker",
+        ),
+    ] {
+        assert!(resp.text().contains(path), "the page links {path}");
+        let asset = app.get(path).await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert_eq!(asset.header("content-type"), Some(content_type), "{path}");
+        assert!(asset.text().contains(marker), "{path}");
+    }
 }
