@@ -232,4 +232,27 @@ mod unit {
         }
         assert!(m.history_cache_blocks().0 > 0);
     }
+
+    #[test]
+    fn the_cache_changes_no_result_and_keeps_to_its_budget() {
+        let cached = Market::new(MarketConfig::default()).unwrap();
+        let small = cached.clone().with_history_cache(100 * BLOCK_BYTES);
+        let off = cached.clone().with_history_cache(0);
+        let day: crate::CandleInterval = "1d".parse().unwrap();
+        let now = Seq(93_000_000);
+        let to = cached.schedule().time_of(now);
+        let from = to - 20 * 86_400_000;
+        let want = cached.candles(SymbolId(3), day, from, to, now);
+        assert_eq!(want.len(), 21);
+        assert_eq!(small.candles(SymbolId(3), day, from, to, now), want);
+        assert_eq!(off.candles(SymbolId(3), day, from, to, now), want);
+        assert_eq!(small.history_cache_blocks().1, 100);
+        assert!(small.history_cache_blocks().0 <= 100);
+        assert_eq!(off.history_cache_blocks(), (0, 0));
+        assert!(cached.history_cache_blocks().0 > 100);
+        assert_eq!(
+            cached.history_cache_blocks().1,
+            DEFAULT_CACHE_BYTES / BLOCK_BYTES / 2 * 2
+        );
+    }
 }

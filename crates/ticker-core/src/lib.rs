@@ -61,7 +61,7 @@ pub use aggregate::{BLOCK_BYTES, DEFAULT_CACHE_BYTES};
 pub use calendar::{Calendar, CalendarKind, DayTicks, Phase, TradingDay, TradingTicks};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use classic::{open_classic, write_classic, TickChange};
-pub use cli::MarketArgs;
+pub use cli::{MarketArgs, MAX_HISTORY_CACHE_MIB};
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
 pub use config::{Anchor, ClockConfig, ConfigError, ExchangeConfig, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};
