@@ -112,6 +112,22 @@ impl SessionTracker {
         self.quote_at(market, seq)
     }
 
+    /// Brings the statistics to `seq` by stepping through every tick from its day's first, as
+    /// a tracker started before range aggregates: the baseline of `cargo bench -p
+    /// ticker-core` and the reference of the tests.
+    #[doc(hidden)]
+    pub fn step_through(&mut self, market: &Market, seq: Seq) {
+        let first = market
+            .calendar(self.id)
+            .locate(market.schedule(), seq)
+            .day
+            .map_or(seq, |d| d.first.min(seq));
+        self.step(market, first, None);
+        for n in first.0 + 1..=seq.0 {
+            self.step(market, Seq(n), None);
+        }
+    }
+
     /// Brings the statistics to `seq` (its day's last tick at most), using `lent` (another
     /// tracker's market factor cursor, of the same class) for a one-tick step when it is at
     /// that tick's leaf.

@@ -12,6 +12,24 @@ use crate::symbol::SymbolId;
 use crate::trades::TickSummary;
 
 impl Market {
+    /// [`Market::candles`] as it was computed before range aggregates: every tick of the
+    /// range walked, nothing cached. The baseline of `cargo bench -p ticker-core`.
+    #[doc(hidden)]
+    pub fn candles_tick_by_tick(
+        &self,
+        id: SymbolId,
+        interval: CandleInterval,
+        from_ms: i64,
+        to_ms: i64,
+        until: Seq,
+    ) -> Vec<Candle> {
+        self.candles_walked(
+            id,
+            interval,
+            self.candle_ticks(interval, from_ms, to_ms, until),
+        )
+    }
+
     /// [`Market::candles`] by walking every tick of `range`.
     pub(crate) fn candles_walked(
         &self,
