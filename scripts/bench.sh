@@ -49,14 +49,6 @@ rows="$out/rows.md"
 raw="$out/raw.md"
 : >"$rows"
 : >"$raw"
-core_table=$(core_history)
-raw "$core_table"
-while IFS= read -r line; do
-  case "$line" in
-    "| operation"*|"| ---"*) ;;
-    "| "*) row "core: $(sed 's/^| //; s/ |$//' <<<"$line")" ;;
-  esac
-done <<<"$core_table"
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -96,6 +88,14 @@ PY
 add() { python3 -c "print(f'{$1 + $2:.2f}')"; }
 json_field() { python3 -c 'import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); v=d[sys.argv[1]]; print("n/a" if v is None else (f"{v:.2f}" if isinstance(v,float) else v))' "$1"; }
 
+core_table=$(core_history)
+raw "$core_table"
+while IFS= read -r line; do
+  case "$line" in
+    "| operation"*|"| ---"*) ;;
+    "| "*) row "core: $(sed 's/^| //; s/ |$//' <<<"$line")" ;;
+  esac
+done <<<"$core_table"
 # --- 1. REST latest vs a bare hyper server with the same body size -----------------------
 rp=$(free_port)
 $bin/rest-api --port "$rp" >/dev/null 2>&1 & rest_pid=$!; pids+=("$rest_pid")
