@@ -4,7 +4,7 @@
 //! * `loadgen ws`: a fleet of WebSocket clients; prints a table (and `--json`).
 //! * `loadgen baseline`: a minimal raw-hyper server with a fixed body (the REST floor).
 //! * `loadgen broadcaster`: a minimal threaded WebSocket broadcaster (the fan-out floor).
-//! * `loadgen startup`: time from exec to `/health` 200.
+//! * `loadgen startup`: time from exec to the first 200 of `/health` (or `--path`).
 
 mod baseline;
 mod broadcaster;
@@ -63,11 +63,14 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
-    /// Time from exec to the first 200 of /health on 127.0.0.1:PORT.
+    /// Time from exec to the first 200 of PATH (/health) on 127.0.0.1:PORT.
     Startup {
         /// Port the service listens on.
         #[arg(long)]
         port: u16,
+        /// Path to ask for, e.g. /api/v1/latest?symbols=AAPL,MSFT for the first quotes.
+        #[arg(long, default_value = "/health")]
+        path: String,
         /// The command to run.
         #[arg(last = true, required = true)]
         cmd: Vec<String>,
@@ -134,11 +137,13 @@ async fn main() -> ExitCode {
             };
             tokio::task::block_in_place(|| broadcaster::serve(port, interval_ms, framing, threads))
         }
-        Cmd::Startup { port, cmd } => startup::measure(&cmd, port, Duration::from_secs(30))
-            .await
-            .map(|d| {
-                say(&format!("{:.1}", d.as_secs_f64() * 1000.0));
-            }),
+        Cmd::Startup { port, path, cmd } => {
+            startup::measure(&cmd, port, &path, Duration::from_secs(30))
+                .await
+                .map(|d| {
+                    say(&format!("{:.1}", d.as_secs_f64() * 1000.0));
+                })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

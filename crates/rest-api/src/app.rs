@@ -155,9 +155,10 @@ impl App {
     }
 
     /// The quote JSON of each of `ids` at `seq`, in order. Ticks before the current one are
-    /// computed apart (fresh trackers from the session's first tick, off the async threads
-    /// when long), so a look into the past never disturbs the live trackers; the work is
-    /// bounded by `--max-history-ticks`.
+    /// computed apart (fresh trackers, their session statistics from the market's cached
+    /// range aggregates, off the async threads when long), so a look into the past never
+    /// disturbs the live trackers; the first, uncached computation visits the session's
+    /// trading ticks once, so the span is bounded by `--max-history-ticks`.
     pub async fn quotes_json(
         &self,
         ids: &[SymbolId],
@@ -174,7 +175,7 @@ impl App {
                 StatusCode::BAD_REQUEST,
                 "range_too_large",
                 format!(
-                    "quoting {} symbol(s) at tick {seq} means walking {ticks} ticks from its \
+                    "quoting {} symbol(s) at tick {seq} spans {ticks} ticks from its \
                      session's start; the limit is {} (--max-history-ticks): ask for fewer \
                      symbols",
                     ids.len(),

@@ -97,11 +97,12 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_MAX_CANDLES", default_value_t = 1000)]
     pub max_candles: usize,
 
-    /// Most ticks one history request may aggregate (bounds its CPU time).
+    /// Most ticks one history request may span (bounds the CPU time of its first, uncached
+    /// computation).
     #[arg(
         long,
         env = "TICKER_REST_MAX_HISTORY_TICKS",
-        default_value_t = 20_000_000
+        default_value_t = 40_000_000
     )]
     pub max_history_ticks: u64,
 
@@ -275,7 +276,7 @@ impl Default for RestConfig {
             write_timeout_ms: 30_000,
             shutdown_grace_ms: 10_000,
             max_candles: 1000,
-            max_history_ticks: 20_000_000,
+            max_history_ticks: 40_000_000,
             max_trades: 1000,
             max_calendar_days: 366,
             finnhub_tokens: Vec::new(),

@@ -7,21 +7,25 @@
 //! hold the trades whose time falls in them: tick `n`, which reports the interval
 //! `[t(n−1), t(n))`, belongs to the candle containing `t(n−1)`. So the minute 09:30 holds
 //! ticks 09:30:01 … 09:31:00 at one-second ticks, and closes with the tick at 09:31:00.
-//! Computing them walks every tick in the range once, with an O(1) summary of each tick's
-//! trades ([`TickSummary`]), never the trades themselves.
+//! Short candles walk every tick in their range once, with an O(1) summary of each tick's
+//! trades ([`TickSummary`]), never the trades themselves; long ones add up cached range
+//! aggregates (`aggregate.rs`), with the same result.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::calendar::{Date, DayTicks, TickWindow};
+use crate::aggregate::Agg;
+use crate::calendar::Date;
 use crate::clock::{Schedule, Seq};
 use crate::decimal::{pow10, Decimal, MAX_DECIMALS};
 use crate::market::Market;
-use crate::model::Cursor;
 use crate::quote::Candle;
 use crate::session::SessionTracker;
 use crate::symbol::SymbolId;
 use crate::trades::TickSummary;
+
+/// Candles of at least this many ticks are computed from range aggregates.
+pub(crate) const AGGREGATE_MIN_TICKS: u64 = 256;
 
 /// Milliseconds of a minute bar.
 pub(crate) const MINUTE_MS: i64 = 60_000;
@@ -84,29 +88,35 @@ impl Bar {
 
     /// Adds one tick's trades.
     pub(crate) fn add(&mut self, t: &TickSummary) {
-        self.ticks += 1;
-        if t.count == 0 {
+        self.merge(1, &Agg::of(t));
+    }
+
+    /// Adds `ticks` consecutive ticks whose trades add up to `a`: the same as adding them one
+    /// by one.
+    pub(crate) fn merge(&mut self, ticks: u64, a: &Agg) {
+        self.ticks += ticks;
+        if a.trades == 0 {
             return;
         }
         match self.open {
             None => {
-                self.open = Some(t.first);
-                self.high = t.high;
-                self.low = t.low;
+                self.open = Some(a.open);
+                self.high = a.high;
+                self.low = a.low;
             }
             Some(_) => {
-                if t.high.units() > self.high.units() {
-                    self.high = t.high;
+                if a.high.units() > self.high.units() {
+                    self.high = a.high;
                 }
-                if t.low.units() < self.low.units() {
-                    self.low = t.low;
+                if a.low.units() < self.low.units() {
+                    self.low = a.low;
                 }
             }
         }
-        self.close = t.last;
-        self.volume += u128::from(t.volume);
-        self.trades += t.count;
-        self.notional += t.notional;
+        self.close = a.close;
+        self.volume += a.volume;
+        self.trades += a.trades;
+        self.notional += a.notional;
     }
 
     /// Whether any trade happened in it.
@@ -278,7 +288,9 @@ impl Market {
     }
 
     /// Candles of one symbol overlapping `[from_ms, to_ms)`, oldest first, with ticks up to
-    /// `until`. Intervals without ticks (before the epoch) are omitted.
+    /// `until`. Intervals without ticks (before the epoch) are omitted. Candles of at least
+    /// [`AGGREGATE_MIN_TICKS`] ticks are range aggregates (`aggregate.rs`: O(log n) each once
+    /// cached), shorter ones a walk over their ticks; both give the same candles.
     pub fn candles(
         &self,
         id: SymbolId,
@@ -288,37 +300,37 @@ impl Market {
         until: Seq,
     ) -> Vec<Candle> {
         let range = self.candle_ticks(interval, from_ms, to_ms, until);
+        let per_candle = interval.ms() as u64 / self.schedule().interval_ms();
+        if per_candle < AGGREGATE_MIN_TICKS {
+            return self.candles_walked(id, interval, range);
+        }
+        self.candles_aggregated(id, interval, range)
+    }
+
+    /// [`Market::candles`] from range aggregates.
+    pub(crate) fn candles_aggregated(
+        &self,
+        id: SymbolId,
+        interval: CandleInterval,
+        range: TickRange,
+    ) -> Vec<Candle> {
         let mut out = Vec::new();
-        if range.is_empty() {
+        if range.is_empty() || range.first.0 == 0 {
             return out;
         }
-        out.reserve(
-            (range.len() / (interval.ms() as u64 / self.schedule().interval_ms()).max(1))
-                .min(100_000) as usize
-                + 1,
-        );
         let s = *self.schedule();
-        let bucket = |n: Seq| interval.floor(s.time_of(n) - s.interval_ms() as i64);
-        let mut bar: Option<Bar> = None;
-        self.walk_ticks(id, range, |t| {
-            let start = bucket(t.seq);
-            let current = match bar.as_mut() {
-                Some(b) if b.start == start => b,
-                _ => {
-                    let prior = match bar.take() {
-                        Some(done) => {
-                            out.push(done.candle());
-                            done.close()
-                        }
-                        None => self.last_price(id, Seq(t.seq.0 - 1)),
-                    };
-                    bar.insert(Bar::new(start, prior))
-                }
-            };
-            current.add(t);
-        });
-        if let Some(done) = bar {
-            out.push(done.candle());
+        let mut n = range.first;
+        let mut prior = self.last_price(id, Seq(n.0 - 1));
+        while n < range.end {
+            let start = interval.floor(s.time_of(n) - s.interval_ms() as i64);
+            // The first tick of the next candle.
+            let next = Seq(s.tick_at_or_after(start.saturating_add(interval.ms())).0 + 1);
+            let stop = next.min(range.end).max(Seq(n.0 + 1));
+            let mut bar = Bar::new(start, prior);
+            bar.merge(stop.0 - n.0, &self.aggregate(id, n, stop));
+            out.push(bar.candle());
+            prior = bar.close();
+            n = stop;
         }
         out
     }
@@ -367,174 +379,7 @@ impl Market {
             .map(|d| d.end.min(Seq(until.0 + 1)).0.saturating_sub(d.first.0))
             .sum()
     }
-
-    /// Calls `each` with the trade summary of every tick in `range`, in order: a cursor over
-    /// the tree, the calendar looked up once per day.
-    pub(crate) fn walk_ticks(
-        &self,
-        id: SymbolId,
-        range: TickRange,
-        mut each: impl FnMut(&TickSummary),
-    ) {
-        if range.is_empty() || range.first.0 == 0 {
-            return;
-        }
-        let s = self.schedule();
-        let model = self.model(id);
-        let calendar = self.calendar(id);
-        let joint = self.joint(id);
-        let mut cursor = Cursor::new(&joint, range.first.0 - 1, |_| ());
-        let mut day: Option<DayTicks> = None;
-        loop {
-            let n = Seq(cursor.tick() + 1);
-            let leaf = cursor.leaf();
-            let c = model.counts(cursor.tick(), &leaf.symbol);
-            let mut window = if c.trades == 0 {
-                TickWindow::closed(1.0)
-            } else {
-                if !day.is_some_and(|d| d.contains(n)) {
-                    day = calendar.locate(s, n).day.filter(|d| d.contains(n));
-                }
-                match day {
-                    Some(d) => d.window(s, n),
-                    None => TickWindow::whole(s, n),
-                }
-            };
-            window.spread_factor *= model.spread_factor(n.0);
-            let last =
-                model.price_of(model.offset_after(cursor.tick(), &leaf.market, &leaf.symbol));
-            let volume = u64::try_from(c.volume).unwrap_or(u64::MAX);
-            let summary =
-                TickSummary::new(model, n, c.trades, volume, c.trades_before, last, window);
-            each(&summary);
-            if n.0 + 1 >= range.end.0 {
-                break;
-            }
-            cursor.advance(&joint, |_| ());
-        }
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::MarketConfig;
-    use crate::decimal::Decimal;
-
-    fn market() -> Market {
-        Market::new(MarketConfig::default()).unwrap()
-    }
-
-    #[test]
-    fn parses_every_interval_and_rejects_others() {
-        for i in CandleInterval::all() {
-            assert_eq!(i.name().parse::<CandleInterval>().unwrap(), i);
-        }
-        let err = "7m".parse::<CandleInterval>().unwrap_err().to_string();
-        assert!(
-            err.starts_with("\"7m\" is not a candle interval (use one of 1s, 5s"),
-            "{err}"
-        );
-    }
-
-    /// A candle aggregated from the trades themselves, listed one by one.
-    fn from_trades(m: &Market, id: SymbolId, start: i64, width: i64) -> (Candle, usize) {
-        let s = *m.schedule();
-        let first = s.tick_at_or_after(start).0 + 1;
-        let end = s.tick_at_or_after(start + width).0 + 1;
-        let trades: Vec<_> = (first..end)
-            .flat_map(|n| m.trades(id, Seq(n)).iter().collect::<Vec<_>>())
-            .collect();
-        for t in &trades {
-            assert!((start..start + width).contains(&t.timestamp), "{t:?}");
-        }
-        let volume: u64 = trades.iter().map(|t| t.size).sum();
-        let notional: i128 = trades
-            .iter()
-            .map(|t| i128::from(t.price.units()) * i128::from(t.size))
-            .sum();
-        let d = trades[0].price.decimals();
-        let candle = Candle {
-            timestamp: start,
-            open: trades[0].price,
-            high: trades
-                .iter()
-                .map(|t| t.price)
-                .max_by_key(|p| p.units())
-                .unwrap(),
-            low: trades
-                .iter()
-                .map(|t| t.price)
-                .min_by_key(|p| p.units())
-                .unwrap(),
-            close: trades.last().unwrap().price,
-            volume,
-            ticks: end - first,
-            trades: trades.len() as u64,
-            vwap: vwap(notional, u128::from(volume), d, Decimal::new(0, d)),
-        };
-        (candle, trades.len())
-    }
-
-    #[test]
-    fn candles_equal_aggregation_of_the_trades() {
-        let m = market();
-        let id = SymbolId(2);
-        let s = *m.schedule();
-        // Mid-minute bounds: the 31 minutes they overlap, each one whole.
-        let from = s.time_of(Seq(1_000_000)) + 17_000;
-        let to = from + 30 * 60_000;
-        let minute: CandleInterval = "1m".parse().unwrap();
-        let candles = m.candles(id, minute, from, to, Seq(u64::MAX));
-        assert_eq!(candles.len(), 31);
-        for c in &candles {
-            let (want, trades) = from_trades(&m, id, c.timestamp, 60_000);
-            assert!(
-                trades > 10,
-                "a busy symbol trades every few seconds: {trades}"
-            );
-            assert_eq!(*c, want);
-            assert_eq!(c.ticks, 60);
-            assert_eq!(c.timestamp % 60_000, 0);
-        }
-        // Consecutive candles tile the ticks: volumes add up to the whole range.
-        let total: u64 = candles.iter().map(|c| c.volume).sum();
-        let range = m.candle_ticks(minute, from, to, Seq(u64::MAX));
-        assert_eq!(total, m.volume_between(id, range.first, range.end));
-        // Hourly candles of the same ticks agree with the trades too.
-        let hour = m.candles(id, "1h".parse().unwrap(), from, from + 1, Seq(u64::MAX));
-        assert_eq!(hour[0], from_trades(&m, id, hour[0].timestamp, 3_600_000).0);
-    }
-
-    #[test]
-    fn the_current_candle_stops_at_the_current_tick() {
-        let m = market();
-        let s = *m.schedule();
-        let now = Seq(5_000_030);
-        let start = s.time_of(now) - 120_000;
-        let candles = m.candles(SymbolId(0), "1m".parse().unwrap(), start, i64::MAX / 4, now);
-        let last = candles.last().unwrap();
-        assert_eq!(last.close, m.last_price(SymbolId(0), now));
-        assert!(last.ticks < 60);
-    }
-
-    #[test]
-    fn candles_before_the_epoch_are_empty() {
-        let m = market();
-        let epoch = m.schedule().epoch_ms();
-        let c = m.candles(SymbolId(0), "1h".parse().unwrap(), 0, epoch, Seq(u64::MAX));
-        assert!(c.is_empty());
-        let c = m.candles(
-            SymbolId(0),
-            "1h".parse().unwrap(),
-            0,
-            epoch + 1,
-            Seq(u64::MAX),
-        );
-        assert_eq!(c.len(), 1);
-        // The first hour's trades: ticks 1 … 3600 (tick 0 has no interval).
-        assert_eq!(c[0].ticks, 3600);
-        let first = m.trades(SymbolId(0), Seq(1)).iter().next().unwrap();
-        assert_eq!(c[0].open, first.price);
-    }
-}
+mod tests;

@@ -88,7 +88,15 @@ pub struct MarketArgs {
     /// holding one scenario (a path: it contains `/` or ends in `.json`). docs/scenarios.md.
     #[arg(long, env = "TICKER_SCENARIO", value_name = "NAME|PATH")]
     pub scenario: Option<String>,
+
+    /// Memory for memoized history aggregates, in MiB (0..=1048576, default 64): long candle
+    /// ranges and first quotes reuse them. 0 turns the cache off (same results, slower).
+    #[arg(long, env = "TICKER_HISTORY_CACHE_MIB", value_name = "MIB")]
+    pub history_cache_mib: Option<String>,
 }
+
+/// The most memory `--history-cache-mib` may give the history cache: 1 TiB.
+pub const MAX_HISTORY_CACHE_MIB: u64 = 1 << 20;
 
 /// A set, non-empty value.
 fn given(value: Option<&String>) -> Option<&str> {
@@ -166,6 +174,21 @@ impl MarketArgs {
 }
 
 impl MarketArgs {
+    /// The history cache's memory budget in bytes (`--history-cache-mib`, default
+    /// [`crate::DEFAULT_CACHE_BYTES`]), for [`crate::Market::with_history_cache`].
+    pub fn history_cache_bytes(&self) -> Result<usize, ConfigError> {
+        let Some(mib) = number::<u64>("history_cache_mib", self.history_cache_mib.as_ref())? else {
+            return Ok(crate::DEFAULT_CACHE_BYTES);
+        };
+        if mib > MAX_HISTORY_CACHE_MIB {
+            return Err(ConfigError::Invalid {
+                field: "history_cache_mib".to_owned(),
+                problem: format!("{mib} is above the maximum of {MAX_HISTORY_CACHE_MIB}"),
+            });
+        }
+        Ok(usize::try_from(mib << 20).unwrap_or(usize::MAX))
+    }
+
     /// The clock flags over the file's `clock` object, field by field.
     fn resolve_clock(&self, cfg: &mut MarketConfig) -> Result<(), ConfigError> {
         let bad_time = |field: &str, text: &str, also: &str| ConfigError::Invalid {
@@ -319,6 +342,26 @@ mod tests {
             .starts_with("config field `clock.anchor`: \"soon\" is neither `now`, Unix"));
         assert!(err(&["--clock-speed", "60"])
             .starts_with("config field `clock.anchor`: a virtual clock needs an anchor"));
+    }
+
+    #[test]
+    fn history_cache_is_64_mib_unless_told_and_bounded() {
+        let bytes = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["x"].iter().chain(args)).unwrap();
+            cli.market.history_cache_bytes().map_err(|e| e.to_string())
+        };
+        assert_eq!(bytes(&[]), Ok(64 << 20));
+        assert_eq!(bytes(&["--history-cache-mib", "0"]), Ok(0));
+        assert_eq!(bytes(&["--history-cache-mib", "512"]), Ok(512 << 20));
+        assert_eq!(bytes(&["--history-cache-mib", "1048576"]), Ok(1 << 40));
+        assert_eq!(
+            bytes(&["--history-cache-mib", "1048577"]),
+            Err("config field `history_cache_mib`: 1048577 is above the maximum of 1048576".into())
+        );
+        assert_eq!(
+            bytes(&["--history-cache-mib", "lots"]),
+            Err("config field `history_cache_mib`: \"lots\" is not a whole number".into())
+        );
     }
 
     #[test]

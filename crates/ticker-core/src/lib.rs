@@ -15,7 +15,8 @@
 //!   every symbol of a tick loop (market factors advanced once per calendar class) and hands
 //!   out each one's [`SymbolTick`]: quote, trades, NBBO and the bars the tick closes.
 //! * [`Market::candles`], [`Market::minute_bars`], [`Market::daily_bars`]: OHLCV, trade
-//!   counts and VWAP aggregated from the trades.
+//!   counts and VWAP aggregated from the trades, long ranges from memoized block aggregates
+//!   (`aggregate.rs`; bounded by [`Market::with_history_cache`]).
 //! * [`Quote`], [`Candle`], [`SymbolInfo`], [`Trade`], [`Nbbo`]: the JSON both services send.
 //! * [`write_classic`]: the classic array element (`stock`, `price`, `change` since the
 //!   previous tick) of `format=array`.
@@ -31,6 +32,7 @@
 //! Start with `model.rs` for how the walk is built, and `docs/model.md` for what it produces.
 
 pub mod activity;
+mod aggregate;
 pub mod calendar;
 mod candle;
 mod classic;
@@ -55,10 +57,11 @@ mod universe;
 mod virtual_clock;
 
 pub use activity::{Activity, SplitWeights, Uniform};
+pub use aggregate::{BLOCK_BYTES, DEFAULT_CACHE_BYTES};
 pub use calendar::{Calendar, CalendarKind, DayTicks, Phase, TradingDay, TradingTicks};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use classic::{open_classic, write_classic, TickChange};
-pub use cli::MarketArgs;
+pub use cli::{MarketArgs, MAX_HISTORY_CACHE_MIB};
 pub use clock::{Clock, ManualClock, Schedule, Seq, Session, SystemClock};
 pub use config::{Anchor, ClockConfig, ConfigError, ExchangeConfig, MarketConfig, SymbolConfig};
 pub use decimal::{Decimal, TickSize, MAX_DECIMALS};

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::activity::{Activity, SplitWeights};
+use crate::aggregate::{BlockCache, DEFAULT_CACHE_BYTES};
 use crate::calendar::{Calendar, CalendarKind};
 use crate::clock::{Schedule, Seq};
 use crate::config::{ConfigError, Exchanges, MarketConfig};
@@ -135,6 +136,9 @@ pub struct Market {
     models: Vec<SymbolModel>,
     by_symbol: HashMap<Symbol, SymbolId>,
     pub(crate) exchanges: Exchanges,
+    /// Memoized range aggregates (`aggregate.rs`): pure functions of the fields above, so
+    /// clones share them.
+    pub(crate) blocks: Arc<BlockCache>,
 }
 
 /// The model parameters of a validated configuration.
@@ -358,6 +362,7 @@ impl Market {
             classes,
             models,
             by_symbol,
+            blocks: Arc::new(BlockCache::new(0)),
         };
         // The plans' constants are the model's own values, so they are computed before any
         // plan is in place.
@@ -365,7 +370,16 @@ impl Market {
         for (model, plan) in market.models.iter_mut().zip(plans) {
             model.plan = plan;
         }
+        // Created once the plans are in place: nothing computed before may be remembered.
+        market.blocks = Arc::new(BlockCache::new(DEFAULT_CACHE_BYTES));
         Ok(market)
+    }
+
+    /// This market with a history cache of about `bytes` (default [`DEFAULT_CACHE_BYTES`];
+    /// 0 disables it, which changes no result, only the time long ranges take).
+    pub fn with_history_cache(mut self, bytes: usize) -> Self {
+        self.blocks = Arc::new(BlockCache::new(bytes));
+        self
     }
 
     /// A symbol's beta: its loading on the market factor.

@@ -14,10 +14,10 @@
 //! * for 24/7 symbols every trade is regular, so all of them count everywhere.
 //!
 //! `high` and `low` are exact: no formula gives the extremes of a random walk without
-//! visiting its ticks, so a [`SessionTracker`] visits the day's ticks once (each in O(1), a
-//! summary of its trades, see `trades.rs`) and then keeps running statistics. The first quote
-//! of a day costs a pass from the day's first tick (86 400 ticks at the default 1 s interval
-//! for a 24/7 day, 57 600 for a `us-equity` one); each later tick costs amortised O(1).
+//! visiting its ticks. A [`SessionTracker`] starts on any tick with the day's statistics so
+//! far from range aggregates (`session/start.rs`, `aggregate.rs`: the day's trading ticks
+//! visited once, the first time, then cached blocks), and then keeps running statistics,
+//! amortised O(1) per tick (each an O(1) summary of its trades, see `trades.rs`).
 
 use crate::calendar::{DayTicks, Phase};
 use crate::candle::{closes_minute, minute_of, vwap, Bar};
@@ -28,6 +28,12 @@ use crate::model::{Cursor, MarketAt, Node, SymbolNode};
 use crate::quote::{Candle, Quote};
 use crate::symbol::SymbolId;
 use crate::trades::TickSummary;
+
+mod start;
+
+/// A tracker more than this many ticks behind its target starts afresh at the target rather
+/// than stepping through every tick.
+const JUMP_TICKS: u64 = 1024;
 
 /// Incremental quotes for one symbol: cheap for consecutive ticks, correct for any tick.
 #[derive(Clone)]
@@ -106,6 +112,22 @@ impl SessionTracker {
         self.quote_at(market, seq)
     }
 
+    /// Brings the statistics to `seq` by stepping through every tick from its day's first, as
+    /// a tracker started before range aggregates: the baseline of `cargo bench -p
+    /// ticker-core` and the reference of the tests.
+    #[doc(hidden)]
+    pub fn step_through(&mut self, market: &Market, seq: Seq) {
+        let first = market
+            .calendar(self.id)
+            .locate(market.schedule(), seq)
+            .day
+            .map_or(seq, |d| d.first.min(seq));
+        self.step(market, first, None);
+        for n in first.0 + 1..=seq.0 {
+            self.step(market, Seq(n), None);
+        }
+    }
+
     /// Brings the statistics to `seq` (its day's last tick at most), using `lent` (another
     /// tracker's market factor cursor, of the same class) for a one-tick step when it is at
     /// that tick's leaf.
@@ -125,12 +147,13 @@ impl SessionTracker {
         };
         let target = seq.0.min(day.end.0 - 1);
         // The state is large (two cursors): keep it in place rather than move it.
+        // Far ahead, jumping there (range aggregates) is cheaper than stepping.
         let reusable = self
             .state
             .as_ref()
-            .is_some_and(|s| s.day == day && s.at <= target);
+            .is_some_and(|s| s.day == day && s.at <= target && target - s.at <= JUMP_TICKS);
         if !reusable {
-            self.state = Some(State::start(market, self.id, day));
+            self.state = Some(State::start(market, self.id, day, target));
         }
         let Some(state) = self.state.as_mut() else {
             return;
@@ -208,12 +231,6 @@ impl SessionTracker {
             .as_ref()
             .filter(|s| s.at == seq.0)
             .map(|s| &s.tick)
-    }
-
-    /// Whether the tracker stands on its day's last tick (later ticks until the next day are
-    /// closed: nothing to step).
-    pub(crate) fn day_done(&self) -> bool {
-        self.state.as_ref().is_some_and(|s| s.at + 1 == s.day.end.0)
     }
 
     /// The trades up to the tick the tracker stands on (and any closed tick after it).
@@ -314,64 +331,6 @@ fn quote(
 }
 
 impl State {
-    /// Fresh statistics for `day`, standing on its first tick. The minute holding that tick
-    /// is replayed from its start, so its bar is whole.
-    fn start(market: &Market, id: SymbolId, day: DayTicks) -> Self {
-        let schedule = market.schedule();
-        let calendar = market.calendar(id);
-        let prev_close = match calendar.day_ticks(schedule, day.index - 1) {
-            Some(prev) if !prev.is_empty() => market.last_price(id, Seq(prev.close.0 - 1)),
-            _ => market.info(id).reference_price,
-        };
-        let minute_start = minute_of(schedule, day.first);
-        let first = Seq(schedule.tick_at_or_after(minute_start).0 + 1).min(day.first);
-        let joint = market.joint(id);
-        let uses_market = joint.symbol.uses_market();
-        let leaf = first.0 - 1;
-        let market_cursor = Cursor::new(joint.market, if uses_market { leaf } else { 0 }, |_| ());
-        let m = &market_cursor;
-        let symbol = Cursor::new(joint.symbol, leaf, |j| {
-            if uses_market {
-                MarketAt::of(&m.node(j + 1), &m.node(j))
-            } else {
-                MarketAt::default()
-            }
-        });
-        let last_price = market.last_price(id, Seq(leaf));
-        let mut state = Self {
-            day,
-            at: first.0,
-            symbol,
-            market_leaf: market_cursor.leaf(),
-            market: market_cursor,
-            market_fresh: uses_market,
-            stats: DayStats {
-                volume: 0,
-                trades: 0,
-                notional: 0,
-                open: None,
-                high: 0,
-                low: 0,
-                close: None,
-            },
-            prev_close,
-            last_price,
-            model_price: last_price,
-            tick: TickSummary::new(
-                market.model(id),
-                first,
-                0,
-                0,
-                0,
-                last_price,
-                crate::calendar::TickWindow::closed(1.0),
-            ),
-            minute: Bar::new(minute_start, last_price),
-        };
-        state.record(market, id);
-        state
-    }
-
     /// Steps one tick towards `target`.
     fn advance(&mut self, market: &Market, id: SymbolId, target: u64, lent: Option<&Cursor<Node>>) {
         let joint = market.joint(id);

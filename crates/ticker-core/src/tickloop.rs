@@ -81,50 +81,22 @@ impl SessionTracker {
     }
 }
 
-/// Brings every tracker to `seq`, one thread per core. The cold pass over the day's ticks is
-/// the only expensive step of a service's start-up; symbols are independent, so it
-/// parallelises without coordination. Within a thread the trackers step in lockstep, so each
-/// calendar class's market factor advances once per tick for all of them.
+/// Brings every tracker to `seq`, one thread per core. This is a service's start-up: each
+/// tracker jumps to `seq` with its day's statistics from range aggregates
+/// (`session/start.rs`), visiting the day's trading ticks once rather than every tick;
+/// symbols are independent, so it parallelises without coordination.
 pub fn warm_up(market: &Market, trackers: &mut [SessionTracker], seq: Seq) {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let chunk = trackers.len().div_ceil(cores.max(1)).max(1);
     std::thread::scope(|scope| {
         for part in trackers.chunks_mut(chunk) {
-            scope.spawn(move || lockstep(market, part, seq));
+            scope.spawn(move || {
+                for t in part.iter_mut() {
+                    t.step(market, seq, None);
+                }
+            });
         }
     });
-}
-
-/// Steps `trackers` to `seq` together, one tick at a time from the earliest of their days.
-fn lockstep(market: &Market, trackers: &mut [SessionTracker], seq: Seq) {
-    // Each tracker starts its day (O(log n)); then all advance tick by tick.
-    let mut from = seq;
-    for t in trackers.iter_mut() {
-        let start = market
-            .calendar(t.id())
-            .locate(market.schedule(), seq)
-            .day
-            .map_or(seq, |d| d.first.min(seq));
-        t.step(market, start, None);
-        from = from.min(t.position().unwrap_or(seq));
-    }
-    for n in from.0 + 1..=seq.0 {
-        let mut lent: Vec<Option<Cursor<Node>>> = vec![None; market.class_count()];
-        for t in trackers.iter_mut() {
-            if t.position().is_some_and(|p| p.0 >= n) || t.day_done() {
-                continue;
-            }
-            let class = market.model(t.id()).class;
-            t.step(market, Seq(n), lent.get(class).and_then(Option::as_ref));
-            if let Some(slot @ None) = lent.get_mut(class) {
-                *slot = t.lendable().filter(|c| c.tick() == n - 1).cloned();
-            }
-        }
-    }
-    // Closed ticks after a day, and anything the loop above did not reach.
-    for t in trackers.iter_mut() {
-        t.step(market, seq, None);
-    }
 }
 
 /// Everything every tracker's symbol did at `seq`, in order, passed to `each`. For the

@@ -38,7 +38,10 @@ pub fn build_market(market: &MarketArgs) -> Result<Arc<Market>, String> {
     if config.clock.anchor == Some(Anchor::Now) {
         config.clock.anchor = Some(Anchor::At(SystemClock.now_ms()));
     }
-    let market = Market::new(config).map_err(|e| e.to_string())?;
+    let cache = market.history_cache_bytes().map_err(|e| e.to_string())?;
+    let market = Market::new(config)
+        .map_err(|e| e.to_string())?
+        .with_history_cache(cache);
     if let Some(scenario) = market.selected_scenario().map_err(|e| e.to_string())? {
         let first = market
             .ids()

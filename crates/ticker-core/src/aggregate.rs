@@ -1,0 +1,258 @@
+//! Range aggregates in sub-linear time: what the trades of any span of ticks add up to (count,
+//! volume, notional, first, highest, lowest and last price), for candles, bars and the
+//! session statistics of quotes.
+//!
+//! Everything a candle or a quote sums is an integer (shares, trades, notional in units of
+//! the price's last decimal) or an extreme or end of exact decimal prices, so aggregates form
+//! a monoid: [`Agg::then`] of two adjacent spans is exactly what adding their ticks one by
+//! one gives, in any grouping. That makes memoization safe. The leaves of the model's tree
+//! (leaf `m` is tick `m + 1`'s interval) are grouped into aligned blocks of `2^k` leaves,
+//! `k` in [`LEVELS`]; a block's aggregate is computed once, lazily (small blocks by visiting
+//! their trading ticks, see `sparse.rs`; large ones from their eight sub-blocks) and kept in
+//! the market's bounded [`BlockCache`]. A span is then the few unaligned ticks at its ends
+//! plus at most seven blocks per level on each side: O(log n) blocks once they are cached.
+//!
+//! The first request over a span still visits its trading ticks once (no formula gives the
+//! extremes of a random walk); what it computes serves every later request that overlaps.
+
+mod cache;
+mod sparse;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+pub(crate) use cache::BlockCache;
+pub use cache::{BLOCK_BYTES, DEFAULT_CACHE_BYTES};
+
+use crate::clock::Seq;
+use crate::decimal::Decimal;
+use crate::market::Market;
+use crate::model::tree::LAST_TICK;
+use crate::symbol::SymbolId;
+use crate::trades::TickSummary;
+
+/// The smallest block: 64 leaves. Shorter pieces at a span's ends are visited tick by tick.
+const BASE: u32 = 6;
+/// Each level's blocks are eight of the level below.
+const STEP: u32 = 3;
+/// Block levels, 2^6 … 2^60 leaves.
+const LEVELS: [u32; 19] = [
+    6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60,
+];
+/// Blocks up to 2^18 leaves are computed by visiting their trading ticks; larger ones from
+/// their sub-blocks (which are cached too, so that neighbouring spans reuse them).
+const VISIT_MAX: u32 = 18;
+
+/// What the trades of a span of ticks add up to. The prices are meaningful only when
+/// `trades > 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Agg {
+    /// Number of trades.
+    pub(crate) trades: u64,
+    /// Shares.
+    pub(crate) volume: u128,
+    /// Σ price × size, in units of the price's last decimal.
+    pub(crate) notional: i128,
+    /// The first trade's price.
+    pub(crate) open: Decimal,
+    /// The highest trade (the earliest, among equal ones).
+    pub(crate) high: Decimal,
+    /// The lowest trade (the earliest, among equal ones).
+    pub(crate) low: Decimal,
+    /// The last trade's price.
+    pub(crate) close: Decimal,
+}
+
+impl Agg {
+    /// One tick's trades.
+    pub(crate) fn of(t: &TickSummary) -> Self {
+        if t.count == 0 {
+            return Self::default();
+        }
+        Self {
+            trades: t.count,
+            volume: u128::from(t.volume),
+            notional: t.notional,
+            open: t.first,
+            high: t.high,
+            low: t.low,
+            close: t.last,
+        }
+    }
+
+    /// This span followed by `later`, the span right after it.
+    #[inline]
+    pub(crate) fn then(self, later: Self) -> Self {
+        if later.trades == 0 {
+            return self;
+        }
+        if self.trades == 0 {
+            return later;
+        }
+        Self {
+            trades: self.trades + later.trades,
+            volume: self.volume + later.volume,
+            notional: self.notional + later.notional,
+            open: self.open,
+            high: if later.high.units() > self.high.units() {
+                later.high
+            } else {
+                self.high
+            },
+            low: if later.low.units() < self.low.units() {
+                later.low
+            } else {
+                self.low
+            },
+            close: later.close,
+        }
+    }
+}
+
+impl Market {
+    /// What the trades of ticks `[first, end)` add up to: O(log n) cached blocks plus at most
+    /// 2 × 63 ticks at the ends, once the blocks are cached.
+    pub(crate) fn aggregate(&self, id: SymbolId, first: Seq, end: Seq) -> Agg {
+        // Tick n's trades are in leaf n − 1; tick 0 has none.
+        let lo = first.0.max(1) - 1;
+        let hi = end.0.saturating_sub(1).min(LAST_TICK);
+        let mut acc = Agg::default();
+        let mut pos = lo;
+        while pos < hi {
+            let fits = LEVELS
+                .iter()
+                .rev()
+                .copied()
+                .find(|&k| pos % (1 << k) == 0 && hi - pos >= 1 << k);
+            match fits {
+                Some(k) => {
+                    acc = acc.then(self.block(id, k, pos >> k));
+                    pos += 1 << k;
+                }
+                None => {
+                    // Up to the next base boundary (or the end), tick by tick.
+                    let stop = ((pos >> BASE) + 1).saturating_mul(1 << BASE).min(hi);
+                    self.walk_trading_leaves(id, pos, stop, |t| acc = acc.then(Agg::of(t)));
+                    pos = stop;
+                }
+            }
+        }
+        acc
+    }
+
+    /// Block `index` of level `k`: leaves `[index·2^k, (index+1)·2^k)`, from the cache or
+    /// computed (and cached).
+    fn block(&self, id: SymbolId, k: u32, index: u64) -> Agg {
+        let key = (id.0, k as u8, index);
+        if let Some(a) = self.blocks.get(key) {
+            return a;
+        }
+        let lo = index << k;
+        let mut acc = Agg::default();
+        if k <= VISIT_MAX {
+            self.walk_trading_leaves(id, lo, lo + (1 << k), |t| acc = acc.then(Agg::of(t)));
+        } else {
+            let sub = k - STEP;
+            for i in 0..1u64 << STEP {
+                acc = acc.then(self.block(id, sub, (index << STEP) + i));
+            }
+        }
+        self.blocks.insert(key, acc);
+        acc
+    }
+
+    /// The number of aggregate blocks this market's cache holds, and the most it will hold.
+    pub fn history_cache_blocks(&self) -> (usize, usize) {
+        (self.blocks.len(), self.blocks.max_blocks())
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::candle::TickRange;
+    use crate::config::MarketConfig;
+    use crate::noise::mix64;
+
+    /// The tick-by-tick fold of the same ticks.
+    fn walked(m: &Market, id: SymbolId, first: u64, end: u64) -> Agg {
+        let mut acc = Agg::default();
+        let range = TickRange {
+            first: Seq(first),
+            end: Seq(end),
+        };
+        m.walk_ticks(id, range, |t| acc = acc.then(Agg::of(t)));
+        acc
+    }
+
+    #[test]
+    fn trading_leaves_are_the_ticks_that_trade() {
+        let m = Market::new(MarketConfig::default()).unwrap();
+        let id = SymbolId(1);
+        let (first, end) = (1_000_000u64, 1_003_000u64);
+        let mut sparse = Vec::new();
+        m.walk_trading_leaves(id, first - 1, end - 1, |t| sparse.push(*t));
+        let mut dense = Vec::new();
+        let range = TickRange {
+            first: Seq(first),
+            end: Seq(end),
+        };
+        m.walk_ticks(id, range, |t| {
+            if t.count > 0 {
+                dense.push(*t);
+            }
+        });
+        assert!(dense.len() > 100, "{}", dense.len());
+        assert_eq!(sparse, dense);
+    }
+
+    #[test]
+    fn aggregates_equal_the_tick_by_tick_fold() {
+        let m = Market::new(MarketConfig::default()).unwrap();
+        let mut x = 0x5EED_u64;
+        for round in 0..40 {
+            x = mix64(x);
+            let id = SymbolId((x % 5) as u16);
+            let first = if round < 4 {
+                round + 1
+            } else {
+                1 + (x >> 20) % 90_000_000
+            };
+            let len = match round % 4 {
+                0 => x % 70,
+                1 => x % 5_000,
+                2 => x % 300_000,
+                _ => 600_000 + x % 200_000,
+            };
+            let want = walked(&m, id, first, first + len);
+            assert_eq!(m.aggregate(id, Seq(first), Seq(first + len)), want);
+            // Again, from the cache.
+            assert_eq!(m.aggregate(id, Seq(first), Seq(first + len)), want);
+        }
+        assert!(m.history_cache_blocks().0 > 0);
+    }
+
+    #[test]
+    fn the_cache_changes_no_result_and_keeps_to_its_budget() {
+        let cached = Market::new(MarketConfig::default()).unwrap();
+        let small = cached.clone().with_history_cache(100 * BLOCK_BYTES);
+        let off = cached.clone().with_history_cache(0);
+        let day: crate::CandleInterval = "1d".parse().unwrap();
+        let now = Seq(93_000_000);
+        let to = cached.schedule().time_of(now);
+        let from = to - 20 * 86_400_000;
+        let want = cached.candles(SymbolId(3), day, from, to, now);
+        assert_eq!(want.len(), 21);
+        assert_eq!(small.candles(SymbolId(3), day, from, to, now), want);
+        assert_eq!(off.candles(SymbolId(3), day, from, to, now), want);
+        assert_eq!(small.history_cache_blocks().1, 100);
+        assert!(small.history_cache_blocks().0 <= 100);
+        assert_eq!(off.history_cache_blocks(), (0, 0));
+        assert!(cached.history_cache_blocks().0 > 100);
+        assert_eq!(
+            cached.history_cache_blocks().1,
+            DEFAULT_CACHE_BYTES / BLOCK_BYTES / 2 * 2
+        );
+    }
+}
