@@ -33,6 +33,8 @@ export interface StateChange {
     /** `reconnecting`/`closed`: the close code and reason, or why the socket was given up. */
     code?: number;
     reason?: string;
+    /** `reconnecting`/`closed` after a socket closed: whether it closed cleanly. */
+    wasClean?: boolean;
     /** `open` after a reconnect: the seq it resumed after (`since`), if any. */
     resumedAfter?: number | null;
 }
@@ -96,6 +98,11 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface TickerOptions {
     /** The stream, e.g. `ws://127.0.0.1:8001/ws`; its own query parameters (say `fault_…`) are kept. */
     url: string;
+    /**
+     * Query parameters for the first connection only (until one opens), e.g. `fault_…` to provoke
+     * one disconnect and then reconnect cleanly.
+     */
+    firstParams?: Record<string, string>;
     /** The initial subscription (default every symbol, `['*']`). */
     symbols?: string[];
     /** Its channels (default `['quotes']`). */
@@ -147,6 +154,8 @@ export declare class TickerClient {
     private pingTimer;
     private lastHeard;
     private stopped;
+    /** Whether a connection has opened (so {@link TickerOptions.firstParams} are spent). */
+    private firstOpened;
     private replay;
     /** Replay position: the newest tick's time received during a replay. */
     private position;
@@ -171,6 +180,11 @@ export declare class TickerClient {
     connect(): void;
     /** Closes the connection for good (no reconnect). */
     close(code?: number, reason?: string): void;
+    /**
+     * While waiting to reconnect, tries again now (say the user asked, or the network came back);
+     * `resetBackoff` starts the backoff over. Does nothing while a socket is open or opening.
+     */
+    reconnectNow(resetBackoff?: boolean): void;
     /** Adds symbols (`['*']`: all) to channels (default quotes). */
     subscribe(symbols: string[], channels?: Channel[]): void;
     /** Removes symbols (`['*']`: all) from channels (default every channel). */

@@ -51,6 +51,8 @@ export class TickerClient {
         this.pingTimer = null;
         this.lastHeard = 0;
         this.stopped = true;
+        /** Whether a connection has opened (so {@link TickerOptions.firstParams} are spent). */
+        this.firstOpened = false;
         /** Replay position: the newest tick's time received during a replay. */
         this.position = null;
         /** A replay with `then=close` reached its end: its close is not a loss. */
@@ -98,6 +100,17 @@ export class TickerClient {
             ws.close(code, reason);
         }
         this.setState({ state: 'closed', attempt: this.attempt, code, reason });
+    }
+    /**
+     * While waiting to reconnect, tries again now (say the user asked, or the network came back);
+     * `resetBackoff` starts the backoff over. Does nothing while a socket is open or opening.
+     */
+    reconnectNow(resetBackoff = false) {
+        if (this.stopped || this.ws)
+            return;
+        if (resetBackoff)
+            this.attempt = 0;
+        this.open();
     }
     /** Adds symbols (`['*']`: all) to channels (default quotes). */
     subscribe(symbols, channels = ['quotes']) {
@@ -211,6 +224,10 @@ export class TickerClient {
             url.searchParams.set('channels', (this.opts.channels ?? ['quotes']).join(','));
         }
         url.searchParams.set('format', this.opts.format ?? 'quote');
+        if (!this.firstOpened) {
+            for (const [k, v] of Object.entries(this.opts.firstParams ?? {}))
+                url.searchParams.set(k, v);
+        }
         this.since = null;
         if (this.replay) {
             url.searchParams.set('from', String(this.position ?? this.replay.from));
@@ -245,6 +262,7 @@ export class TickerClient {
             if (ws !== this.ws)
                 return;
             opened = true;
+            this.firstOpened = true;
             this.lastHeard = Date.now();
             this.stats.connects += 1;
             if (this.stats.connects > 1)
@@ -263,7 +281,7 @@ export class TickerClient {
             if (typeof ev.data === 'string')
                 this.receive(ev.data);
         };
-        const gone = (code, reason) => {
+        const gone = (code, reason, wasClean) => {
             if (ws !== this.ws)
                 return;
             this.ws = null;
@@ -272,10 +290,10 @@ export class TickerClient {
             // A replay that ended on purpose (then=close) is finished, not lost.
             if (code === 1000 && this.replay && this.replayDone) {
                 this.stopped = true;
-                this.setState({ state: 'closed', attempt: this.attempt, code, reason });
+                this.setState({ state: 'closed', attempt: this.attempt, code, reason, wasClean });
                 return;
             }
-            this.lost(code, reason || (opened ? 'connection lost' : 'connection failed'));
+            this.lost(code, reason || (opened ? 'connection lost' : 'connection failed'), wasClean);
         };
         ws.onerror = () => {
             // Browsers follow an error with a close that says more; some implementations (Node 20's)
@@ -288,21 +306,21 @@ export class TickerClient {
                     catch {
                         // already closing
                     }
-                    gone(1006, 'connection failed');
+                    gone(1006, 'connection failed', false);
                 }
             }, opened ? 0 : 50);
             if (opened)
-                setTimeout(() => gone(1006, 'connection lost'), 1000);
+                setTimeout(() => gone(1006, 'connection lost', false), 1000);
         };
-        ws.onclose = (ev) => gone(ev.code, ev.reason);
+        ws.onclose = (ev) => gone(ev.code, ev.reason, ev.wasClean);
     }
     /** The connection is gone: try again later, unless told to stop. */
-    lost(code, reason) {
+    lost(code, reason, wasClean) {
         const rc = this.opts.reconnect;
         const max = rc === false ? 0 : rc?.maxAttempts ?? Infinity;
         if (this.stopped || this.attempt >= max) {
             this.stopped = true;
-            this.setState({ state: 'closed', attempt: this.attempt, code, reason });
+            this.setState({ state: 'closed', attempt: this.attempt, code, reason, wasClean });
             return;
         }
         const base = (rc && rc.baseMs) || 500;
@@ -310,7 +328,7 @@ export class TickerClient {
         const exp = Math.min(cap, base * 2 ** this.attempt);
         const delayMs = Math.round(exp / 2 + (this.opts.random ?? Math.random)() * (exp / 2));
         this.attempt += 1;
-        this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs, code, reason });
+        this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs, code, reason, wasClean });
         this.retryTimer = setTimeout(() => {
             this.retryTimer = null;
             if (!this.stopped && !this.ws)

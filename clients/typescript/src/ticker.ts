@@ -48,6 +48,8 @@ export interface StateChange {
   /** `reconnecting`/`closed`: the close code and reason, or why the socket was given up. */
   code?: number;
   reason?: string;
+  /** `reconnecting`/`closed` after a socket closed: whether it closed cleanly. */
+  wasClean?: boolean;
   /** `open` after a reconnect: the seq it resumed after (`since`), if any. */
   resumedAfter?: number | null;
 }
@@ -111,6 +113,11 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface TickerOptions {
   /** The stream, e.g. `ws://127.0.0.1:8001/ws`; its own query parameters (say `fault_…`) are kept. */
   url: string;
+  /**
+   * Query parameters for the first connection only (until one opens), e.g. `fault_…` to provoke
+   * one disconnect and then reconnect cleanly.
+   */
+  firstParams?: Record<string, string>;
   /** The initial subscription (default every symbol, `['*']`). */
   symbols?: string[];
   /** Its channels (default `['quotes']`). */
@@ -168,6 +175,8 @@ export class TickerClient {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
   private stopped = true;
+  /** Whether a connection has opened (so {@link TickerOptions.firstParams} are spent). */
+  private firstOpened = false;
   private replay: ReplayOptions | null;
   /** Replay position: the newest tick's time received during a replay. */
   private position: number | null = null;
@@ -220,6 +229,16 @@ export class TickerClient {
       ws.close(code, reason);
     }
     this.setState({ state: 'closed', attempt: this.attempt, code, reason });
+  }
+
+  /**
+   * While waiting to reconnect, tries again now (say the user asked, or the network came back);
+   * `resetBackoff` starts the backoff over. Does nothing while a socket is open or opening.
+   */
+  reconnectNow(resetBackoff = false): void {
+    if (this.stopped || this.ws) return;
+    if (resetBackoff) this.attempt = 0;
+    this.open();
   }
 
   /** Adds symbols (`['*']`: all) to channels (default quotes). */
@@ -335,6 +354,9 @@ export class TickerClient {
       url.searchParams.set('channels', (this.opts.channels ?? ['quotes']).join(','));
     }
     url.searchParams.set('format', this.opts.format ?? 'quote');
+    if (!this.firstOpened) {
+      for (const [k, v] of Object.entries(this.opts.firstParams ?? {})) url.searchParams.set(k, v);
+    }
     this.since = null;
     if (this.replay) {
       url.searchParams.set('from', String(this.position ?? this.replay.from));
@@ -365,6 +387,7 @@ export class TickerClient {
     ws.onopen = () => {
       if (ws !== this.ws) return;
       opened = true;
+      this.firstOpened = true;
       this.lastHeard = Date.now();
       this.stats.connects += 1;
       if (this.stats.connects > 1) this.stats.reconnects += 1;
@@ -380,7 +403,7 @@ export class TickerClient {
       this.lastHeard = Date.now();
       if (typeof ev.data === 'string') this.receive(ev.data);
     };
-    const gone = (code: number, reason: string) => {
+    const gone = (code: number, reason: string, wasClean?: boolean) => {
       if (ws !== this.ws) return;
       this.ws = null;
       ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
@@ -388,10 +411,10 @@ export class TickerClient {
       // A replay that ended on purpose (then=close) is finished, not lost.
       if (code === 1000 && this.replay && this.replayDone) {
         this.stopped = true;
-        this.setState({ state: 'closed', attempt: this.attempt, code, reason });
+        this.setState({ state: 'closed', attempt: this.attempt, code, reason, wasClean });
         return;
       }
-      this.lost(code, reason || (opened ? 'connection lost' : 'connection failed'));
+      this.lost(code, reason || (opened ? 'connection lost' : 'connection failed'), wasClean);
     };
     ws.onerror = () => {
       // Browsers follow an error with a close that says more; some implementations (Node 20's)
@@ -403,21 +426,21 @@ export class TickerClient {
           } catch {
             // already closing
           }
-          gone(1006, 'connection failed');
+          gone(1006, 'connection failed', false);
         }
       }, opened ? 0 : 50);
-      if (opened) setTimeout(() => gone(1006, 'connection lost'), 1000);
+      if (opened) setTimeout(() => gone(1006, 'connection lost', false), 1000);
     };
-    ws.onclose = (ev) => gone(ev.code, ev.reason);
+    ws.onclose = (ev) => gone(ev.code, ev.reason, ev.wasClean);
   }
 
   /** The connection is gone: try again later, unless told to stop. */
-  private lost(code: number, reason: string): void {
+  private lost(code: number, reason: string, wasClean?: boolean): void {
     const rc = this.opts.reconnect;
     const max = rc === false ? 0 : rc?.maxAttempts ?? Infinity;
     if (this.stopped || this.attempt >= max) {
       this.stopped = true;
-      this.setState({ state: 'closed', attempt: this.attempt, code, reason });
+      this.setState({ state: 'closed', attempt: this.attempt, code, reason, wasClean });
       return;
     }
     const base = (rc && rc.baseMs) || 500;
@@ -425,7 +448,7 @@ export class TickerClient {
     const exp = Math.min(cap, base * 2 ** this.attempt);
     const delayMs = Math.round(exp / 2 + (this.opts.random ?? Math.random)() * (exp / 2));
     this.attempt += 1;
-    this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs, code, reason });
+    this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs, code, reason, wasClean });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.stopped && !this.ws) this.open();

@@ -2,7 +2,8 @@
 //! binaries: the committed `dist/` is what `tsc` makes of `src/` (so cargo builds never need
 //! npm); the client resumes across a killed and restarted ws-server with no gap and no
 //! duplicate, every (symbol, seq) at REST's price; and its message types have the property
-//! names and required sets of `docs/asyncapi.json`.
+//! names and required sets of `docs/asyncapi.json`. Against a scripted socket
+//! (`test/fake-socket.mjs`): first-connection parameters, `reconnectNow`, `wasClean`.
 //!
 //! `tsc` comes from `scripts/sdk-env.sh typescript` (pinned, installed once into a cache).
 //! Without it, or without `node`, the tests fail, unless `ALLOW_SKIP` names `sdks` (never
@@ -162,6 +163,21 @@ fn client_types_match_the_asyncapi_document() {
     assert!(
         out.status.success(),
         "the client's types differ from docs/asyncapi.json:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn client_spends_first_params_once_reconnects_on_demand_and_reports_clean_closes() {
+    let Some(mut node) = node() else { return };
+    let out = node
+        .arg(client_dir().join("test/fake-socket.mjs"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the client misbehaves against a scripted socket:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -323,4 +323,44 @@ async fn dashboard_is_an_html_page() {
         assert_eq!(asset.header("content-type"), Some(content_type), "{path}");
         assert!(asset.text().contains(marker), "{path}");
     }
+    // The script is an ES module: the others come from its imports, the stream from the client.
+    assert!(resp
+        .text()
+        .contains(r#"<script type="module" src="/assets/dashboard.js">"#));
+    for (module, imported_by, marker) in [
+        ("dashboard-state.js", "dashboard.js", "export const T ="),
+        (
+            "dashboard-cards.js",
+            "dashboard.js",
+            "export function applyQuote(",
+        ),
+        (
+            "dashboard-chart.js",
+            "dashboard.js",
+            "export function renderChart(",
+        ),
+        ("dashboard-stream.js", "dashboard.js", "new TickerClient("),
+        (
+            "ticker.js",
+            "dashboard-stream.js",
+            "export class TickerClient",
+        ),
+    ] {
+        let importer = app.get(&format!("/assets/{imported_by}")).await;
+        assert!(
+            importer
+                .text()
+                .contains(&format!("from '/assets/{module}'")),
+            "{imported_by} imports {module}"
+        );
+        let asset = app.get(&format!("/assets/{module}")).await;
+        assert_eq!(asset.status, 200, "{module}");
+        assert_eq!(
+            asset.header("content-type"),
+            Some("text/javascript; charset=utf-8"),
+            "{module}"
+        );
+        assert_eq!(asset.header("cache-control"), Some("no-store"), "{module}");
+        assert!(asset.text().contains(marker), "{module}");
+    }
 }
