@@ -44,6 +44,8 @@ pub struct App {
     recent: usize,
     /// `/control/clock` (off unless a token is configured).
     pub control: Control,
+    /// `/openapi.json`, encoded once for this configuration.
+    pub openapi: Bytes,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
@@ -80,6 +82,7 @@ impl App {
             cors: Cors::new(&config.cors_origins),
             control: config.control.control(),
             probe: WsProbe::new(&config),
+            openapi: crate::openapi::encode(&config),
             relay,
             config,
             market,

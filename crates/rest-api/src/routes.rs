@@ -12,7 +12,7 @@ use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
-use crate::{bars, calendar, history, quotes, relay, status, trades};
+use crate::{bars, calendar, history, openapi, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -48,6 +48,10 @@ pub enum Route<'a> {
     Dashboard,
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
+    /// `/openapi.json`: the REST contract.
+    OpenApi,
+    /// `/docs`: the contract, to read and try.
+    Docs,
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -75,6 +79,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "nbbo",
     "bars",
     "control",
+    "openapi",
+    "docs",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -90,6 +96,8 @@ const NBBO: usize = 16;
 const BARS: usize = 17;
 /// Label of `/control/clock`.
 pub(crate) const CONTROL: usize = 18;
+const OPENAPI: usize = 19;
+const DOCS: usize = 20;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -149,6 +157,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/dashboard", "live dashboard page"),
     (
         "GET",
+        "/openapi.json",
+        "the OpenAPI 3.1 document of this API",
+    ),
+    (
+        "GET",
+        "/docs",
+        "the API documentation, to read and try requests from",
+    ),
+    (
+        "GET",
         "/ws",
         "WebSocket stream relayed to the ws-server (classic arrays unless ?format= says otherwise)",
     ),
@@ -166,6 +184,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         "/metrics" => Route::Metrics,
         "/dashboard" => Route::Dashboard,
         "/ws" => Route::Ws,
+        "/openapi.json" => Route::OpenApi,
+        "/docs" => Route::Docs,
         "/api/v1/symbols" => Route::Symbols,
         "/api/v1/latest" => Route::LatestMany,
         "/api/v1/market/status" => Route::MarketStatus,
@@ -229,6 +249,8 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::LatestTrade(_)) => LATEST_TRADE,
         Some(Route::Nbbo(_)) => NBBO,
         Some(Route::Bars(_)) => BARS,
+        Some(Route::OpenApi) => OPENAPI,
+        Some(Route::Docs) => DOCS,
         None => NOT_FOUND,
     }
 }
@@ -286,6 +308,8 @@ pub async fn respond(
         Route::Metrics => Ok(status::metrics(app)),
         Route::Dashboard => Ok(status::dashboard()),
         Route::Ws => Ok(relay::upgrade_required()),
+        Route::OpenApi => Ok(openapi::serve(&app.openapi)),
+        Route::Docs => Ok(openapi::docs_page()),
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
             app.warm().await;
@@ -402,5 +426,7 @@ mod tests {
         );
         assert_eq!(ROUTE_LABELS[label("/api/v1/bars/X", false)], "bars");
         assert_eq!(ROUTE_LABELS[label(REJECTED_PATH, false)], "rejected");
+        assert_eq!(ROUTE_LABELS[label("/openapi.json", false)], "openapi");
+        assert_eq!(ROUTE_LABELS[label("/docs/", false)], "docs");
     }
 }

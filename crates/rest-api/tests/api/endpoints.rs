@@ -66,6 +66,8 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ("GET", "/api/v1/calendar?from=&to=&symbol="),
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
+            ("GET", "/openapi.json"),
+            ("GET", "/docs"),
             ("GET", "/ws"),
         ]
     );

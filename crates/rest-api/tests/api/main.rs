@@ -18,6 +18,7 @@ mod calendar;
 mod client;
 mod clocks;
 mod connection;
+mod contract;
 mod control;
 mod cors;
 mod endpoints;
