@@ -195,7 +195,16 @@ pub(crate) fn symbol_param() -> Value {
         "name": "symbol",
         "in": "path",
         "required": true,
-        "schema": { "type": "string", "minLength": 1, "examples": ["AAPL"] },
+        "schema": symbol_schema(),
         "description": "a configured symbol, case-insensitive (unknown: 404 unknown_symbol)",
+    })
+}
+
+/// A symbol as the handlers accept one: 1 to 12 of A-Z, 0-9, `.` and `-`, any case.
+pub(crate) fn symbol_schema() -> Value {
+    json!({
+        "type": "string",
+        "pattern": format!("^[A-Za-z0-9.-]{{1,{}}}$", ticker_core::MAX_SYMBOL_LEN),
+        "examples": ["AAPL"],
     })
 }

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::schemas::schema_ref;
-use super::{get, json_ok, op, param, symbol_param, text_ok, Paths};
+use super::{get, json_ok, op, param, symbol_param, symbol_schema, text_ok, Paths};
 use crate::cli::RestConfig;
 
 fn at_param() -> Value {
@@ -187,7 +187,7 @@ pub(crate) fn paths(paths: &mut Paths, config: &RestConfig) {
             market,
             "Open / pre / post / closed now (or at `at`), with the next open and close, per calendar",
             &[
-                param("symbol", json!({ "type": "string" }), "only this symbol's calendar"),
+                param("symbol", symbol_schema(), "only this symbol's calendar"),
                 at_param(),
             ],
         )

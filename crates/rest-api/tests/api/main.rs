@@ -31,5 +31,6 @@ mod limits;
 mod relay;
 mod relay_limits;
 mod relayed;
+mod schemathesis;
 mod shutdown;
 mod trades;
