@@ -44,6 +44,7 @@ mod model;
 mod nbbo;
 mod noise;
 mod quote;
+pub mod schema;
 mod session;
 mod symbol;
 mod tickloop;

@@ -17,8 +17,10 @@
 //! * [`session`]: one client's task: start, client messages, a lagging socket, the close.
 //! * [`wire`]: WebSocket frames encoded once and shared by every connection.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
+//! * [`asyncapi`]: the protocol as an AsyncAPI 3.0 document (`GET /asyncapi.json`).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
+pub mod asyncapi;
 pub mod cli;
 pub mod conn;
 pub mod outbox;

@@ -2,7 +2,7 @@
 //! (`additionalProperties: false`) on purpose: a field a handler adds without adding it here
 //! fails the live-response tests instead of going undocumented.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// `{"$ref": "#/components/schemas/NAME"}`.
 pub(crate) fn schema_ref(name: &str) -> Value {
@@ -51,35 +51,6 @@ fn array_of(items: Value) -> Value {
     json!({ "type": "array", "items": items })
 }
 
-/// The quote fields, shared by the object and the classic array forms.
-fn quote_properties() -> Map<String, Value> {
-    let props = json!({
-        "symbol": string("the symbol, upper case"),
-        "price": number("last price"),
-        "change": number("price − prev_close (in the classic array form: the change since the previous tick)"),
-        "change_percent": number("change in percent of prev_close"),
-        "open": number("the session's first price"),
-        "high": number("the session's highest price so far"),
-        "low": number("the session's lowest price so far"),
-        "prev_close": number("the previous session's last price"),
-        "bid": number("best bid"),
-        "ask": number("best offer"),
-        "volume": integer("shares traded this session"),
-        "timestamp": ms("time of the tick"),
-        "seq": integer("the tick number: the same tick has the same seq on every service"),
-        "bid_size": integer("shares at the best bid"),
-        "ask_size": integer("shares at the best offer"),
-        "bid_exchange": string("exchange code of the best bid"),
-        "ask_exchange": string("exchange code of the best offer"),
-        "trades": integer("trades this session"),
-        "vwap": number("volume-weighted average price this session"),
-    });
-    match props {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
 fn candle() -> Value {
     object(
         "one OHLCV candle or bar",
@@ -95,23 +66,6 @@ fn candle() -> Value {
             "vwap": number("volume-weighted average price"),
         }),
     )
-}
-
-fn clock_report() -> Value {
-    json!({
-        "type": "object",
-        "description": "the market clock",
-        "properties": {
-            "kind": { "type": "string", "enum": ["real", "virtual", "manual"] },
-            "speed": number("market milliseconds per wall millisecond (0: manual)"),
-            "start": string("market time at the anchor, or a manual clock's start (RFC 3339)"),
-            "anchor": string("wall time at which market time was `start` (RFC 3339)"),
-            "now": string("the current market time (RFC 3339)"),
-            "now_ms": ms("the current market time"),
-        },
-        "required": ["kind", "speed", "now", "now_ms"],
-        "additionalProperties": false,
-    })
 }
 
 fn session() -> Value {
@@ -130,7 +84,7 @@ fn session() -> Value {
 
 /// Every native schema, by name.
 pub(crate) fn components() -> Value {
-    let quote = quote_properties();
+    let quote = ticker_core::schema::quote_properties();
     let mut classic = quote.clone();
     classic.insert(
         "stock".into(),
@@ -257,7 +211,7 @@ pub(crate) fn components() -> Value {
                 "avg_trade_size": integer("average trade size"),
             }))),
         })),
-        "ClockReport": clock_report(),
+        "ClockReport": ticker_core::schema::clock_report(),
         "Health": object("liveness and components", json!({
             "status": { "type": "string", "enum": ["ok", "degraded"] },
             "timestamp": ms("market time of the check"),

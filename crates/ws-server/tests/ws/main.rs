@@ -13,6 +13,7 @@
 
 mod agreement;
 mod clock;
+mod contract;
 mod errors;
 mod head;
 mod helpers;

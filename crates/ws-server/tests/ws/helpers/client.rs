@@ -65,7 +65,8 @@ pub async fn next_message(ws: &mut Ws) -> Option<Result<Message, WsError>> {
         .expect("no message within the patience window")
 }
 
-/// The next text message; control messages are checked never to carry a top-level `symbol`.
+/// The next text message; checked against `/asyncapi.json`, and control messages never to
+/// carry a top-level `symbol`.
 pub async fn recv_text(ws: &mut Ws) -> String {
     loop {
         match next_message(ws).await {
@@ -73,6 +74,7 @@ pub async fn recv_text(ws: &mut Ws) -> String {
                 let text = text.as_str().to_owned();
                 let value: Value = serde_json::from_str(&text)
                     .unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {text}"));
+                super::contract::assert_documented_server_frame(&value);
                 if let Some(kind) = value.get("type").and_then(Value::as_str) {
                     if kind != "quote" {
                         assert!(
