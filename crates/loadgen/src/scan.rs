@@ -59,15 +59,20 @@ pub(crate) fn integer_field(text: &str, key: &str) -> Option<i64> {
 
 const QUOTE: &[u8] = b"{\"type\":\"quote\",\"symbol\":\"";
 const QUOTES: &[u8] = b"{\"type\":\"quotes\",";
+/// How far from a quote's end its `timestamp` and `seq` lie, at most: they are followed by
+/// `bid_size`, `ask_size`, `bid_exchange`, `ask_exchange`, `trades`, `vwap` (about 120 bytes)
+/// and maybe `dropped`.
+const QUOTE_TAIL: usize = 256;
 
-/// Extracts the accounting fields. The server's field order is fixed (a quote ends with
-/// `"timestamp":…,"seq":…` and maybe `"dropped":…`; a batch starts with its `seq` and
+/// Extracts the accounting fields. The server's field order is fixed (a quote's
+/// `"timestamp":…,"seq":…` come in its last [`QUOTE_TAIL`] bytes, before the NBBO and trade
+/// fields appended after them, and maybe `"dropped":…`; a batch starts with its `seq` and
 /// `timestamp`), so the search looks only where the fields are; anything else falls back to
 /// a search of the whole frame.
 pub(crate) fn scan(text: &str) -> FrameInfo<'_> {
     let bytes = text.as_bytes();
     if bytes.starts_with(QUOTE) {
-        let tail = bytes.len().saturating_sub(80);
+        let tail = bytes.len().saturating_sub(QUOTE_TAIL);
         let end = bytes.get(tail..).unwrap_or_default();
         let at = |key: &[u8]| rfind(end, key).map(|i| i + tail);
         return FrameInfo {
@@ -109,6 +114,16 @@ pub(crate) fn scan(text: &str) -> FrameInfo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quote_with_the_nbbo_and_trade_fields_is_counted() {
+        let q = r#"{"type":"quote","symbol":"AAPL","price":146.37,"change":3.73,"change_percent":2.61,"open":144.4,"high":147.26,"low":143.43,"prev_close":142.64,"bid":146.34,"ask":146.45,"volume":120910972,"timestamp":1795981343000,"seq":91914143,"bid_size":100,"ask_size":1500,"bid_exchange":"N","ask_exchange":"Q","trades":1162717,"vwap":145.6191,"dropped":2}"#;
+        let info = scan(q);
+        assert_eq!(info.kind, "quote");
+        assert_eq!(info.seq, Some(91_914_143));
+        assert_eq!(info.timestamp, Some(1_795_981_343_000));
+        assert_eq!(info.dropped, 2);
+    }
 
     #[test]
     fn reads_quote_and_batch_frames() {

@@ -14,6 +14,7 @@ use ticker_net::{Admission, ApiError, Control};
 
 use crate::cli::RestConfig;
 use crate::cors::Cors;
+use crate::faults::Faults;
 use crate::probe::WsProbe;
 use crate::relay::Relay;
 use crate::routes::ROUTE_LABELS;
@@ -40,12 +41,16 @@ pub struct App {
     pub admission: Admission,
     /// When the service started serving.
     pub started: Instant,
+    /// Fault injection (`--faults`).
+    pub faults: Faults,
     /// Quote encodings kept per symbol.
     recent: usize,
     /// `/control/clock` (off unless a token is configured).
     pub control: Control,
     /// `/openapi.json`, encoded once for this configuration.
     pub openapi: Bytes,
+    /// The minute bars of Binance's 24 h statistics, per symbol.
+    pub rolling: Arc<ticker_vendors::binance::window::Rolling>,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
 }
@@ -67,6 +72,7 @@ impl App {
         clock: Arc<dyn Clock>,
         admission: Admission,
         relay: Relay,
+        faults: Faults,
     ) -> Self {
         let recent = recent(market.len());
         let trackers = market
@@ -81,6 +87,7 @@ impl App {
         Self {
             cors: Cors::new(&config.cors_origins),
             control: config.control.control(),
+            rolling: Arc::default(),
             probe: WsProbe::new(&config),
             openapi: crate::openapi::encode(&config),
             relay,
@@ -91,6 +98,7 @@ impl App {
             metrics: HttpMetrics::new(ROUTE_LABELS),
             admission,
             started: Instant::now(),
+            faults,
             recent,
             warm: watch::channel(false).0,
         }
@@ -134,6 +142,19 @@ impl App {
         }
         latest.encoded.push_back((seq, body.clone()));
         body
+    }
+
+    /// The quote of a symbol at a tick, from its tracker (as [`App::quote_json`]); for the
+    /// vendor gateways, which encode it their own way.
+    pub fn quote(&self, id: SymbolId, seq: Seq) -> Quote {
+        let Some(slot) = self.trackers.get(id.index()) else {
+            return self.market.quote(id, seq);
+        };
+        let mut latest = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if latest.tracker.position().is_some_and(|at| seq < at) {
+            return self.market.quote(id, seq);
+        }
+        latest.tracker.quote(&self.market, seq)
     }
 
     /// The quote JSON of each of `ids` at `seq`, in order. Ticks before the current one are

@@ -6,7 +6,7 @@
 use http::{Response, StatusCode};
 use serde::Serialize;
 use ticker_core::calendar::{Date, FIRST_YEAR, LAST_YEAR};
-use ticker_core::{Calendar, SymbolId, TradingDay};
+use ticker_core::{Calendar, HaltStatus, SymbolId, TradingDay};
 use ticker_net::query::{shorten, Query};
 use ticker_net::ApiError;
 
@@ -42,13 +42,18 @@ impl From<TradingDay> for Session {
     }
 }
 
+/// The symbols a request is about: `?symbol=`, else all.
+fn symbol_ids(app: &App, query: &Query) -> Result<Vec<SymbolId>, ApiError> {
+    Ok(match query.get("symbol")? {
+        Some(raw) => vec![resolve_symbol(app, raw)?],
+        None => app.market.ids().collect(),
+    })
+}
+
 /// The calendar classes in use, in configuration order, each with its symbols.
 fn groups<'a>(app: &'a App, query: &Query) -> Result<Vec<(Calendar, Vec<&'a str>)>, ApiError> {
     let market = &app.market;
-    let ids: Vec<SymbolId> = match query.get("symbol")? {
-        Some(raw) => vec![resolve_symbol(app, raw)?],
-        None => market.ids().collect(),
-    };
+    let ids = symbol_ids(app, query)?;
     let mut groups: Vec<(Calendar, Vec<&'a str>)> = Vec::new();
     for id in ids {
         let calendar = market.calendar(id);
@@ -61,7 +66,37 @@ fn groups<'a>(app: &'a App, query: &Query) -> Result<Vec<(Calendar, Vec<&'a str>
     Ok(groups)
 }
 
-/// `GET /api/v1/market/status[?symbol=][&at=]`.
+/// A halt of the market's scenario, as JSON.
+#[derive(Serialize)]
+struct Halt<'a> {
+    symbol: &'a str,
+    reason: String,
+    market_wide: bool,
+    since: i64,
+    until: i64,
+    since_seq: u64,
+    until_seq: u64,
+    reopen_gap_percent: f64,
+}
+
+impl<'a> Halt<'a> {
+    fn new(symbol: &'a str, h: &HaltStatus) -> Self {
+        Self {
+            symbol,
+            reason: h.reason.to_string(),
+            market_wide: h.market_wide,
+            since: h.from_ms,
+            until: h.until_ms,
+            since_seq: h.from.0,
+            until_seq: h.until.0,
+            reopen_gap_percent: h.reopen_gap_percent,
+        }
+    }
+}
+
+/// `GET /api/v1/market/status[?symbol=][&at=]`. Under a scenario the answer names it and
+/// lists the symbols halted then (`halts`) and the next halt to come (`next_halt`); a
+/// calendar whose symbols are all halted reports `halted`.
 pub fn market_status(app: &App, query: &Query) -> Result<Response<Body>, ApiError> {
     #[derive(Serialize)]
     struct Status<'a> {
@@ -79,17 +114,49 @@ pub fn market_status(app: &App, query: &Query) -> Result<Response<Body>, ApiErro
     struct Answer<'a> {
         timestamp: i64,
         calendars: Vec<Status<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scenario: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        halts: Option<Vec<Halt<'a>>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next_halt: Option<Halt<'a>>,
     }
-    let now = at(app, query)?.ms;
+    let when = at(app, query)?;
+    let now = when.ms;
+    let market = &app.market;
+    let scenario = market.config().scenario.as_deref();
+    let (mut halted, mut next): (Vec<Halt<'_>>, Option<Halt<'_>>) = (Vec::new(), None);
+    if scenario.is_some() {
+        for id in symbol_ids(app, query)? {
+            let status = market.status(id, when.seq);
+            let symbol = market.info(id).symbol.as_str();
+            if let Some(h) = status.halt {
+                halted.push(Halt::new(symbol, &h));
+            }
+            if let Some(h) = status.next_halt {
+                if next.as_ref().is_none_or(|n| h.from_ms < n.since) {
+                    next = Some(Halt::new(symbol, &h));
+                }
+            }
+        }
+    }
     let calendars = groups(app, query)?
         .into_iter()
         .map(|(calendar, symbols)| {
             let date = calendar.local_date(now);
+            let all_halted = !halted.is_empty()
+                && symbols
+                    .iter()
+                    .all(|s| halted.iter().any(|h| h.symbol == *s));
             Status {
                 calendar: calendar.kind().name(),
                 timezone: calendar.kind().timezone(),
+                status: if all_halted {
+                    "halted"
+                } else {
+                    calendar.phase_at(now).status()
+                },
                 symbols,
-                status: calendar.phase_at(now).status(),
                 date,
                 holiday: calendar.holidays(date, date).first().map(|(_, name)| *name),
                 session: calendar.trading_day_at(now).map(Session::from),
@@ -101,6 +168,9 @@ pub fn market_status(app: &App, query: &Query) -> Result<Response<Body>, ApiErro
     Ok(response::json_value(&Answer {
         timestamp: now,
         calendars,
+        scenario,
+        halts: scenario.map(|_| halted),
+        next_halt: next,
     }))
 }
 

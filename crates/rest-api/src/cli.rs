@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::{ControlArgs, HeadLimits};
+use ticker_net::faults::FaultMode;
+use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
 /// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
 const MAX_CALENDAR_DAYS: usize = 47_847;
@@ -112,6 +113,11 @@ pub struct RestConfig {
     #[arg(long, env = "TICKER_REST_MAX_CALENDAR_DAYS", default_value_t = 366)]
     pub max_calendar_days: usize,
 
+    /// Finnhub tokens the Finnhub gateway accepts, comma-separated; empty accepts any
+    /// non-empty token (a sandbox).
+    #[arg(long, env = "TICKER_FINNHUB_TOKENS", value_delimiter = ',')]
+    pub finnhub_tokens: Vec<String>,
+
     /// Milliseconds the /health probe of the ws-server may take.
     #[arg(long, env = "TICKER_REST_PROBE_TIMEOUT_MS", default_value_t = 500)]
     pub probe_timeout_ms: u64,
@@ -158,9 +164,99 @@ pub struct RestConfig {
     #[command(flatten)]
     pub control: ControlArgs,
 
+    /// Keys the vendor gateways (/alpaca, /polygon) accept (any non-empty one without them).
+    #[command(flatten)]
+    pub gateway_keys: GatewayKeys,
+
+    /// Most symbols in one vendor-gateway request (`symbols=A,B,…`, `tickers=…`).
+    #[arg(long, env = "TICKER_REST_MAX_GATEWAY_SYMBOLS", default_value_t = 1000)]
+    pub max_gateway_symbols: usize,
+
     /// Serve /debug/panic and /debug/sleep (tests only).
     #[arg(long, env = "TICKER_REST_DEBUG_ROUTES", hide = true)]
     pub debug_routes: bool,
+
+    /// Fault injection (docs/faults.md).
+    #[command(flatten)]
+    pub faults: FaultConfig,
+}
+
+/// Fault injection: the switch and its limits (`docs/faults.md`).
+#[derive(Debug, Clone, Args)]
+pub struct FaultConfig {
+    /// Inject the faults requests ask for with `fault_*` query parameters or the
+    /// x-ticker-fault header (allow), or refuse every such request with HTTP 400 (off).
+    #[arg(long = "faults", env = "TICKER_FAULTS", value_enum, default_value_t = FaultMode::Off)]
+    pub mode: FaultMode,
+
+    /// Fault parameters every /api/ request gets unless it sets them
+    /// (e.g. `fault_status=503&fault_rate=0.05`); needs --faults allow.
+    #[arg(
+        long = "fault-defaults",
+        value_name = "QUERY",
+        env = "TICKER_REST_FAULT_DEFAULTS"
+    )]
+    pub defaults: Option<String>,
+
+    /// Longest `fault_latency_ms` a request may ask for.
+    #[arg(
+        long = "fault-max-latency-ms",
+        value_name = "MS",
+        env = "TICKER_REST_FAULT_MAX_LATENCY_MS",
+        default_value_t = 30_000
+    )]
+    pub max_latency_ms: u64,
+
+    /// Longest `fault_hang_ms` a request may ask for (then the connection is closed unanswered).
+    #[arg(
+        long = "fault-max-hang-ms",
+        value_name = "MS",
+        env = "TICKER_REST_FAULT_MAX_HANG_MS",
+        default_value_t = 120_000
+    )]
+    pub max_hang_ms: u64,
+
+    /// Most clients (`fault_client` ids, or distinct fault parameter sets) whose requests are
+    /// counted for `fault_rate`.
+    #[arg(
+        long = "fault-max-clients",
+        value_name = "N",
+        env = "TICKER_REST_FAULT_MAX_CLIENTS",
+        default_value_t = 10_000
+    )]
+    pub max_clients: usize,
+
+    /// Milliseconds after its last request that a client's count is forgotten.
+    #[arg(
+        long = "fault-client-ttl-ms",
+        value_name = "MS",
+        env = "TICKER_REST_FAULT_CLIENT_TTL_MS",
+        default_value_t = 600_000
+    )]
+    pub client_ttl_ms: u64,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        Self {
+            mode: FaultMode::Off,
+            defaults: None,
+            max_latency_ms: 30_000,
+            max_hang_ms: 120_000,
+            max_clients: 10_000,
+            client_ttl_ms: 600_000,
+        }
+    }
+}
+
+impl FaultConfig {
+    /// Every fault allowed, with the default limits (for tests and examples).
+    pub fn allow() -> Self {
+        Self {
+            mode: FaultMode::Allow,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for RestConfig {
@@ -182,6 +278,7 @@ impl Default for RestConfig {
             max_history_ticks: 20_000_000,
             max_trades: 1000,
             max_calendar_days: 366,
+            finnhub_tokens: Vec::new(),
             probe_timeout_ms: 500,
             probe_cache_ms: 3000,
             max_relay_connections: 1024,
@@ -189,7 +286,10 @@ impl Default for RestConfig {
             relay_handshake_timeout_ms: 5000,
             relay_idle_timeout_ms: 60_000,
             control: ControlArgs::default(),
+            gateway_keys: GatewayKeys::default(),
+            max_gateway_symbols: 1000,
             debug_routes: false,
+            faults: FaultConfig::default(),
         }
     }
 }
@@ -259,6 +359,13 @@ impl RestConfig {
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");
         }
+        if !(1..=10_000).contains(&self.max_gateway_symbols) {
+            return bad(
+                "max-gateway-symbols",
+                &self.max_gateway_symbols,
+                "must be 1..=10000",
+            );
+        }
         if !(1..=50_000).contains(&self.max_trades) {
             return bad("max-trades", &self.max_trades, "must be 1..=50000");
         }
@@ -272,6 +379,31 @@ impl RestConfig {
         if self.cors_origins.is_empty() {
             return bad("cors-origins", &"(empty)", "must list origins or be *");
         }
+        let f = &self.faults;
+        if f.max_latency_ms > 3_600_000 {
+            return bad(
+                "fault-max-latency-ms",
+                &f.max_latency_ms,
+                "must be 0..=3600000",
+            );
+        }
+        if f.max_hang_ms > 3_600_000 {
+            return bad("fault-max-hang-ms", &f.max_hang_ms, "must be 0..=3600000");
+        }
+        if !(1..=1_000_000).contains(&f.max_clients) {
+            return bad("fault-max-clients", &f.max_clients, "must be 1..=1000000");
+        }
+        if f.client_ttl_ms == 0 {
+            return bad("fault-client-ttl-ms", &0, "must be at least 1");
+        }
+        if f.defaults.is_some() && f.mode != FaultMode::Allow {
+            return bad(
+                "fault-defaults",
+                &f.defaults.as_deref().unwrap_or(""),
+                "needs --faults allow",
+            );
+        }
+        crate::faults::Faults::new(f)?;
         self.control.validate()
     }
 

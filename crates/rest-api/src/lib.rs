@@ -7,6 +7,8 @@
 //! * [`server`]: accept loop, limits, graceful shutdown; [`run`] is the entry point.
 //! * [`routes`]: the endpoint table and dispatch; handlers live in [`quotes`], [`history`],
 //!   [`calendar`] and [`status`]; [`at`] is the `at=` of every "latest" endpoint.
+//! * [`faults`]: fault injection per request (`fault_*` parameters, `--faults allow`).
+//! * [`vendor`]: the vendor-compatible gateways (Finnhub, Binance) under their prefixes.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //! * [`openapi`]: the OpenAPI document (`/openapi.json`) and the `/docs` page.
@@ -20,6 +22,7 @@ pub mod bars;
 pub mod calendar;
 pub mod cli;
 pub mod cors;
+pub mod faults;
 pub mod history;
 pub mod openapi;
 pub mod params;
@@ -31,6 +34,7 @@ pub mod routes;
 pub mod server;
 pub mod status;
 pub mod trades;
+pub mod vendor;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

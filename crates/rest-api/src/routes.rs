@@ -12,6 +12,7 @@ use ticker_net::{ApiError, RejectSlot, CONTROL_CLOCK_PATH, REJECTED_PATH};
 use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
+use crate::vendor::{self, Gateway};
 use crate::{bars, calendar, history, openapi, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
@@ -48,6 +49,9 @@ pub enum Route<'a> {
     Dashboard,
     /// `/ws`: WebSocket connections relayed to the ws-server.
     Ws,
+    /// `/alpaca/…`, `/polygon/…`, `/finnhub/api/v1/…` or `/binance/…`: a vendor gateway
+    /// ([`crate::vendor`]), with the path as matched (one trailing slash dropped).
+    Gateway(Gateway, &'a str),
     /// `/openapi.json`: the REST contract.
     OpenApi,
     /// `/docs`: the contract, to read and try.
@@ -79,6 +83,10 @@ pub const ROUTE_LABELS: &[&str] = &[
     "nbbo",
     "bars",
     "control",
+    "finnhub",
+    "binance",
+    "alpaca",
+    "polygon",
     "openapi",
     "docs",
 ];
@@ -96,8 +104,12 @@ const NBBO: usize = 16;
 const BARS: usize = 17;
 /// Label of `/control/clock`.
 pub(crate) const CONTROL: usize = 18;
-const OPENAPI: usize = 19;
-const DOCS: usize = 20;
+const FINNHUB: usize = 19;
+const BINANCE: usize = 20;
+const ALPACA: usize = 21;
+const POLYGON: usize = 22;
+const OPENAPI: usize = 23;
+const DOCS: usize = 24;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -153,6 +165,26 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/api/v1/calendar?from=&to=&symbol=",
         "trading days and their session times, per calendar",
     ),
+    (
+        "GET",
+        "/finnhub/api/v1/…",
+        "Finnhub-compatible REST (quote, stock/candle, stock/symbol, stock/profile2)",
+    ),
+    (
+        "GET",
+        "/binance/api/v3/…",
+        "Binance-compatible REST (exchangeInfo, klines, ticker, depth, trades, …)",
+    ),
+    (
+        "GET",
+        "/alpaca/v2/stocks/…",
+        "Alpaca Market Data v2 (bars, trades, quotes, latest, snapshots; docs/vendors.md)",
+    ),
+    (
+        "GET",
+        "/polygon/v2/…",
+        "Polygon/Massive (aggregates, prev, last trade/NBBO, snapshots; docs/vendors.md)",
+    ),
     ("GET", "/metrics", "Prometheus metrics"),
     ("GET", "/dashboard", "live dashboard page"),
     (
@@ -206,6 +238,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
                 Route::Nbbo(s)
             } else if let Some(s) = path.strip_prefix("/api/v1/bars/") {
                 Route::Bars(s)
+            } else if let Some(g) = Gateway::of(path) {
+                Route::Gateway(g, path)
             } else {
                 return None;
             }
@@ -227,6 +261,7 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
     }
 }
 
+/// The path below a vendor's prefix (`/finnhub/api/v1//quote` → `//quote`).
 /// The metrics label of a path.
 pub fn label(path: &str, debug_routes: bool) -> usize {
     if path == REJECTED_PATH {
@@ -249,6 +284,10 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::LatestTrade(_)) => LATEST_TRADE,
         Some(Route::Nbbo(_)) => NBBO,
         Some(Route::Bars(_)) => BARS,
+        Some(Route::Gateway(Gateway::Finnhub, _)) => FINNHUB,
+        Some(Route::Gateway(Gateway::Binance, _)) => BINANCE,
+        Some(Route::Gateway(Gateway::Alpaca, _)) => ALPACA,
+        Some(Route::Gateway(Gateway::Polygon, _)) => POLYGON,
         Some(Route::OpenApi) => OPENAPI,
         Some(Route::Docs) => DOCS,
         None => NOT_FOUND,
@@ -298,10 +337,15 @@ pub async fn respond(
         Method::OPTIONS => return Ok(app.cors.preflight(&head.headers)),
         ref other => return Ok(response::method_not_allowed(other, ALLOWED_METHODS)),
     }
-    let query = Query::parse(head.uri.query())?;
     if with_body {
         drain_body(app, body).await?;
     }
+    // The gateways answer every request themselves (their own query strings), errors in their
+    // vendor's shape.
+    if let Route::Gateway(g, matched) = route {
+        return Ok(vendor::respond(app, g, matched, &head).await);
+    }
+    let query = Query::parse(head.uri.query())?;
     match route {
         Route::Info => Ok(status::info(app)),
         Route::Health => Ok(status::health(app).await),
@@ -326,6 +370,7 @@ pub async fn respond(
         Route::Bars(raw) => bars::bars(app, raw, &query).await,
         Route::MarketStatus => calendar::market_status(app, &query),
         Route::Calendar => calendar::calendar(app, &query),
+        Route::Gateway(..) => Err(ApiError::not_found(path, "GET / lists the endpoints")),
         Route::DebugPanic => panic_on_purpose(),
         Route::DebugSleep => {
             let ms = query
@@ -400,6 +445,15 @@ mod tests {
         assert_eq!(route("/api/v1/trades//latest", false), None);
         assert_eq!(route("/api/v1/nbbo/MSFT", false), Some(Route::Nbbo("MSFT")));
         assert_eq!(route("/api/v1/bars/MSFT", false), Some(Route::Bars("MSFT")));
+        assert_eq!(
+            route("/finnhub/api/v1//quote", false),
+            Some(Route::Gateway(Gateway::Finnhub, "/finnhub/api/v1//quote"))
+        );
+        assert_eq!(
+            route("/binance/api/v3/klines", false),
+            Some(Route::Gateway(Gateway::Binance, "/binance/api/v3/klines"))
+        );
+        assert_eq!(route("/binancex/api/v3/ping", false), None);
         assert_eq!(route("/debug/panic", false), None);
         assert_eq!(route("/debug/panic", true), Some(Route::DebugPanic));
         assert_eq!(

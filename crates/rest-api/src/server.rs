@@ -6,7 +6,6 @@
 //! and close (hyper's graceful shutdown), every relayed WebSocket gets a clean close, and `run`
 //! waits for all of them up to the grace period; whatever is left then is closed.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::panic::AssertUnwindSafe;
@@ -14,8 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use http::header::{HeaderValue, CONNECTION, ORIGIN, UPGRADE};
-use http::{Request, Response, StatusCode};
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, ORIGIN, RETRY_AFTER, UPGRADE};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Either};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::App;
 use crate::cli::RestConfig;
+use crate::faults::{Cut, Fault, Faults, Hung, Kind};
 use crate::relay::Relay;
 use crate::response::{self, Body};
 use crate::routes;
@@ -55,6 +56,8 @@ pub async fn run(
     } = settings;
     rest.validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let faults =
+        Faults::new(&rest.faults).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let admission = Admission::new(
         rest.max_connections,
         // The refusal is sent before the request is read, so it cannot echo an Origin: with
@@ -71,7 +74,14 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let (kill_tx, kill_rx) = watch::channel(false);
     let relay = Relay::new(&rest, stop_rx.clone(), kill_rx.clone());
-    let app = Arc::new(App::new(rest, market, clock, admission.clone(), relay));
+    let app = Arc::new(App::new(
+        rest,
+        market,
+        clock,
+        admission.clone(),
+        relay,
+        faults,
+    ));
     {
         // Pay the session's history once, in the background, before clients ask for quotes.
         let app = app.clone();
@@ -105,7 +115,7 @@ pub async fn run(
         let service = service_fn(move |req| {
             let app = app.clone();
             let slot = slot.clone();
-            async move { Ok::<_, Infallible>(handle(&app, &slot, req).await) }
+            async move { handle(&app, &slot, req).await }
         });
         // hyper-util's `GracefulShutdown` cannot watch an upgradeable connection, so the
         // drain is done here: on `stop`, hyper's own graceful shutdown of the connection.
@@ -163,8 +173,12 @@ pub async fn run(
     Ok(())
 }
 
-/// One request: route, contain panics, add CORS, record metrics, log.
-async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Response<Body> {
+/// What the service answers with: a whole body, or one cut short on purpose.
+type Answer = Response<Either<Body, Cut>>;
+
+/// One request: faults, route, contain panics, add CORS, record metrics, log. `Err` only for
+/// a request hung on purpose, which hyper then closes unanswered.
+async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Result<Answer, Hung> {
     let started = Instant::now();
     let origin = req.headers().get(ORIGIN).cloned();
     let method = req.method().clone();
@@ -180,9 +194,23 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Respons
         || req.headers().contains_key(UPGRADE)
         || req.uri().path() == ticker_net::REJECTED_PATH;
 
-    let outcome = AssertUnwindSafe(routes::respond(app, slot, req))
-        .catch_unwind()
-        .await;
+    let (fault, refused) = match plan_fault(app, &req) {
+        Ok(fault) => (fault, None),
+        Err(e) => (None, Some(response::error(&e))),
+    };
+    if let Some(fault) = &fault {
+        delay_or_hang(&app.faults, fault, req.uri().path()).await?;
+    }
+    let injected = fault.as_ref().and_then(Fault::error);
+    let outcome = match (refused, injected) {
+        (Some(resp), _) => Ok(Ok(resp)),
+        (None, Some(e)) => Ok(Err(e)),
+        (None, None) => {
+            AssertUnwindSafe(routes::respond(app, slot, req))
+                .catch_unwind()
+                .await
+        }
+    };
     let mut resp = match outcome {
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => response::error(&e),
@@ -213,8 +241,89 @@ async fn handle(app: &App, slot: &RejectSlot, req: Request<Incoming>) -> Respons
         label
     };
     app.metrics.record(label, status, started.elapsed());
-    if let Some(path) = path {
+    if let Some(path) = &path {
         tracing::debug!(%method, path, status, micros = started.elapsed().as_micros() as u64, "request");
     }
-    resp
+    Ok(match fault {
+        Some(fault) => with_fault(&app.faults, &fault, resp, &method, label),
+        None => resp.map(Either::Left),
+    })
+}
+
+/// The fault a request asks for, if any (never on `/ws`, whose parameters are the
+/// ws-server's to judge, nor on CORS preflights, which must succeed for the request itself
+/// to show its fault or its error).
+fn plan_fault(app: &App, req: &Request<Incoming>) -> Result<Option<Fault>, ApiError> {
+    let path = req.uri().path();
+    if req.method() == Method::OPTIONS
+        || routes::route(path, app.config.debug_routes) == Some(routes::Route::Ws)
+    {
+        return Ok(None);
+    }
+    app.faults.plan(
+        req.uri(),
+        req.headers(),
+        path.starts_with("/api/"),
+        Instant::now(),
+    )
+}
+
+/// The fault's latency, then, for a hang, the wait before the connection is closed unanswered.
+async fn delay_or_hang(faults: &Faults, fault: &Fault, path: &str) -> Result<(), Hung> {
+    if fault.latency_ms > 0 {
+        faults.note(Kind::Latency, fault, path);
+        tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
+    }
+    if let Some(ms) = fault.hang_ms {
+        faults.note(Kind::Hang, fault, path);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        return Err(Hung);
+    }
+    if fault.status.is_some() {
+        faults.note(Kind::Status, fault, path);
+    }
+    Ok(())
+}
+
+/// Marks a faulted answer (`x-ticker-fault`, readable by pages on other origins), adds
+/// `Retry-After`, and cuts its body short when asked.
+fn with_fault(
+    faults: &Faults,
+    fault: &Fault,
+    mut resp: Response<Body>,
+    method: &Method,
+    label: usize,
+) -> Answer {
+    let h = resp.headers_mut();
+    if let Some(seconds) = fault.retry_after {
+        h.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if let Ok(value) = HeaderValue::from_str(&fault.describe()) {
+        h.insert(ticker_net::faults::HEADER, value);
+    }
+    h.insert(
+        http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-ticker-fault, retry-after"),
+    );
+    let Some(keep) = fault.truncate else {
+        return resp.map(Either::Left);
+    };
+    let (parts, body) = resp.into_parts();
+    // A `Full` body is ready at once.
+    let body = body
+        .collect()
+        .now_or_never()
+        .and_then(Result::ok)
+        .map(http_body_util::Collected::to_bytes)
+        .unwrap_or_default();
+    let mut resp = Response::from_parts(parts, body.clone());
+    if *method == Method::HEAD || body.is_empty() {
+        return resp.map(|b| Either::Left(Body::new(b)));
+    }
+    let route = routes::ROUTE_LABELS.get(label).copied().unwrap_or("");
+    faults.note(Kind::Truncate, fault, route);
+    // The whole length is announced; hyper sends the part, then closes the connection.
+    resp.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    resp.map(|_| Either::Right(Cut::new(&body, keep)))
 }

@@ -169,6 +169,7 @@ pub fn metrics(app: &App) -> Response<Body> {
         app.current_tick().0,
     );
     app.relay.stats.render(&mut out);
+    app.faults.render(&mut out);
     response::with_body(
         StatusCode::OK,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -388,8 +388,8 @@ impl Market {
         loop {
             let n = Seq(cursor.tick() + 1);
             let leaf = cursor.leaf();
-            let trades = leaf.symbol.trades;
-            let window = if trades.total == 0 {
+            let c = model.counts(cursor.tick(), &leaf.symbol);
+            let mut window = if c.trades == 0 {
                 TickWindow::closed(1.0)
             } else {
                 if !day.is_some_and(|d| d.contains(n)) {
@@ -400,10 +400,12 @@ impl Market {
                     None => TickWindow::whole(s, n),
                 }
             };
-            let last = model.price_of(model.offset_after(&leaf.market, &leaf.symbol));
-            let volume = u64::try_from(leaf.symbol.volume.total).unwrap_or(u64::MAX);
+            window.spread_factor *= model.spread_factor(n.0);
+            let last =
+                model.price_of(model.offset_after(cursor.tick(), &leaf.market, &leaf.symbol));
+            let volume = u64::try_from(c.volume).unwrap_or(u64::MAX);
             let summary =
-                TickSummary::new(model, n, trades.total, volume, trades.before, last, window);
+                TickSummary::new(model, n, c.trades, volume, c.trades_before, last, window);
             each(&summary);
             if n.0 + 1 >= range.end.0 {
                 break;

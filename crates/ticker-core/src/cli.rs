@@ -82,6 +82,12 @@ pub struct MarketArgs {
     /// every service the same one.
     #[arg(long, env = "TICKER_CLOCK_ANCHOR", value_name = "TIME")]
     pub clock_anchor: Option<String>,
+
+    /// Market scenario: a built-in name (flash-crash, earnings-gap, halt-resume,
+    /// volatile-open, circuit-breaker), a name from the config's `scenarios`, or a JSON file
+    /// holding one scenario (a path: it contains `/` or ends in `.json`). docs/scenarios.md.
+    #[arg(long, env = "TICKER_SCENARIO", value_name = "NAME|PATH")]
+    pub scenario: Option<String>,
 }
 
 /// A set, non-empty value.
@@ -144,6 +150,9 @@ impl MarketArgs {
             };
         }
         self.resolve_clock(&mut cfg)?;
+        if let Some(text) = given(self.scenario.as_ref()) {
+            cfg.select_scenario(text)?;
+        }
         // Validate the full list first so a typo in the file is reported as such.
         cfg.validate()?;
         // Generated symbols are symbols like any other from here on: `--symbols` can pick them.
@@ -310,6 +319,40 @@ mod tests {
             .starts_with("config field `clock.anchor`: \"soon\" is neither `now`, Unix"));
         assert!(err(&["--clock-speed", "60"])
             .starts_with("config field `clock.anchor`: a virtual clock needs an anchor"));
+    }
+
+    #[test]
+    fn scenario_takes_a_name_or_a_file() {
+        let cli = Cli::try_parse_from(["x", "--scenario", "halt-resume"]).unwrap();
+        let cfg = cli.market.resolve().unwrap();
+        assert_eq!(cfg.scenario.as_deref(), Some("halt-resume"));
+        let dir = std::env::temp_dir().join(format!("ticker-scenario-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("mine.json");
+        std::fs::write(
+            &file,
+            r#"{"name": "mine", "events": [{"kind": "jump", "at": {"tick": 5}, "percent": 3}]}"#,
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let cli = Cli::try_parse_from(["x", "--scenario", path]).unwrap();
+        let cfg = cli.market.resolve().unwrap();
+        assert_eq!(cfg.scenario.as_deref(), Some("mine"));
+        assert_eq!(cfg.scenarios.len(), 1);
+        std::fs::write(&file, r#"{"name": "mine", "events": [{"kind": "jump"}]}"#).unwrap();
+        let cli = Cli::try_parse_from(["x", "--scenario", path]).unwrap();
+        let err = cli.market.resolve().unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("scenario file `{path}`: cannot parse it:")),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        let cli = Cli::try_parse_from(["x", "--scenario", "meteor"]).unwrap();
+        let err = cli.market.resolve().unwrap_err().to_string();
+        assert!(
+            err.starts_with("config field `scenario`: \"meteor\" is neither a built-in"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::CalendarKind;
+use crate::scenario::Scenario;
 use crate::time::{format_rfc3339, parse_time};
 use crate::trade::Tape;
 
@@ -88,6 +89,13 @@ pub struct MarketConfig {
     /// The market clock: real time (the default), virtual or manual. Not part of any price.
     #[serde(skip_serializing_if = "is_default_clock")]
     pub clock: ClockConfig,
+    /// Scenarios this file defines (docs/scenarios.md); `scenario` selects one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Scenario>,
+    /// The scenario in force: a name from `scenarios` or a built-in (`flash-crash`,
+    /// `earnings-gap`, `halt-resume`, `volatile-open`, `circuit-breaker`); none by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 fn is_default_clock(clock: &ClockConfig) -> bool {
@@ -213,6 +221,8 @@ impl Default for MarketConfig {
             universe_calendar: CalendarKind::Always,
             exchanges: exchanges::defaults(),
             clock: ClockConfig::default(),
+            scenarios: Vec::new(),
+            scenario: None,
         }
     }
 }
@@ -234,6 +244,13 @@ pub enum ConfigError {
         /// The parser's message, with line and column.
         reason: String,
     },
+    /// A `--scenario` file could not be read or parsed.
+    ScenarioFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong, with line and column when parsing.
+        problem: String,
+    },
     /// A field has a value outside its documented range.
     Invalid {
         /// The field, e.g. `symbols[2].reference_price` or `interval_ms`.
@@ -254,6 +271,9 @@ impl fmt::Display for ConfigError {
                 )
             }
             Self::Parse { path, reason } => write!(f, "config file `{}`: {reason}", path.display()),
+            Self::ScenarioFile { path, problem } => {
+                write!(f, "scenario file `{}`: {problem}", path.display())
+            }
             Self::Invalid { field, problem } => write!(f, "config field `{field}`: {problem}"),
         }
     }
@@ -272,6 +292,22 @@ impl MarketConfig {
             path: path.to_owned(),
             reason: e.to_string(),
         })
+    }
+
+    /// Selects a scenario from `--scenario`: a path (with `/` or ending in `.json`) is read as
+    /// one scenario and added to `scenarios`; anything else is a name.
+    pub fn select_scenario(&mut self, text: &str) -> Result<(), ConfigError> {
+        let is_path = text.contains('/') || text.ends_with(".json");
+        if !is_path {
+            self.scenario = Some(text.to_owned());
+            return Ok(());
+        }
+        let path = PathBuf::from(text);
+        let scenario = Scenario::from_file(&path)?;
+        self.scenarios.retain(|s| s.name != scenario.name);
+        self.scenario = Some(scenario.name.clone());
+        self.scenarios.push(scenario);
+        Ok(())
     }
 
     /// Keeps only the listed symbols (case-insensitive), in configuration order.

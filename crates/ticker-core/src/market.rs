@@ -15,10 +15,14 @@ use crate::model::{
 };
 use crate::noise;
 use crate::quote::SymbolInfo;
+use crate::scenario::{Counts, Plan};
 use crate::symbol::{Symbol, SymbolId};
 use crate::trade::Tape;
 
+mod status;
 mod ticks;
+
+pub use status::{HaltStatus, TradingStatus};
 
 const DAY_MS: f64 = 86_400_000.0;
 
@@ -58,20 +62,52 @@ pub(crate) struct SymbolModel {
     /// Mean shares per continuous trade.
     pub(crate) trade_size: u64,
     pub(crate) keys: QuoteKeys,
+    /// Its loading on the market factor (a circuit breaker's fall scales by it).
+    beta: f64,
+    /// What the market's scenario does to it (empty without one).
+    pub(crate) plan: Plan,
 }
 
 impl SymbolModel {
-    /// The log-price offset `ln(price / reference)` at a joint leaf's first tick.
+    /// The log-price offset `ln(price / reference)` at tick `n`, from its joint leaf `n`
+    /// (the leaf's first tick), under the scenario.
     #[inline]
-    pub(crate) fn offset(&self, node: &JointNode) -> f64 {
-        self.market_load * node.market.x_lo + self.own_load * node.symbol.own.x_lo
+    pub(crate) fn offset(&self, n: u64, node: &JointNode) -> f64 {
+        let x = self.market_load * node.market.x_lo + self.own_load * node.symbol.own.x_lo;
+        self.plan.offset(n, x)
     }
 
-    /// The log-price offset at the tick just past the leaves: tick `n + 1` from leaf `n`,
-    /// the tick whose interval the leaf is.
+    /// The log-price offset at the tick just past leaf `leaf`: tick `leaf + 1`, the tick
+    /// whose interval the leaf is, under the scenario.
     #[inline]
-    pub(crate) fn offset_after(&self, market: &Node, symbol: &SymbolNode) -> f64 {
-        self.market_load * market.x_hi + self.own_load * symbol.own.x_hi
+    pub(crate) fn offset_after(&self, leaf: u64, market: &Node, symbol: &SymbolNode) -> f64 {
+        let x = self.market_load * market.x_hi + self.own_load * symbol.own.x_hi;
+        self.plan.offset(leaf + 1, x)
+    }
+
+    /// The trades and volume of tick `leaf + 1` (and before it) from its leaf, under the
+    /// scenario: none while halted, and none of a halt's counted after it.
+    #[inline]
+    pub(crate) fn counts(&self, leaf: u64, symbol: &SymbolNode) -> Counts {
+        let c = Counts {
+            trades_before: symbol.trades.before,
+            trades: symbol.trades.total,
+            volume_before: symbol.volume.before,
+            volume: symbol.volume.total,
+        };
+        if self.plan.halts.is_empty() {
+            return c;
+        }
+        self.plan.counts(leaf + 1, c)
+    }
+
+    /// The scenario's spread multiplier at tick `n` (1 outside spread windows).
+    #[inline]
+    pub(crate) fn spread_factor(&self, n: u64) -> f64 {
+        if self.plan.spreads.is_empty() {
+            return 1.0;
+        }
+        self.plan.spread_factor(n)
     }
 
     /// The price for a log-price offset `x`: `reference × e^x` on the tick grid.
@@ -310,17 +346,40 @@ impl Market {
                     levels: k(15),
                     trade: k(16),
                 },
+                beta: s.beta,
+                plan: Plan::default(),
             });
             by_symbol.insert(symbol, SymbolId(i as u16));
         }
-        Ok(Self {
+        let mut market = Self {
             exchanges: Exchanges::new(&config.exchanges),
             config,
             schedule,
             classes,
             models,
             by_symbol,
-        })
+        };
+        // The plans' constants are the model's own values, so they are computed before any
+        // plan is in place.
+        let plans = market.plans()?;
+        for (model, plan) in market.models.iter_mut().zip(plans) {
+            model.plan = plan;
+        }
+        Ok(market)
+    }
+
+    /// A symbol's beta: its loading on the market factor.
+    pub(crate) fn beta(&self, id: SymbolId) -> f64 {
+        self.model(id).beta
+    }
+
+    /// The model's own trades and volume of ticks `1 .. n` (no scenario applied): O(log n).
+    pub(crate) fn model_counts_before(&self, id: SymbolId, n: u64) -> (u64, u128) {
+        let Some(m) = n.checked_sub(1) else {
+            return (0, 0);
+        };
+        let s = leaf(&self.joint(id), m).symbol;
+        (s.trades.before, s.volume.before)
     }
 
     /// The configuration this market was built from.
@@ -414,12 +473,13 @@ impl Market {
     /// tick without trades carries over).
     pub fn price(&self, id: SymbolId, seq: Seq) -> Decimal {
         let m = self.model(id);
-        m.price_of(m.offset(&leaf(&self.price_tree(id), seq.0)))
+        m.price_of(m.offset(seq.0, &leaf(&self.price_tree(id), seq.0)))
     }
 
     /// The unrounded log-price offset `ln(price / reference)` at a tick, by random access.
     pub fn log_offset(&self, id: SymbolId, seq: Seq) -> f64 {
-        self.model(id).offset(&leaf(&self.price_tree(id), seq.0))
+        self.model(id)
+            .offset(seq.0, &leaf(&self.price_tree(id), seq.0))
     }
 
     /// Consecutive ticks of one symbol from `from` on, as `(seq, log offset)`: amortised O(1)
@@ -465,7 +525,7 @@ impl Iterator for LogOffsets<'_> {
         self.started = true;
         Some((
             Seq(self.cursor.tick()),
-            self.model.offset(&self.cursor.leaf()),
+            self.model.offset(self.cursor.tick(), &self.cursor.leaf()),
         ))
     }
 }

@@ -408,15 +408,18 @@ impl State {
         let schedule = market.schedule();
         let n = Seq(self.at);
         let leaf = self.symbol.leaf();
-        self.model_price = model.price_of(model.offset_after(&self.market_leaf, &leaf));
-        let window = self.day.window(schedule, n);
-        let volume = u64::try_from(leaf.volume.total).unwrap_or(u64::MAX);
+        let m = self.at - 1;
+        self.model_price = model.price_of(model.offset_after(m, &self.market_leaf, &leaf));
+        let mut window = self.day.window(schedule, n);
+        window.spread_factor *= model.spread_factor(n.0);
+        let c = model.counts(m, &leaf);
+        let volume = u64::try_from(c.volume).unwrap_or(u64::MAX);
         self.tick = TickSummary::new(
             model,
             n,
-            leaf.trades.total,
+            c.trades,
             volume,
-            leaf.trades.before,
+            c.trades_before,
             self.model_price,
             window,
         );

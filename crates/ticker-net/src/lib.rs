@@ -9,10 +9,13 @@
 //! * [`rejected`]: the request that stands in for a rejected head (keeps `HEAD` and `Origin`);
 //! * [`accept`]: the accept loop with a connection limit, 503 beyond it, and back-off;
 //! * [`error`]: [`ApiError`], the one `{"error":{"code","message"}}` shape;
+//! * [`faults`]: what fault injection shares: the switch, `fault_*` parameters, seeded draws,
+//!   the bounded table of client ids and the per-kind counters;
 //! * [`metrics`]: lock-free Prometheus counters and histograms;
 //! * [`query`]: query strings and percent-decoding, with errors naming the parameter;
 //! * [`moment`]: a past moment named in a request (`at=`, `from=`), checked the same way
 //!   on both services;
+//! * [`gateway_keys`]: the keys the vendor gateways (Alpaca, Polygon) accept;
 //! * [`control`]: `/control/clock`, moving a manual market clock (token-protected, off by
 //!   default);
 //! * [`shutdown`], [`startup`], [`telemetry`]: signals, start-up and logging.
@@ -20,6 +23,8 @@
 pub mod accept;
 pub mod control;
 pub mod error;
+pub mod faults;
+pub mod gateway_keys;
 pub mod guard;
 pub mod head;
 pub mod metrics;
@@ -33,6 +38,7 @@ pub mod telemetry;
 pub use accept::{accept_until, Admission};
 pub use control::{Control, ControlArgs, CONTROL_CLOCK_PATH};
 pub use error::ApiError;
+pub use gateway_keys::GatewayKeys;
 pub use guard::{GuardConfig, GuardedIo, RejectSlot};
 pub use head::{HeadLimits, Scan};
 pub use query::Query;

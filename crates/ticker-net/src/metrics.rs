@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Status codes counted individually; anything else is counted as `other`.
-const STATUSES: [u16; 18] = [
-    101, 200, 204, 304, 400, 403, 404, 405, 408, 413, 414, 426, 429, 431, 500, 501, 503, 0,
+const STATUSES: [u16; 19] = [
+    101, 200, 204, 304, 400, 403, 404, 405, 408, 413, 414, 426, 429, 431, 500, 501, 502, 503, 0,
 ];
 
 /// Upper bounds of the latency buckets, in seconds.

@@ -78,6 +78,11 @@ impl Query {
         }
         Ok(first.map(String::as_str))
     }
+
+    /// Every `(name, value)` pair, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 /// Truncates user input for inclusion in an error message.

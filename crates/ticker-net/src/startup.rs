@@ -6,7 +6,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use ticker_core::{clock_report, Clock, Market, MarketArgs, SystemClock};
+use ticker_core::time::format_rfc3339;
+use ticker_core::{clock_report, Anchor, Clock, Market, MarketArgs, SystemClock};
 use tokio::net::{lookup_host, TcpListener, TcpSocket};
 
 use crate::shutdown::{exit_on_second_signal, shutdown_signal};
@@ -31,8 +32,25 @@ pub async fn prepare(
 
 /// The market the flags, environment and config file describe.
 pub fn build_market(market: &MarketArgs) -> Result<Arc<Market>, String> {
-    let config = market.resolve().map_err(|e| e.to_string())?;
-    Ok(Arc::new(Market::new(config).map_err(|e| e.to_string())?))
+    let mut config = market.resolve().map_err(|e| e.to_string())?;
+    // `--clock-anchor now` is this instant, fixed once: the clock and the scenario's
+    // placement (15 minutes after the clock's start) count from the same one.
+    if config.clock.anchor == Some(Anchor::Now) {
+        config.clock.anchor = Some(Anchor::At(SystemClock.now_ms()));
+    }
+    let market = Market::new(config).map_err(|e| e.to_string())?;
+    if let Some(scenario) = market.selected_scenario().map_err(|e| e.to_string())? {
+        let first = market
+            .ids()
+            .find_map(|id| market.halts(id).into_iter().next());
+        tracing::info!(
+            scenario = %scenario.name,
+            events = scenario.events.len(),
+            first_halt = first.map_or_else(|| "-".to_owned(), |h| format_rfc3339(h.from_ms)),
+            "market scenario"
+        );
+    }
+    Ok(Arc::new(market))
 }
 
 /// The market clock the settings describe (real time unless `clock` says otherwise), logged.

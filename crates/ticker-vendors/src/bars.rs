@@ -37,6 +37,22 @@ pub struct Bar {
 }
 
 impl Bar {
+    /// The bar of a native candle (`/api/v1/history`, `/api/v1/bars`): the same prices,
+    /// volume and trade count; the notional is VWAP × volume (the VWAP has 4 decimals).
+    pub fn from_candle(c: &ticker_core::Candle, trade_ids: Option<(u64, u64)>) -> Self {
+        Self {
+            start_ms: c.timestamp,
+            open: c.open,
+            high: c.high,
+            low: c.low,
+            close: c.close,
+            volume: c.volume,
+            trades: c.trades,
+            notional: c.vwap.to_f64() * c.volume as f64,
+            trade_ids,
+        }
+    }
+
     /// The volume-weighted average price, or the close when nothing traded.
     pub fn vwap(&self) -> f64 {
         if self.volume == 0 {

@@ -14,3 +14,16 @@ impl<F: Fn(&str) -> Option<SymbolId>> Instruments for F {
         self(symbol)
     }
 }
+
+/// A symbol of `market` named exactly (vendor symbols are case-sensitive).
+pub fn exact(market: &ticker_core::Market, text: &str) -> Option<SymbolId> {
+    market
+        .lookup(text)
+        .filter(|id| market.symbol(*id).as_str() == text)
+}
+
+/// A Binance instrument of `market`: a symbol on the 24/7 calendar, named exactly.
+pub fn binance(market: &ticker_core::Market, text: &str) -> Option<SymbolId> {
+    exact(market, text)
+        .filter(|id| market.calendar(*id).kind() == ticker_core::CalendarKind::Always)
+}

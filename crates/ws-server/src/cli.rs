@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::{ControlArgs, HeadLimits};
+use ticker_net::faults::FaultMode;
+use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
 /// ticker WebSocket server: streams quotes with per-symbol subscriptions.
 #[derive(Debug, Parser)]
@@ -118,9 +119,155 @@ pub struct WsConfig {
     )]
     pub max_replay_range_ms: u64,
 
+    /// Finnhub tokens the /finnhub stream accepts, comma-separated; empty accepts any
+    /// non-empty token (a sandbox).
+    #[arg(long, env = "TICKER_FINNHUB_TOKENS", value_delimiter = ',')]
+    pub finnhub_tokens: Vec<String>,
+
+    /// Most symbols one /finnhub connection may subscribe to (Finnhub's free plan: 50).
+    #[arg(long, env = "TICKER_FINNHUB_MAX_SYMBOLS", default_value_t = 50)]
+    pub finnhub_max_symbols: usize,
+
+    /// Milliseconds of silence after which a /finnhub connection gets {"type":"ping"}.
+    #[arg(long, env = "TICKER_FINNHUB_PING_MS", default_value_t = 10_000)]
+    pub finnhub_ping_ms: u64,
+
+    /// Most streams one /binance connection may hold (Binance: 1024).
+    #[arg(long, env = "TICKER_BINANCE_MAX_STREAMS", default_value_t = 1024)]
+    pub binance_max_streams: usize,
+
+    /// Incoming frames per second (text, ping, pong) a /binance connection may send before
+    /// it is closed with 1008 (Binance: 5).
+    #[arg(long, env = "TICKER_BINANCE_MAX_MESSAGES", default_value_t = 5)]
+    pub binance_max_messages: u32,
+
     /// The clock control endpoint (off unless a token is set).
     #[command(flatten)]
     pub control: ControlArgs,
+
+    /// Keys the vendor gateways (/alpaca, /polygon) accept (any non-empty one without them).
+    #[command(flatten)]
+    pub gateway_keys: GatewayKeys,
+
+    /// Milliseconds a vendor-gateway client has to authenticate (Alpaca 404, Polygon
+    /// auth_timeout, then close).
+    #[arg(
+        long,
+        env = "TICKER_WS_GATEWAY_AUTH_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub gateway_auth_timeout_ms: u64,
+
+    /// Most authenticated vendor-gateway sessions per API key and vendor (Alpaca 406, Polygon
+    /// max_connections beyond).
+    #[arg(
+        long,
+        env = "TICKER_WS_GATEWAY_MAX_SESSIONS_PER_KEY",
+        default_value_t = 16
+    )]
+    pub gateway_max_sessions_per_key: usize,
+
+    /// Fault injection (docs/faults.md).
+    #[command(flatten)]
+    pub faults: FaultConfig,
+}
+
+/// Fault injection: the switch and its limits (`docs/faults.md`).
+#[derive(Debug, Clone, Args)]
+pub struct FaultConfig {
+    /// Inject the faults clients ask for with `fault_*` URL parameters (allow), or refuse
+    /// every such parameter with HTTP 400 (off).
+    #[arg(long = "faults", env = "TICKER_FAULTS", value_enum, default_value_t = FaultMode::Off)]
+    pub mode: FaultMode,
+
+    /// Fault parameters every connection gets unless its URL sets them
+    /// (e.g. `fault_drop=0.01&fault_disconnect_ms=60000-300000`); needs --faults allow.
+    #[arg(
+        long = "fault-defaults",
+        value_name = "QUERY",
+        env = "TICKER_WS_FAULT_DEFAULTS"
+    )]
+    pub defaults: Option<String>,
+
+    /// Longest `fault_delay_ms` a connection may ask for.
+    #[arg(
+        long = "fault-max-delay-ms",
+        value_name = "MS",
+        env = "TICKER_WS_FAULT_MAX_DELAY_MS",
+        default_value_t = 30_000
+    )]
+    pub max_delay_ms: u64,
+
+    /// Longest `fault_stall_ms` a connection may ask for.
+    #[arg(
+        long = "fault-max-stall-ms",
+        value_name = "MS",
+        env = "TICKER_WS_FAULT_MAX_STALL_MS",
+        default_value_t = 120_000
+    )]
+    pub max_stall_ms: u64,
+
+    /// Most bytes of ticks one connection's delay and reorder faults may hold back; beyond, the
+    /// oldest are dropped (and reported with `dropped`).
+    #[arg(
+        long = "fault-max-held-bytes",
+        value_name = "BYTES",
+        env = "TICKER_WS_FAULT_MAX_HELD_BYTES",
+        default_value_t = 1 << 20
+    )]
+    pub max_held_bytes: usize,
+
+    /// Largest `fault_reorder_window` (ticks) a connection may ask for.
+    #[arg(
+        long = "fault-max-reorder-window",
+        value_name = "TICKS",
+        env = "TICKER_WS_FAULT_MAX_REORDER_WINDOW",
+        default_value_t = 64
+    )]
+    pub max_reorder_window: u64,
+
+    /// Most `fault_client` ids whose upgrade attempts are remembered (for `fault_refuse`).
+    #[arg(
+        long = "fault-max-clients",
+        value_name = "N",
+        env = "TICKER_WS_FAULT_MAX_CLIENTS",
+        default_value_t = 10_000
+    )]
+    pub max_clients: usize,
+
+    /// Milliseconds after its last attempt that a `fault_client` id is forgotten.
+    #[arg(
+        long = "fault-client-ttl-ms",
+        value_name = "MS",
+        env = "TICKER_WS_FAULT_CLIENT_TTL_MS",
+        default_value_t = 600_000
+    )]
+    pub client_ttl_ms: u64,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        Self {
+            mode: FaultMode::Off,
+            defaults: None,
+            max_delay_ms: 30_000,
+            max_stall_ms: 120_000,
+            max_held_bytes: 1 << 20,
+            max_reorder_window: 64,
+            max_clients: 10_000,
+            client_ttl_ms: 600_000,
+        }
+    }
+}
+
+impl FaultConfig {
+    /// Every fault allowed, with the default limits (for tests and examples).
+    pub fn allow() -> Self {
+        Self {
+            mode: FaultMode::Allow,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for WsConfig {
@@ -129,6 +276,11 @@ impl Default for WsConfig {
             max_connections: 19_500,
             max_message_bytes: 16_384,
             max_symbols: 1024,
+            finnhub_tokens: Vec::new(),
+            finnhub_max_symbols: 50,
+            finnhub_ping_ms: 10_000,
+            binance_max_streams: 1024,
+            binance_max_messages: 5,
             max_message_rate: 20,
             message_burst: 40,
             handshake_timeout_ms: 10_000,
@@ -141,10 +293,14 @@ impl Default for WsConfig {
             read_buffer_bytes: 1024,
             shutdown_grace_ms: 5_000,
             writers: 0,
+            faults: FaultConfig::default(),
             max_replays: 64,
             max_replay_speed: 1000.0,
             max_replay_range_ms: 31_622_400_000,
             control: ControlArgs::default(),
+            gateway_keys: GatewayKeys::default(),
+            gateway_auth_timeout_ms: 10_000,
+            gateway_max_sessions_per_key: 16,
         }
     }
 }
@@ -175,6 +331,30 @@ impl WsConfig {
             self.max_symbols >= 1,
             "max-symbols",
             &self.max_symbols,
+            "must be at least 1",
+        )?;
+        check(
+            self.finnhub_max_symbols >= 1,
+            "finnhub-max-symbols",
+            &self.finnhub_max_symbols,
+            "must be at least 1",
+        )?;
+        check(
+            self.finnhub_ping_ms >= 100,
+            "finnhub-ping-ms",
+            &self.finnhub_ping_ms,
+            "must be at least 100",
+        )?;
+        check(
+            self.binance_max_streams >= 1,
+            "binance-max-streams",
+            &self.binance_max_streams,
+            "must be at least 1",
+        )?;
+        check(
+            self.binance_max_messages >= 1,
+            "binance-max-messages",
+            &self.binance_max_messages,
             "must be at least 1",
         )?;
         check(
@@ -236,6 +416,62 @@ impl WsConfig {
             "allowed-origins",
             &"(empty)",
             "must list origins or be *",
+        )?;
+        let f = &self.faults;
+        check(
+            f.max_delay_ms <= 3_600_000,
+            "fault-max-delay-ms",
+            &f.max_delay_ms,
+            "must be 0..=3600000",
+        )?;
+        check(
+            f.max_stall_ms <= 3_600_000,
+            "fault-max-stall-ms",
+            &f.max_stall_ms,
+            "must be 0..=3600000",
+        )?;
+        check(
+            (1024..=64 << 20).contains(&f.max_held_bytes),
+            "fault-max-held-bytes",
+            &f.max_held_bytes,
+            "must be 1024..=67108864",
+        )?;
+        check(
+            (2..=4096).contains(&f.max_reorder_window),
+            "fault-max-reorder-window",
+            &f.max_reorder_window,
+            "must be 2..=4096",
+        )?;
+        check(
+            (1..=1_000_000).contains(&f.max_clients),
+            "fault-max-clients",
+            &f.max_clients,
+            "must be 1..=1000000",
+        )?;
+        check(
+            f.client_ttl_ms >= 1,
+            "fault-client-ttl-ms",
+            &f.client_ttl_ms,
+            "must be at least 1",
+        )?;
+        check(
+            f.defaults.is_none() || f.mode == FaultMode::Allow,
+            "fault-defaults",
+            &f.defaults.as_deref().unwrap_or(""),
+            "needs --faults allow",
+        )?;
+        crate::faults::Faults::new(f)?;
+        check(
+            (1..=3_600_000).contains(&self.gateway_auth_timeout_ms),
+            "gateway-auth-timeout-ms",
+            &self.gateway_auth_timeout_ms,
+            "must be 1..=3600000",
+        )?;
+        check(
+            self.gateway_max_sessions_per_key >= 1,
+            "gateway-max-sessions-per-key",
+            &self.gateway_max_sessions_per_key,
+            "must be at least 1",
         )?;
         check(
             self.max_replays <= 100_000,

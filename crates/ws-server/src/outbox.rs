@@ -75,10 +75,25 @@ impl Outbox {
         self.frames += 1;
     }
 
+    /// Appends `count` already encoded frames, back to back.
+    pub fn frames(&mut self, frames: &[u8], count: u64) {
+        self.buf.extend_from_slice(frames);
+        self.frames += count;
+    }
+
     /// Encodes and appends a text frame.
     pub fn text(&mut self, payload: &str) {
         encode_text(payload.as_bytes(), &mut self.buf);
         self.frames += 1;
+    }
+
+    /// Takes the unwritten bytes and the data frames among them, leaving the outbox empty (a
+    /// scratch outbox that collected one tick's frames hands them on this way).
+    pub fn take(&mut self) -> (Vec<u8>, u64) {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.drain(..self.sent.min(buf.len()));
+        self.sent = 0;
+        (buf, std::mem::take(&mut self.frames))
     }
 
     /// Appends whole frames encoded elsewhere (tungstenite's pongs and close frames); they are

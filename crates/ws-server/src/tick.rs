@@ -1,6 +1,7 @@
 //! One tick of every symbol, serialised once: each symbol's quote as a complete WebSocket frame,
 //! and the batch and array frames built at most once per distinct subscription while the tick
-//! is live. Every connection shares these bytes ([`crate::wire`] frames them, the writers in
+//! is live, and the channels' frames (trades, bars, status) of a symbol on first demand, once
+//! per tick. Every connection shares these bytes ([`crate::wire`] frames them, the writers in
 //! [`crate::shard`] hand them to the kernel).
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use ticker_core::{
     Candle, Market, Nbbo, Quote, Seq, SessionTracker, SymbolId, SymbolSet, TickSummary, Trade,
 };
 
+use crate::channel::{frames, status, Channel};
 use crate::wire::{payload, text_frame};
 
 /// What every quote frame starts with; the quote's fields follow.
@@ -42,6 +44,33 @@ pub struct Tick {
     /// vendors' formats): kept while the tick is live, dropped with the caches so the resume
     /// window holds only encoded quote frames.
     data: Mutex<Option<Arc<[SymbolData]>>>,
+    /// The vendor gateways' frames of this tick, encoded on first use ([`crate::vendor`]).
+    vendor: crate::vendor::TickFrames,
+    /// The bars this tick closes (minute, day), by symbol in market order: few, and kept for
+    /// `since` resumes (a bar cannot be recomputed cheaply; trades and status can).
+    closed_bars: Box<[ClosedBars]>,
+    /// Channel frames built so far, per (symbol, channel), while the tick is live.
+    channels: Mutex<HashMap<(SymbolId, Channel), ChannelFrames>>,
+}
+
+/// The bars one symbol closed at a tick.
+#[derive(Debug, Clone, Copy)]
+struct ClosedBars {
+    id: SymbolId,
+    minute: Option<Candle>,
+    day: Option<Candle>,
+}
+
+/// One symbol's frames of one channel at one tick: complete WebSocket frames back to back
+/// (none, most of the time, for bars and status).
+#[derive(Debug, Clone, Default)]
+pub struct ChannelFrames {
+    /// The frames.
+    pub bytes: Bytes,
+    /// How many.
+    pub count: u64,
+    /// The length of the first (where a `dropped` count is spliced in).
+    pub first_len: usize,
 }
 
 /// What one symbol did at one tick ([`ticker_core::SymbolTick`], owned and compact): the
@@ -72,8 +101,20 @@ impl SymbolData {
 impl Tick {
     /// Computes and serialises tick `seq` for every symbol.
     pub fn build(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
-        let mut frames = Vec::with_capacity(trackers.len());
+        Self::build_into(market, trackers, seq, Vec::with_capacity(trackers.len()))
+    }
+
+    /// Builds the trackers' symbols: pushed onto `frames` when it starts empty (every symbol,
+    /// in order), or written at each symbol's index when it holds one slot per symbol.
+    fn build_into(
+        market: &Market,
+        trackers: &mut [SessionTracker],
+        seq: Seq,
+        mut frames: Vec<Bytes>,
+    ) -> Self {
+        let sparse = !frames.is_empty();
         let mut data = Vec::with_capacity(trackers.len());
+        let mut closed_bars = Vec::new();
         let mut buf = Vec::with_capacity(320);
         // The market factor advances once per tick for all symbols.
         ticker_core::tick_all(market, trackers, seq, |id, tick| {
@@ -81,7 +122,18 @@ impl Tick {
             buf.extend_from_slice(QUOTE_PREFIX);
             tick.quote.write_fields(&mut buf);
             buf.push(b'}');
-            frames.push(text_frame(&buf));
+            let frame = text_frame(&buf);
+            match frames.get_mut(id.index()) {
+                Some(slot) if sparse => *slot = frame,
+                _ => frames.push(frame),
+            }
+            if tick.bar.is_some() || tick.daily_bar.is_some() {
+                closed_bars.push(ClosedBars {
+                    id,
+                    minute: tick.bar,
+                    day: tick.daily_bar,
+                });
+            }
             data.push(SymbolData {
                 id,
                 quote: tick.quote,
@@ -100,16 +152,118 @@ impl Tick {
             arrays: Mutex::new(HashMap::new()),
             live: AtomicBool::new(true),
             data: Mutex::new(Some(data.into())),
+            vendor: crate::vendor::TickFrames::default(),
+            closed_bars: closed_bars.into_boxed_slice(),
+            channels: Mutex::new(HashMap::new()),
         }
     }
 
-    /// What every symbol did at this tick, in market order, while the tick is live (`None`
-    /// once it is only kept for `since` resumes).
+    /// The frames of one symbol on one channel besides quotes (empty when it has none at this
+    /// tick), built once per tick while the tick is live and shared; built afresh for a tick
+    /// only kept for resumes: trades by the core's random access, status from the calendar,
+    /// bars from what the tick kept.
+    pub fn channel(&self, id: SymbolId, channel: Channel, market: &Market) -> ChannelFrames {
+        let live = self.live.load(Ordering::Relaxed);
+        if live {
+            let cache = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(frames) = cache.get(&(id, channel)) {
+                return frames.clone();
+            }
+        }
+        let frames = self.build_channel(id, channel, market);
+        if live {
+            self.channels
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert((id, channel), frames.clone());
+        }
+        frames
+    }
+
+    fn build_channel(&self, id: SymbolId, channel: Channel, market: &Market) -> ChannelFrames {
+        let mut out = Vec::new();
+        let mut scratch = Vec::with_capacity(320);
+        let mut count = 0;
+        let mut first_len = 0;
+        let mut counted = |out: &Vec<u8>| {
+            if count == 0 {
+                first_len = out.len();
+            }
+            count += 1;
+        };
+        let symbol = market.symbol(id);
+        let at = frames::At {
+            symbol: symbol.as_str(),
+            timestamp: self.timestamp,
+            seq: self.seq,
+        };
+        match channel {
+            Channel::Quotes => {}
+            Channel::Trades => {
+                let listed = self.symbol_data(id).map(|d| d.trades(market));
+                let trades = listed.unwrap_or_else(|| market.trades(id, self.seq).iter().collect());
+                for trade in &trades {
+                    frames::trade(trade, &mut scratch, &mut out);
+                    counted(&out);
+                }
+            }
+            Channel::Bars => {
+                if let Ok(i) = self.closed_bars.binary_search_by_key(&id, |b| b.id) {
+                    if let Some(bars) = self.closed_bars.get(i) {
+                        for (interval, bar) in [("1m", &bars.minute), ("1d", &bars.day)] {
+                            if let Some(bar) = bar {
+                                frames::bar(&at, interval, bar, &mut scratch, &mut out);
+                                counted(&out);
+                            }
+                        }
+                    }
+                }
+            }
+            Channel::Status => {
+                if let Some((now, previous)) = status::transition(market, id, self.seq) {
+                    let calendar = market.calendar(id).kind().name();
+                    frames::status(&at, &now, &previous, calendar, &mut scratch, &mut out);
+                    counted(&out);
+                }
+            }
+        }
+        ChannelFrames {
+            bytes: Bytes::from(out),
+            count,
+            first_len,
+        }
+    }
+
+    /// What the built symbols did at this tick, ascending by symbol (every symbol for
+    /// [`Tick::build`], the replayed ones for [`Tick::build_some`]), while the tick is live
+    /// (`None` once it is only kept for `since` resumes).
     pub fn data(&self) -> Option<Arc<[SymbolData]>> {
         self.data
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// What symbol `id` did at this tick, if the tick built it and is still live. A tick built
+    /// for a replay holds only its connection's symbols, so this searches by id rather than
+    /// indexing by position.
+    pub fn symbol_data(&self, id: SymbolId) -> Option<SymbolData> {
+        let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        let data = data.as_deref()?;
+        let i = data.binary_search_by_key(&id, |d| d.id).ok()?;
+        data.get(i).copied()
+    }
+
+    /// The vendor gateways' pieces of this tick (see [`crate::vendor::frames`]).
+    pub fn vendor(&self) -> &crate::vendor::TickFrames {
+        &self.vendor
+    }
+
+    /// Computes and serialises tick `seq` for the trackers' symbols only (ascending, a subset
+    /// of the market): a replay builds what its connection streams. The other symbols have no
+    /// frame and no data; never render them from this tick.
+    pub fn build_some(market: &Market, trackers: &mut [SessionTracker], seq: Seq) -> Self {
+        Self::build_into(market, trackers, seq, vec![Bytes::new(); market.len()])
     }
 
     /// The same tick, marked as published after a clock jump.
@@ -193,6 +347,7 @@ impl Tick {
     /// Forgets the cached batch/array frames once the tick is only kept for replay.
     pub(crate) fn drop_caches(&self) {
         self.live.store(false, Ordering::Relaxed);
+        self.vendor.clear();
         self.data
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -202,6 +357,10 @@ impl Tick {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         self.arrays
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.channels
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
@@ -296,5 +455,24 @@ mod tests {
         assert!(traded > 0, "a default market trades every second");
         tick.drop_caches();
         assert!(tick.data().is_none());
+        assert!(tick.symbol_data(SymbolId(0)).is_none());
+    }
+
+    #[test]
+    fn a_replay_tick_finds_each_of_its_symbols_by_id() {
+        let m = Market::new(MarketConfig::default()).unwrap();
+        let seq = Seq(86_400 * 40 + 3_600 * 15);
+        // A replay of GOOGL and MSFT only: its data holds two entries, ids 1 and 2.
+        let mut t: Vec<SessionTracker> = [SymbolId(1), SymbolId(2)]
+            .into_iter()
+            .map(SessionTracker::new)
+            .collect();
+        let tick = Tick::build_some(&m, &mut t, seq);
+        assert!(tick.symbol_data(SymbolId(0)).is_none());
+        for id in [SymbolId(1), SymbolId(2)] {
+            let d = tick.symbol_data(id).unwrap();
+            assert_eq!(d.id, id);
+            assert_eq!(d.quote, m.quote(id, seq));
+        }
     }
 }

@@ -11,10 +11,13 @@
 //!
 //! The loop follows the market clock, whatever its kind: it sleeps the *wall* time until the
 //! next tick ([`Clock::wall_ms_until`]; a virtual clock at 60× publishes 60 one-second ticks per
-//! wall second), and polls a manual clock. When a manual clock is moved by at most
-//! `--queue-ticks` ticks, every tick in between is published, so clients see the sequence they
-//! would have seen live; a longer jump publishes the new tick alone, marked as a jump, and
-//! clients get a `gap` and a snapshot instead (as a `since` resume beyond the window does).
+//! wall second), and polls a manual clock. When the market's configured manual clock
+//! (`--clock manual`, stepped by `/control/clock`) is moved by at most `--queue-ticks` ticks,
+//! every tick in between is published, so clients see the sequence they would have seen live;
+//! a longer jump publishes the new tick alone, marked as a jump, and clients get a `gap` and a
+//! snapshot instead (as a `since` resume beyond the window does). Any other clock that moves,
+//! such as a manual clock a test hands to [`crate::run`] for a market configured otherwise, is
+//! followed as time is: every tick in between, up to the catch-up limit.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -225,7 +228,10 @@ impl Hub {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let schedule = *self.market.schedule();
-        let manual = self.clock.info().kind == ClockKind::Manual;
+        // Only the configured manual kind jumps: the clock's own kind alone cannot tell a
+        // command's step from a test clock standing in for time that runs.
+        let manual = self.market.config().clock.kind() == ClockKind::Manual
+            && self.clock.info().kind == ClockKind::Manual;
         let mut last = self.latest().seq;
         loop {
             let due = schedule.tick_at(self.clock.now_ms());
@@ -354,6 +360,50 @@ mod tests {
         hub.publish(Tick::build(&hub.market, &mut trackers, Seq(1001)));
         let b = hub.after(Seq(1000));
         assert_eq!((seqs(&b), b.lost), (vec![1001], 0));
+    }
+
+    /// Runs the loop on a market whose configured clock is `kind`, driven by a test's
+    /// manual clock moved 10 ticks at once (more than the queue of 4); returns the hub.
+    async fn moved_ten_ticks(kind: ClockKind) -> Arc<Hub> {
+        let mut config = MarketConfig::default();
+        config.clock.kind = Some(kind);
+        let market = Arc::new(Market::new(config).unwrap());
+        let clock = Arc::new(ManualClock::new(market.schedule().time_of(Seq(1000))));
+        let (hub, trackers) = Hub::warm_up(
+            market.clone(),
+            clock.clone(),
+            4,
+            50,
+            Arc::new(Stats::default()),
+        );
+        let hub = Arc::new(hub);
+        let (stop, stopped) = watch::channel(false);
+        let looping = tokio::spawn(hub.clone().run(trackers, stopped));
+        clock.advance(10 * market.schedule().interval_ms() as i64);
+        let mut published = hub.watch();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            published.wait_for(|seq| *seq >= Seq(1010)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        stop.send_replace(true);
+        looping.await.unwrap();
+        hub
+    }
+
+    #[tokio::test]
+    async fn a_test_clock_is_followed_tick_by_tick_and_only_the_manual_kind_jumps() {
+        // A test's clock standing in for time that runs: every tick in between, as time is.
+        let hub = moved_ten_ticks(ClockKind::Real).await;
+        assert!((1001..=1010).all(|n| hub.tick(Seq(n)).is_some()));
+        assert_eq!(hub.stats.clock_jumps.load(Ordering::Relaxed), 0);
+        // `--clock manual`, stepped further than the queue: the new tick alone, as a jump.
+        let hub = moved_ten_ticks(ClockKind::Manual).await;
+        assert!(hub.tick(Seq(1009)).is_none());
+        assert!(hub.tick(Seq(1010)).is_some());
+        assert_eq!(hub.stats.clock_jumps.load(Ordering::Relaxed), 1);
     }
 
     #[test]

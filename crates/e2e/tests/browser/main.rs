@@ -8,6 +8,8 @@
 //! * [`cdp`]: a minimal DevTools client (evaluate, wait, screenshot).
 //! * [`dashboard`]: the page's test hooks and the checks against the REST API.
 //! * [`photon`]: a static page written the way seed-000 style pages are, and its checks.
+//! * [`tape`]: the dashboard's trade tape and market-status badges against REST, across a
+//!   `us-equity` open.
 //! * [`time_travel`]: the dashboard's 60× replay against REST `at=`, and a frozen market
 //!   stepped ten ticks with `scripts/clock.sh` (the worked example of docs/clocks.md).
 //!
@@ -20,6 +22,7 @@ mod chromium;
 mod dashboard;
 mod photon;
 mod services;
+mod tape;
 mod time_travel;
 
 use std::path::PathBuf;
@@ -34,7 +37,7 @@ use services::Services;
 pub(crate) type TestResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// The whole scenario must finish well within a minute.
-const SCENARIO_TIMEOUT: Duration = Duration::from_secs(55);
+pub(crate) const SCENARIO_TIMEOUT: Duration = Duration::from_secs(55);
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")

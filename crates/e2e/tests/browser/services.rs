@@ -101,14 +101,26 @@ impl Services {
         Self::launch(config, None).await
     }
 
+    /// [`Services::start_with`], the clock at `start_ms`.
+    pub(crate) async fn start_at(config: MarketConfig, start_ms: i64) -> TestResult<Self> {
+        Self::launch_at(config, None, start_ms).await
+    }
+
     /// Each service with its own manual clock (stopped at the same time) and `/control/clock`
     /// enabled with `token`, as `--clock manual --control-token` processes.
-    pub(crate) async fn start_apart(config: MarketConfig, token: &str) -> TestResult<Self> {
+    pub(crate) async fn start_apart(mut config: MarketConfig, token: &str) -> TestResult<Self> {
+        // Configured as the manual kind, as those processes are: a step longer than the
+        // queue is a jump (a gap and the new tick), not a catch-up through every tick.
+        config.clock.kind = Some(ticker_core::ClockKind::Manual);
         Self::launch(config, Some(token)).await
     }
 
     async fn launch(config: MarketConfig, token: Option<&str>) -> TestResult<Self> {
         let start = config.epoch_ms + 30 * DAY_MS + 10 * 60_000;
+        Self::launch_at(config, token, start).await
+    }
+
+    async fn launch_at(config: MarketConfig, token: Option<&str>, start: i64) -> TestResult<Self> {
         let market = Arc::new(Market::new(config)?);
         let clock = Arc::new(ManualClock::new(start));
         let ws_clock = match token {

@@ -126,7 +126,9 @@ async fn slow_and_dead_peers_are_dropped_within_their_documented_time() {
         queue_ticks: 4,
         ..WsConfig::default()
     };
-    let server = helpers::ws(config, helpers::market(5), Arc::new(SystemClock)).await;
+    let market = helpers::market(5);
+    let clock = helpers::early_in_the_day(&market);
+    let server = helpers::ws(config, market, clock).await;
     let addr = server.addr;
     let rss_before = helpers::rss_kib();
     // Documented: silence is noticed at the first ping tick at least 2 intervals after the last

@@ -18,17 +18,18 @@ async fn sigterm_under_load_closes_every_ws_client_with_1001_and_exits_zero() {
     let _serial = helpers::SERIAL.lock().await;
     let port = free_port();
     let port_s = port.to_string();
-    let mut server = Service::start(
-        "ws-server",
-        &[
-            "--port",
-            &port_s,
-            "--interval-ms",
-            "10",
-            "--shutdown-grace-ms",
-            "3000",
-        ],
-    );
+    // A 10 ms market on the system clock would walk the whole UTC day so far at start-up.
+    let clock = helpers::early_in_the_day_flags();
+    let mut args = vec![
+        "--port",
+        &port_s,
+        "--interval-ms",
+        "10",
+        "--shutdown-grace-ms",
+        "3000",
+    ];
+    args.extend(clock.iter().map(String::as_str));
+    let mut server = Service::start("ws-server", &args);
     wait_port(port).await;
     let mut clients = Vec::new();
     for _ in 0..50 {

@@ -15,7 +15,6 @@ use futures_util::StreamExt;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::json;
-use ticker_core::SystemClock;
 use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 use ws_server::WsConfig;
@@ -365,7 +364,8 @@ async fn ws_answers_10k_hostile_frames_as_documented_and_other_clients_miss_noth
         queue_ticks: 250,
         ..WsConfig::default()
     };
-    let server = helpers::ws(config, market, Arc::new(SystemClock)).await;
+    let clock = helpers::early_in_the_day(&market);
+    let server = helpers::ws(config, market, clock).await;
     let addr = server.addr;
 
     // The well-behaved client: every symbol, every tick, no gaps allowed.

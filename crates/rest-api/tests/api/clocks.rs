@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use rest_api::RestConfig;
 use serde_json::Value;
-use ticker_core::{Anchor, Clock, ClockConfig, ClockKind, Market, Seq, SystemClock};
+use ticker_core::{Anchor, Clock, ClockConfig, ClockKind, Market, MarketConfig, Seq, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
@@ -20,15 +20,25 @@ use crate::helpers::{market_config, within, Client, NOW_MS};
 use crate::relayed::Ws;
 
 /// Both services, each on its own clock built from the same settings.
-struct Pair {
-    rest: SocketAddr,
-    ws: SocketAddr,
-    market: Arc<Market>,
+pub(crate) struct Pair {
+    pub(crate) rest: SocketAddr,
+    pub(crate) ws: SocketAddr,
+    pub(crate) market: Arc<Market>,
     _stops: Vec<oneshot::Sender<()>>,
 }
 
 async fn spawn_pair(rest: RestConfig, ws: WsConfig, clocks: [Arc<dyn Clock>; 2]) -> Pair {
-    let market = Arc::new(Market::new(market_config()).unwrap());
+    spawn_pair_on(rest, ws, clocks, &market_config()).await
+}
+
+/// [`spawn_pair`] on a market of its own; each service builds it, as two processes do.
+pub(crate) async fn spawn_pair_on(
+    rest: RestConfig,
+    ws: WsConfig,
+    clocks: [Arc<dyn Clock>; 2],
+    config: &MarketConfig,
+) -> Pair {
+    let market = Arc::new(Market::new(config.clone()).unwrap());
     let [rest_clock, ws_clock] = clocks;
     let ws_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ws_addr = ws_listener.local_addr().unwrap();
@@ -39,7 +49,7 @@ async fn spawn_pair(rest: RestConfig, ws: WsConfig, clocks: [Arc<dyn Clock>; 2])
         ws_listener,
         ws_server::Settings {
             ws,
-            market: Arc::new(Market::new(market_config()).unwrap()),
+            market: Arc::new(Market::new(config.clone()).unwrap()),
             clock: ws_clock,
         },
         async {
@@ -73,7 +83,7 @@ async fn spawn_pair(rest: RestConfig, ws: WsConfig, clocks: [Arc<dyn Clock>; 2])
     pair
 }
 
-async fn ws_connect(addr: SocketAddr, path: &str) -> Ws {
+pub(crate) async fn ws_connect(addr: SocketAddr, path: &str) -> Ws {
     let (ws, _) = within(
         "a WebSocket handshake",
         tokio_tungstenite::connect_async(format!("ws://{addr}{path}")),
@@ -83,7 +93,7 @@ async fn ws_connect(addr: SocketAddr, path: &str) -> Ws {
     ws
 }
 
-async fn next_json(ws: &mut Ws) -> Value {
+pub(crate) async fn next_json(ws: &mut Ws) -> Value {
     loop {
         match within("a frame", ws.next()).await {
             Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
@@ -93,7 +103,7 @@ async fn next_json(ws: &mut Ws) -> Value {
     }
 }
 
-async fn next_text(ws: &mut Ws) -> String {
+pub(crate) async fn next_text(ws: &mut Ws) -> String {
     loop {
         match within("a frame", ws.next()).await {
             Some(Ok(Message::Text(text))) => return text.as_str().to_owned(),
@@ -104,12 +114,12 @@ async fn next_text(ws: &mut Ws) -> String {
 }
 
 /// `GET path` on a new connection, as JSON.
-async fn get_json(addr: SocketAddr, path: &str) -> Value {
+pub(crate) async fn get_json(addr: SocketAddr, path: &str) -> Value {
     Client::connect(addr).await.get(path).await.ok_json()
 }
 
 /// The REST body of `path`.
-async fn get_text(addr: SocketAddr, path: &str) -> String {
+pub(crate) async fn get_text(addr: SocketAddr, path: &str) -> String {
     Client::connect(addr)
         .await
         .get(path)

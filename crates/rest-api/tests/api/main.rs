@@ -8,13 +8,16 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::print_stderr,
     missing_docs,
     unreachable_pub
 )]
 
 mod agreement;
 mod at;
+mod binance;
 mod calendar;
+mod channels;
 mod client;
 mod clocks;
 mod connection;
@@ -23,6 +26,8 @@ mod control;
 mod cors;
 mod endpoints;
 mod errors;
+mod faults;
+mod finnhub;
 mod head;
 mod health;
 mod helpers;
@@ -31,6 +36,8 @@ mod limits;
 mod relay;
 mod relay_limits;
 mod relayed;
+mod scenario;
 mod schemathesis;
+mod sdk;
 mod shutdown;
 mod trades;

@@ -82,6 +82,7 @@ impl MarketConfig {
         self.validate_model()?;
         super::exchanges::validate(&self.exchanges)?;
         self.clock.validate()?;
+        self.validate_scenarios()?;
         check_range("universe", self.universe, 0, MAX_SYMBOLS)?;
         if self.symbols.is_empty() && self.universe == 0 {
             return Err(invalid("symbols", "the symbol list is empty"));
@@ -112,6 +113,45 @@ impl MarketConfig {
 }
 
 impl MarketConfig {
+    /// Each scenario's events against their kinds, unique names, and a selection that
+    /// exists (the symbols and times are checked when the market is built).
+    fn validate_scenarios(&self) -> Result<(), ConfigError> {
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for (i, s) in self.scenarios.iter().enumerate() {
+            s.check()
+                .map_err(|(field, problem)| invalid(format!("scenarios[{i}].{field}"), problem))?;
+            if crate::scenario::builtin::NAMES.contains(&s.name.as_str()) {
+                return Err(invalid(
+                    format!("scenarios[{i}].name"),
+                    format!("{:?} is the name of a built-in scenario", s.name),
+                ));
+            }
+            if let Some(first) = names.insert(s.name.as_str(), i) {
+                return Err(invalid(
+                    format!("scenarios[{i}].name"),
+                    format!("{:?} duplicates scenarios[{first}]", s.name),
+                ));
+            }
+        }
+        if let Some(name) = &self.scenario {
+            let known = names.contains_key(name.as_str())
+                || crate::scenario::builtin::NAMES.contains(&name.as_str());
+            if !known {
+                let mut all: Vec<&str> = names.keys().copied().collect();
+                all.sort_unstable();
+                all.extend(crate::scenario::builtin::NAMES);
+                return Err(invalid(
+                    "scenario",
+                    format!(
+                        "{name:?} is neither a built-in scenario nor one of `scenarios` (known: {})",
+                        all.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Exchange calendars end with their tables: a market whose first tick is after them would
     /// never open.
     fn check_calendar_range(&self) -> Result<(), ConfigError> {

@@ -15,16 +15,25 @@ use crate::trades::{TickSummary, TickTrades};
 use super::Market;
 
 impl Market {
-    /// The price at the end of a leaf: the price of the tick the leaf is the interval of.
-    fn price_after(&self, id: SymbolId, leaf: &JointNode) -> Decimal {
-        let m = self.model(id);
-        m.price_of(m.offset_after(&leaf.market, &leaf.symbol))
+    /// The price at the end of leaf `m`: the price of the tick the leaf is the interval of.
+    fn price_after(&self, id: SymbolId, m: u64, leaf: &JointNode) -> Decimal {
+        let model = self.model(id);
+        model.price_of(model.offset_after(m, &leaf.market, &leaf.symbol))
     }
 
     /// Shares and trades of ticks `1 ..= through`: O(log n).
     fn cumulative(&self, id: SymbolId, through: u64) -> (u128, u64) {
         let node = leaf(&self.joint(id), through).symbol;
-        (node.volume.before, node.trades.before)
+        let c = self.model(id).counts(through, &node);
+        (c.volume_before, c.trades_before)
+    }
+
+    /// The leaf holding trade `trade_id` (the scenario's numbering) and the leaf's index.
+    fn leaf_of_trade(&self, id: SymbolId, trade_id: u64) -> Option<(u64, JointNode)> {
+        let model_id = self.model(id).plan.model_trade_id(trade_id);
+        find(&self.joint(id), model_id, |n| {
+            n.symbol.trades.before + n.symbol.trades.total
+        })
     }
 
     /// The volume traded by ticks `[from, end)`: O(log n).
@@ -49,9 +58,7 @@ impl Market {
         if trade_id == 0 {
             return None;
         }
-        let (leaf, _) = find(&self.joint(id), trade_id, |n| {
-            n.symbol.trades.before + n.symbol.trades.total
-        })?;
+        let (leaf, _) = self.leaf_of_trade(id, trade_id)?;
         Some(Seq(leaf + 1))
     }
 
@@ -63,17 +70,15 @@ impl Market {
             return self.info(id).reference_price;
         };
         let node = leaf(&self.joint(id), m);
-        if node.symbol.trades.total > 0 {
-            return self.price_after(id, &node);
+        let c = self.model(id).counts(m, &node.symbol);
+        if c.trades > 0 {
+            return self.price_after(id, m, &node);
         }
-        let before = node.symbol.trades.before;
-        if before == 0 {
+        if c.trades_before == 0 {
             return self.info(id).reference_price;
         }
-        match find(&self.joint(id), before, |n| {
-            n.symbol.trades.before + n.symbol.trades.total
-        }) {
-            Some((_, node)) => self.price_after(id, &node),
+        match self.leaf_of_trade(id, c.trades_before) {
+            Some((at, node)) => self.price_after(id, at, &node),
             None => self.info(id).reference_price,
         }
     }
@@ -82,18 +87,19 @@ impl Market {
     pub fn trades(&self, id: SymbolId, seq: Seq) -> TickTrades<'_> {
         let schedule = self.schedule();
         let seq = Seq(seq.0.min(schedule.last().0));
-        let window = self.calendar(id).place(schedule, seq).window;
         let model = self.model(id);
+        let mut window = self.calendar(id).place(schedule, seq).window;
+        window.spread_factor *= model.spread_factor(seq.0);
         let (count, volume, before, last) = match seq.0.checked_sub(1) {
             Some(m) => {
                 let node = leaf(&self.joint(id), m);
-                let s = node.symbol;
-                let volume = u64::try_from(s.volume.total).unwrap_or(u64::MAX);
+                let c = model.counts(m, &node.symbol);
+                let volume = u64::try_from(c.volume).unwrap_or(u64::MAX);
                 (
-                    s.trades.total,
+                    c.trades,
                     volume,
-                    s.trades.before,
-                    self.price_after(id, &node),
+                    c.trades_before,
+                    self.price_after(id, m, &node),
                 )
             }
             None => (0, 0, 0, self.price(id, seq)),
@@ -121,11 +127,12 @@ impl Market {
         let seq = Seq(seq.0.min(schedule.last().0));
         let place = self.calendar(id).place(schedule, seq);
         let q = place.quote_tick;
+        let model = self.model(id);
         crate::nbbo::nbbo(
-            self.model(id),
+            model,
             &self.exchanges,
             self.price(id, q),
-            place.quote_factor,
+            place.quote_factor * model.spread_factor(q.0),
             q.0,
             seq,
             schedule.time_of(seq),

@@ -13,6 +13,7 @@ mod determinism;
 mod facts;
 mod microstructure;
 mod parameters;
+mod scenarios;
 mod sessions;
 mod statistics;
 mod trades;

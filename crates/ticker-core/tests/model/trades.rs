@@ -215,22 +215,30 @@ fn trade_ids_are_ranks_found_in_o_log_n() {
 #[test]
 fn the_tick_loop_equals_random_access() {
     let m = example();
-    for (start, len) in [
+    let windows: Vec<(Seq, u64)> = [
         ("2026-03-13T13:28:00Z", 150u64),
         ("2026-03-13T19:59:00Z", 150),
         ("2026-03-13T23:58:30Z", 120),
         ("2026-03-16T07:59:00Z", 120),
-    ] {
-        let first = tick(&m, start);
+    ]
+    .into_iter()
+    .map(|(start, len)| (tick(&m, start), len))
+    .collect();
+    tick_loop_agrees(&m, &windows);
+}
+
+/// [`the_tick_loop_equals_random_access`] over `len` ticks from each `first`.
+pub(crate) fn tick_loop_agrees(m: &Market, windows: &[(Seq, u64)]) {
+    for &(first, len) in windows {
         let mut trackers: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
-        warm_up(&m, &mut trackers, Seq(first.0 - 1));
+        warm_up(m, &mut trackers, Seq(first.0 - 1));
         let mut alone = trackers.clone();
         let mut bars: HashMap<(SymbolId, i64), Candle> = HashMap::new();
         let mut days: Vec<(SymbolId, Candle)> = Vec::new();
         for n in first.0..first.0 + len {
             let n = Seq(n);
-            tick_all(&m, &mut trackers, n, |id, t| {
-                let own = alone[id.index()].tick(&m, n);
+            tick_all(m, &mut trackers, n, |id, t| {
+                let own = alone[id.index()].tick(m, n);
                 assert_eq!(t.quote, own.quote, "{id:?} tick {n}");
                 assert_eq!((t.bar, t.daily_bar), (own.bar, own.daily_bar));
                 if n == first || n.0 + 1 == first.0 + len {
@@ -265,9 +273,9 @@ fn the_tick_loop_equals_random_access() {
                     continue;
                 }
                 let mut streamed = Vec::new();
-                bars.get(&(id, b.timestamp))
-                    .unwrap_or_else(|| panic!("{id:?}: no bar for minute {}", b.timestamp))
-                    .write_json(&mut streamed);
+                let bar = bars.get(&(id, b.timestamp));
+                assert!(bar.is_some(), "{id:?}: no bar for minute {}", b.timestamp);
+                bar.unwrap().write_json(&mut streamed);
                 let mut rest = Vec::new();
                 b.write_json(&mut rest);
                 assert_eq!(streamed, rest, "{id:?} minute {}", b.timestamp);

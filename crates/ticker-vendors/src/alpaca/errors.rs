@@ -149,6 +149,11 @@ impl RestError {
         Self::new(422, 42_210_000, message)
     }
 
+    /// 500: the server failed.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, 50_010_000, message)
+    }
+
     /// 429: the rate limit.
     pub fn too_many_requests() -> Self {
         Self::new(429, 42_910_000, "rate limit exceeded")

@@ -6,6 +6,7 @@
 //!   subscriptions, every error code and limit); [`wire`] frames it in JSON or MessagePack and
 //!   reads client messages in either; [`errors`] has the codes; [`subscription`] is what a
 //!   session is subscribed to.
+//! * [`market`]: the market model's trades, NBBO, bars and phases as those objects.
 //! * [`msg`]: trades, quotes, bars and statuses with Alpaca's field names and units, both as
 //!   REST objects and as stream items.
 //! * [`rest`]: historical requests (bars, trades, quotes, latest, snapshots) parsed and
@@ -18,6 +19,7 @@
 
 pub mod body;
 pub mod errors;
+pub mod market;
 pub mod msg;
 pub mod params;
 pub mod rest;

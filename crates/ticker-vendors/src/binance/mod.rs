@@ -24,10 +24,12 @@ pub mod events;
 pub mod exchange_info;
 pub mod interval;
 pub mod klines;
+pub mod model;
 pub mod num;
 pub mod rest;
 pub mod rolling;
 pub mod session;
 pub mod streams;
+pub mod window;
 
 pub use errors::BinanceError;

@@ -11,7 +11,7 @@ pub const DECIMALS: u32 = 8;
 const SCALE: i128 = 100_000_000;
 
 /// The unit of every time field, chosen per connection (`timeUnit=`) or request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TimeUnit {
     /// Milliseconds (the default).
     #[default]

@@ -5,6 +5,7 @@
 //! * [`msg`]: stream events and REST objects with Polygon's fields: integer exchanges,
 //!   tapes and conditions ([`codes`]); milliseconds on the stream and in aggregates,
 //!   nanoseconds in last trade/NBBO and snapshots.
+//! * [`market`]: the market model's trades, NBBO and bars as those objects.
 //! * [`rest`]: requests (aggregates, previous close, last trade/NBBO, snapshots), the key
 //!   check, errors and the absolute `next_url`; [`body`]: the response envelopes.
 //!
@@ -12,6 +13,7 @@
 
 pub mod body;
 pub mod codes;
+pub mod market;
 pub mod msg;
 pub mod rest;
 pub mod stream;

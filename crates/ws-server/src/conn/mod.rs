@@ -23,6 +23,10 @@
 //! stall timer; whichever empties it hands the connection back to the shard. Other producers (a replay running at the client's own
 //! pace, fault injection, other protocols) plug in the same way: drive the connection as
 //! `Own` from its task, write through the outbox, and the shard keeps out of the way.
+//! [`Conn::pin`] makes that permanent: the shard then only queues the connection's live ticks
+//! and wakes its task, which takes them with [`Link::next_queued`] (fault injection,
+//! [`crate::faults`], does so). While [`Link::hold`] is set nothing is written at all (a
+//! faulted stall).
 
 use std::collections::VecDeque;
 use std::io;
@@ -88,6 +92,17 @@ pub struct Link {
     pub end: Option<End>,
     /// tungstenite waiting for the outbox to drain.
     writer: Option<Waker>,
+    /// Driven by its own task for good ([`Conn::pin`]): the shard only queues its ticks.
+    pub pinned: bool,
+    /// Write nothing, ping nobody, until cleared (a faulted stall keeps the socket silent).
+    pub hold: bool,
+}
+
+impl Link {
+    /// The oldest live tick the shard queued for this connection's task.
+    pub fn next_queued(&mut self) -> Option<Arc<Tick>> {
+        self.queue.pop_front()
+    }
 }
 
 /// One connection's write side (see the module docs).
@@ -124,6 +139,8 @@ impl Conn {
                 queue: VecDeque::new(),
                 end: None,
                 writer: None,
+                pinned: false,
+                hold: false,
             }),
             wake: Notify::new(),
             heard: AtomicU64::new(now_ms),
@@ -136,6 +153,20 @@ impl Conn {
     /// input can still be read and discarded.
     pub fn shutdown_write(&self) -> io::Result<()> {
         socket2::SockRef::from(&self.socket).shutdown(std::net::Shutdown::Write)
+    }
+
+    /// Hands the connection to its own task for good (before it is added to a shard): the
+    /// shard queues its live ticks (at most `--queue-ticks`, the rest counted as `dropped`)
+    /// and wakes the task, which takes them with [`Link::next_queued`] and writes.
+    pub fn pin(&self) {
+        let mut link = self.lock();
+        link.pinned = true;
+        link.driver = Driver::Own;
+    }
+
+    /// Makes the socket reset (RST) rather than close when it is dropped.
+    pub fn reset_on_close(&self) {
+        let _ = socket2::SockRef::from(&self.socket).set_linger(Some(std::time::Duration::ZERO));
     }
 
     /// The state, locked. Never held across an await.
@@ -166,6 +197,9 @@ impl Conn {
     /// Writes the outbox as far as the socket allows; a full socket hands the connection to
     /// its session task. Returns the data frames that finished.
     pub fn flush(&self, link: &mut Link, stats: &Stats) -> io::Result<u64> {
+        if link.hold {
+            return Ok(0);
+        }
         let flushed = link.out.flush(&self.socket)?;
         if flushed.wrote > 0 {
             self.written
@@ -223,6 +257,12 @@ impl Conn {
             let over = link.queue.len().saturating_sub(self.queue_ticks);
             link.queue.drain(..over);
             link.stream.lagged(over as u64, &hub.stats);
+            if link.pinned {
+                if !ticks.is_empty() {
+                    self.wake.notify_one();
+                }
+                return Delivery::Sent(0);
+            }
             // Whatever the socket takes now goes out now: a lagging client catches up without
             // waiting for its task to be scheduled (which, at millisecond ticks, competes with
             // the busy shards). The task still owns waiting and the stall timer.
@@ -274,6 +314,10 @@ impl Conn {
         let link = &mut *guard;
         if link.end.is_some() || link.driver == Driver::Closed {
             return Delivery::Finished;
+        }
+        if link.hold {
+            // A faulted stall: no ping goes out, so no answer can be expected.
+            return Delivery::Sent(0);
         }
         if self.silent_for(now_ms) >= limit_ms {
             Stats::bump(&stats.closed_heartbeat);
@@ -329,8 +373,8 @@ impl Conn {
             if !link.out.is_empty() {
                 return Ok((wrote, false));
             }
-            if link.queue.is_empty() {
-                if link.driver == Driver::Own {
+            if link.queue.is_empty() || link.pinned {
+                if link.driver == Driver::Own && !link.pinned {
                     link.driver = Driver::Shard;
                 }
                 return Ok((wrote, true));
@@ -345,11 +389,22 @@ impl Conn {
     pub fn offer(&self, hub: &Hub, tick: Arc<Tick>) -> io::Result<bool> {
         let mut guard = self.lock();
         let link = &mut *guard;
+        self.enqueue_locked(hub, link, tick);
+        Ok(self.drain_locked(hub, link)?.1)
+    }
+
+    /// A pinned source's part: queues one of its ticks, bounded as in [`Conn::offer`], for
+    /// its task to take with [`Link::next_queued`] (through its faults).
+    pub fn enqueue(&self, hub: &Hub, tick: Arc<Tick>) {
+        let mut guard = self.lock();
+        self.enqueue_locked(hub, &mut guard, tick);
+    }
+
+    fn enqueue_locked(&self, hub: &Hub, link: &mut Link, tick: Arc<Tick>) {
         link.queue.push_back(tick);
         let over = link.queue.len().saturating_sub(self.queue_ticks);
         link.queue.drain(..over);
         link.stream.lagged(over as u64, &hub.stats);
-        Ok(self.drain_locked(hub, link)?.1)
     }
 
     /// Renders the queued ticks into the outbox, so that what is appended next comes after

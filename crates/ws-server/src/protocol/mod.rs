@@ -9,8 +9,12 @@ use serde::Serialize;
 use serde_json::Value;
 use ticker_core::{ClockReport, Market, Seq, SymbolId};
 
+use crate::channel::ChannelMask;
+
+pub mod channels;
 mod replay;
 
+pub use channels::Listing;
 use replay::parse_replay;
 pub use replay::{ReplayCommand, ReplayInfo};
 
@@ -23,6 +27,9 @@ pub struct Selection {
     pub ids: Vec<SymbolId>,
     /// Names that are not configured symbols (reported back, never fatal).
     pub unknown: Vec<String>,
+    /// The channels named: quotes alone for a subscribe without `channels`, every channel
+    /// for an unsubscribe without.
+    pub channels: ChannelMask,
 }
 
 /// A valid client request.
@@ -44,8 +51,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtocolError {
     /// Stable code: `invalid_json`, `invalid_message`, `unknown_type`, `too_many_symbols`,
-    /// `unknown_symbols`, `invalid_since`, `unsupported_binary`, `not_replaying`,
-    /// `invalid_replay`, `replaying`.
+    /// `unknown_symbols`, `unknown_channel`, `invalid_since`, `unsupported_binary`,
+    /// `not_replaying`, `invalid_replay`, `replaying`.
     pub code: &'static str,
     /// What was wrong.
     pub message: String,
@@ -93,6 +100,7 @@ pub fn select(market: &Market, names: &[&str], max: usize) -> Result<Selection, 
         all: false,
         ids: Vec::new(),
         unknown: Vec::new(),
+        channels: ChannelMask::QUOTES,
     };
     for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         if name == "*" {
@@ -162,7 +170,12 @@ pub fn parse_command(
                     ))
                 }
             };
-            let sel = select(market, &names, max_symbols)?;
+            let mut sel = select(market, &names, max_symbols)?;
+            sel.channels = match obj.get("channels") {
+                Some(value) => channels::parse_channels(value)?,
+                None if kind == "subscribe" => ChannelMask::QUOTES,
+                None => ChannelMask::ALL,
+            };
             Ok(if kind == "subscribe" {
                 Command::Subscribe(sel)
             } else {
@@ -211,6 +224,9 @@ pub enum ServerMessage<'a> {
         /// This connection's replay, if it is one.
         #[serde(skip_serializing_if = "Option::is_none")]
         replay: Option<ReplayInfo>,
+        /// Channels and statuses, for a connection that uses channels.
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        listing: Option<Listing<'a>>,
     },
     /// A replay's state, after each `replay` message.
     Replay {
@@ -238,8 +254,11 @@ pub enum ServerMessage<'a> {
     },
     /// The whole subscription after a change.
     Subscribed {
-        /// Subscribed symbols, in market order.
+        /// Subscribed symbols (on any channel), in market order.
         symbols: Vec<&'a str>,
+        /// Channels and statuses, for a connection that uses channels.
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        listing: Option<Listing<'a>>,
     },
     /// Answer to an application-level ping.
     Pong {
@@ -294,8 +313,13 @@ pub struct Greeting<'a> {
     pub replay: Option<ReplayInfo>,
 }
 
-/// `{"type":"welcome",…}`: the first message of a connection.
-pub fn welcome(market: &Market, greeting: &Greeting<'_>) -> String {
+/// `{"type":"welcome",…}`: the first message of a connection (`listing`: its channels, when
+/// it uses any besides quotes).
+pub fn welcome<'m>(
+    market: &'m Market,
+    greeting: &Greeting<'m>,
+    listing: Option<Listing<'m>>,
+) -> String {
     ServerMessage::Welcome {
         version: ticker_core::VERSION,
         symbols: market
@@ -308,14 +332,17 @@ pub fn welcome(market: &Market, greeting: &Greeting<'_>) -> String {
         format: greeting.format,
         clock: greeting.clock,
         replay: greeting.replay,
+        listing,
     }
     .to_json()
 }
 
-/// `{"type":"subscribed","symbols":[…]}`: the whole current subscription.
-pub fn subscribed(symbols: &[&str]) -> String {
+/// `{"type":"subscribed","symbols":[…]}`: the whole current subscription (with its channels
+/// and statuses, when it uses channels besides quotes).
+pub fn subscribed<'m>(symbols: &[&'m str], listing: Option<Listing<'m>>) -> String {
     ServerMessage::Subscribed {
         symbols: symbols.to_vec(),
+        listing,
     }
     .to_json()
 }
@@ -383,6 +410,7 @@ mod tests {
                 all: true,
                 ids: vec![SymbolId(0)],
                 unknown: vec!["NOPE".into()],
+                channels: ChannelMask::QUOTES,
             }))
         );
         assert!(matches!(
@@ -437,7 +465,7 @@ mod tests {
             }),
         };
         for text in [
-            welcome(&m, &greeting),
+            welcome(&m, &greeting, None),
             ServerMessage::Replay {
                 action: "pause",
                 state: "paused",
@@ -453,7 +481,7 @@ mod tests {
                 then: "close",
             }
             .to_json(),
-            subscribed(&["AAPL"]),
+            subscribed(&["AAPL"], None),
             pong(1, Some(json!("x"))),
             gap(Seq(1), Seq(2), Seq(3)),
             ProtocolError::new("unknown_symbols", "x").to_json(),

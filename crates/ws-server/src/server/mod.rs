@@ -35,11 +35,13 @@ use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::cli::WsConfig;
+use crate::faults::Faults;
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::ticker::Hub;
 
 mod upgrade;
+mod vendor;
 
 use upgrade::upgrade;
 
@@ -53,8 +55,7 @@ const ROUTES: &[&str] = &[
 const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
-const WS_ROUTES: &str =
-    "this port serves WebSocket on / and /ws, plus GET /health, /metrics and /asyncapi.json";
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /alpaca/v2/{feed}, /polygon/stocks, /finnhub and /binance/…, docs/vendors.md), plus GET /health, /metrics and /asyncapi.json";
 
 type Body = Full<Bytes>;
 
@@ -82,6 +83,11 @@ struct State {
     shutdown: watch::Receiver<bool>,
     ws_config: WebSocketConfig,
     writers: Writers,
+    faults: Arc<Faults>,
+    /// The Alpaca and Polygon streams' keys, limits and sessions per key.
+    gateways: crate::vendor::Gateways,
+    /// The Finnhub and Binance streams' shared payloads.
+    feeds: Arc<crate::vendor::Feeds>,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -99,6 +105,9 @@ pub async fn run(
     config
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let faults = Arc::new(
+        Faults::new(&config.faults).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
+    );
     let stats = Arc::new(Stats::default());
     let (queue, replay) = (config.queue_ticks, config.replay_ticks);
     let started = Instant::now();
@@ -145,8 +154,11 @@ pub async fn run(
         shutdown: stop_rx.clone(),
         ws_config,
         writers,
+        gateways: crate::vendor::Gateways::new(&config),
+        feeds: Arc::new(crate::vendor::Feeds::new(hub.market.clone())),
         hub,
         config,
+        faults,
     });
     let guard = GuardConfig {
         limits: state.config.head_limits(),
@@ -253,6 +265,7 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
                     .unwrap_or_else(|| json_response(StatusCode::OK, crate::asyncapi::encoded())),
             ),
             "/" | "/ws" => (0, upgrade(st, req)),
+            p if vendor::route(p).is_some() => (0, vendor::upgrade(st, req)),
             other => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),
         }
     };
@@ -359,6 +372,7 @@ fn metrics(st: &State) -> Response<Body> {
         st.hub.latest().seq.0,
     );
     st.hub.stats.render(&mut out);
+    st.faults.render(&mut out);
     let mut resp = Response::new(Full::new(Bytes::from(out)));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

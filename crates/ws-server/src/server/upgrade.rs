@@ -1,8 +1,9 @@
 //! The WebSocket upgrade on `/` and `/ws`: the handshake checks, the URL's parameters (the
-//! subscription, the framing, `since`, a replay), the session and replay limits, then the
-//! session on the upgraded socket.
+//! subscription, the framing, `since`, a replay, faults), the session and replay limits and
+//! any faulted refusal, then the session on the upgraded socket.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
@@ -18,7 +19,9 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::{error_response, Body, State};
+use crate::channel::ChannelMask;
 use crate::cli::WsConfig;
+use crate::protocol::channels::channel_names;
 use crate::protocol::{self, ProtocolError};
 use crate::replay::{ReplayLimits, ReplayRequest};
 use crate::session::{self, Limits, Params, Setup};
@@ -40,8 +43,11 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
         since: None,
         url_errors: Vec::new(),
         replay: None,
+        faults: None,
+        channels: ChannelMask::QUOTES,
     };
     let query = Query::parse(query)?;
+    params.faults = st.faults.parse(&query)?;
     let limits = ReplayLimits {
         max_speed: st.config.max_replay_speed,
         max_range_ms: st.config.max_replay_range_ms,
@@ -55,6 +61,18 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
                 shorten(value)
             ))
         })?;
+    }
+    if let Some(value) = query.get("channels")? {
+        let names: Vec<&str> = value.split(',').collect();
+        params.channels = channel_names(&names).map_err(|e| {
+            ApiError::bad_request(format!("query parameter `channels`: {}", e.message))
+        })?;
+        if params.format == Format::Array && !params.channels.is_quotes_only() {
+            return Err(ApiError::bad_request(
+                "query parameter `channels`: format=array streams quote arrays and nothing else; \
+                 use format=quote or batch for trades, bars and status",
+            ));
+        }
     }
     if let Some(value) = query.get("symbols")? {
         let names: Vec<&str> = value.split(',').collect();
@@ -96,9 +114,18 @@ fn parse_params(st: &State, query: Option<&str>) -> Result<Params, ApiError> {
     Ok(params)
 }
 
-pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
-    let is_upgrade = header_has_token(&req, header::CONNECTION, "upgrade")
-        && header_has_token(&req, header::UPGRADE, "websocket");
+/// The checks every WebSocket upgrade passes (an upgrade request, GET, version 13, a key,
+/// an allowed origin); the key, or the refusal.
+#[allow(
+    clippy::result_large_err,
+    reason = "the refusal is the response itself, built once"
+)]
+pub(super) fn handshake(
+    st: &State,
+    req: &Request<Incoming>,
+) -> Result<HeaderValue, Response<Body>> {
+    let is_upgrade = header_has_token(req, header::CONNECTION, "upgrade")
+        && header_has_token(req, header::UPGRADE, "websocket");
     if !is_upgrade {
         let mut resp = error_response(&ApiError::new(
             StatusCode::UPGRADE_REQUIRED,
@@ -107,10 +134,13 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         ));
         resp.headers_mut()
             .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-        return resp;
+        return Err(resp);
     }
     if req.method() != Method::GET {
-        return error_response(&ApiError::method_not_allowed(req.method().as_str(), "GET"));
+        return Err(error_response(&ApiError::method_not_allowed(
+            req.method().as_str(),
+            "GET",
+        )));
     }
     if req
         .headers()
@@ -127,29 +157,75 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
             header::SEC_WEBSOCKET_VERSION,
             HeaderValue::from_static("13"),
         );
-        return resp;
+        return Err(resp);
     }
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned() else {
-        return error_response(&ApiError::bad_request("missing Sec-WebSocket-Key"));
+        return Err(error_response(&ApiError::bad_request(
+            "missing Sec-WebSocket-Key",
+        )));
     };
     let origin = req
         .headers()
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok());
     if !st.config.origin_allowed(origin) {
-        return error_response(&ApiError::new(
+        return Err(error_response(&ApiError::new(
             StatusCode::FORBIDDEN,
             "origin_not_allowed",
             format!(
                 "origin {:?} is not allowed (--allowed-origins)",
                 origin.unwrap_or("")
             ),
-        ));
+        )));
     }
+    Ok(key)
+}
+
+/// The `101 Switching Protocols` answer for `key`.
+pub(super) fn switching(key: &HeaderValue) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = resp.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    resp
+}
+
+/// The TCP stream of an upgraded connection, with the bytes the client sent after its
+/// upgrade request (the session drives the socket itself).
+pub(super) fn take_socket(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, Vec<u8>)> {
+    let Ok(parts) = upgraded.downcast::<TokioIo<GuardedIo<TcpStream>>>() else {
+        tracing::error!("upgraded connection is not a guarded TCP stream");
+        return None;
+    };
+    let hyper::upgrade::Parts { io, read_buf, .. } = parts;
+    let (stream, rest) = io.into_inner().into_parts();
+    // Copy, then let go of hyper's read buffer: `read_buf` is a view into its allocation.
+    let mut unread = read_buf.to_vec();
+    drop(read_buf);
+    unread.extend_from_slice(&rest);
+    Some((stream, unread))
+}
+
+pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<Body> {
+    let key = match handshake(st, &req) {
+        Ok(key) => key,
+        Err(resp) => return resp,
+    };
     let params = match parse_params(st, req.uri().query()) {
         Ok(p) => p,
         Err(e) => return error_response(&e),
     };
+    if let Some(refused) = params
+        .faults
+        .as_ref()
+        .and_then(|spec| st.faults.refusal(spec, Instant::now()))
+    {
+        return refusal_response(&refused);
+    }
     let Ok(permit) = st.sessions.clone().try_acquire_owned() else {
         Stats::bump(&st.hub.stats.refused_full);
         return error_response(&ApiError::overloaded(st.config.max_connections));
@@ -181,14 +257,21 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
             Err(e) => tracing::debug!(error = %e, "upgrade failed"),
         }
     });
-    let mut resp = Response::new(Full::new(Bytes::new()));
-    *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    switching(&key)
+}
+
+/// A faulted refusal of the upgrade: the JSON error, `Retry-After` for 429 and 503, and
+/// `x-ticker-fault` naming the fault.
+fn refusal_response((e, retry_after): &(ApiError, Option<u64>)) -> Response<Body> {
+    let mut resp = error_response(e);
     let h = resp.headers_mut();
-    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
-        h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    if let Some(seconds) = retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
     }
+    h.insert(
+        ticker_net::faults::HEADER,
+        HeaderValue::from_static("refuse"),
+    );
     resp
 }
 
@@ -200,18 +283,10 @@ async fn serve_session(
     replay_permit: Option<OwnedSemaphorePermit>,
 ) {
     // The session drives the socket itself (its writer shard writes shared frames to it
-    // directly), so take the TCP stream back from hyper and the guard, with any bytes the
-    // client sent right after its upgrade request.
-    let Ok(parts) = upgraded.downcast::<TokioIo<GuardedIo<TcpStream>>>() else {
-        tracing::error!("upgraded connection is not a guarded TCP stream");
+    // directly), so take the TCP stream back from hyper and the guard.
+    let Some((stream, unread)) = take_socket(upgraded) else {
         return;
     };
-    let hyper::upgrade::Parts { io, read_buf, .. } = parts;
-    let (stream, rest) = io.into_inner().into_parts();
-    // Copy, then let go of hyper's read buffer: `read_buf` is a view into its allocation.
-    let mut unread = read_buf.to_vec();
-    drop(read_buf);
-    unread.extend_from_slice(&rest);
     let setup = Setup {
         hub: st.hub.clone(),
         ws_config: st.ws_config,
@@ -221,6 +296,7 @@ async fn serve_session(
             message_burst: f64::from(st.config.message_burst.max(1)),
             stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
             queue_ticks: st.config.queue_ticks,
+            fault_held_bytes: st.config.faults.max_held_bytes,
             replay: ReplayLimits {
                 max_speed: st.config.max_replay_speed,
                 max_range_ms: st.config.max_replay_range_ms,
@@ -228,6 +304,7 @@ async fn serve_session(
         },
         shutdown: st.shutdown.clone(),
         replay_permit,
+        faults: st.faults.clone(),
     };
     session::run(stream, unread, setup, &st.writers, params).await;
     drop(permit);

@@ -14,6 +14,10 @@
 //! stays with tungstenite (masking, fragmentation, UTF-8 and size checks, automatic pongs);
 //! its writes go into the connection's outbox ([`crate::conn::Duplex`]), so they keep their
 //! place among the server's frames.
+//!
+//! A connection with faults ([`crate::faults`]) is pinned to its task: the task takes every
+//! tick, live or replayed, through its fault [`Layer`], and also wakes at the layer's
+//! deadlines.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,7 +32,9 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
+use crate::channel::ChannelMask;
 use crate::conn::{Conn, Driver, Duplex, End};
+use crate::faults::{Faults, Layer, Spec};
 use crate::protocol::{self, Command, ProtocolError};
 use crate::replay::{Replay, ReplayLimits, ReplayRequest};
 use crate::shard::Writers;
@@ -55,6 +61,10 @@ pub struct Params {
     pub url_errors: Vec<ProtocolError>,
     /// `?from=`: replay the past instead of streaming the live market.
     pub replay: Option<ReplayRequest>,
+    /// The connection's faults (`fault_*`), if any.
+    pub faults: Option<Spec>,
+    /// `?channels=`: what the initial subscription streams (quotes alone by default).
+    pub channels: ChannelMask,
 }
 
 /// Per-session limits.
@@ -70,6 +80,8 @@ pub struct Limits {
     pub stall_timeout: Duration,
     /// Live ticks a lagging connection may have queued.
     pub queue_ticks: usize,
+    /// Bytes a faulted connection may hold back (delay, reorder).
+    pub fault_held_bytes: usize,
     /// What replays may ask for.
     pub replay: ReplayLimits,
 }
@@ -113,6 +125,8 @@ struct Session {
     shutdown: watch::Receiver<bool>,
     /// The connection's own tick source, while it replays the past.
     replay: Option<Replay>,
+    /// The connection's faults, if it has any.
+    faults: Option<Layer>,
 }
 
 /// The pieces a session is made of.
@@ -127,6 +141,8 @@ pub struct Setup {
     pub shutdown: watch::Receiver<bool>,
     /// The replay's place among `--max-replays`, when the URL asks for one.
     pub replay_permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// Fault injection, server-wide.
+    pub faults: Arc<Faults>,
 }
 
 /// Runs one client on an upgraded socket (`unread`: bytes that arrived with the upgrade
@@ -144,12 +160,13 @@ pub async fn run(
         limits,
         shutdown,
         replay_permit,
+        faults,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
     let replay = match (params.replay, replay_permit) {
         (Some(request), Some(permit)) => {
             Stats::bump(&hub.stats.replays_total);
-            match Replay::start(&hub, request, permit).await {
+            match Replay::start(&hub, request, &params.subscribed, permit).await {
                 Ok(replay) => Some(replay),
                 Err(e) => {
                     tracing::error!(error = %e, "could not position a replay");
@@ -161,14 +178,20 @@ pub async fn run(
     };
     let latest = hub.latest();
     let at = replay.as_ref().map_or(latest.seq, |r| r.current().seq);
-    let quotes = QuoteStream::new(params.format, params.subscribed, at);
+    let quotes = QuoteStream::with_channels(params.format, params.subscribed, params.channels, at);
     let conn = Arc::new(Conn::new(
         stream,
         quotes,
         limits.queue_ticks,
         hub.uptime_ms(),
     ));
+    let layer = params.faults.map(|spec| {
+        conn.pin();
+        Layer::new(spec, faults, limits.fault_held_bytes, Instant::now())
+    });
     if replay.is_some() {
+        // A faulted replay stays pinned: its ticks go through the layer, and so do the live
+        // ticks after it (`then=live`).
         conn.lock().driver = Driver::Source;
     }
     let duplex = Duplex::new(conn.clone(), hub.stats.clone());
@@ -187,6 +210,7 @@ pub async fn run(
         seen_written: 0,
         shutdown,
         replay,
+        faults: layer,
     };
     let started = {
         let mut guard = s.conn.lock();
@@ -224,29 +248,49 @@ impl Session {
     /// Serves until the session must end.
     async fn serve(&mut self) -> End {
         loop {
-            let (driver, ended, backlog) = {
+            let now = Instant::now();
+            if let Some(layer) = &mut self.faults {
+                if let Err(end) = layer.pump(&self.conn, &self.hub, now) {
+                    return end;
+                }
+            }
+            let (driver, ended, backlog, held, pinned) = {
                 let link = self.conn.lock();
-                (link.driver, link.end, link.out.len())
+                (
+                    link.driver,
+                    link.end,
+                    link.out.len(),
+                    link.hold,
+                    link.pinned,
+                )
             };
             if let Some(end) = ended {
                 return end;
             }
             let reading = backlog <= READ_PAUSE_BYTES;
             let written = self.conn.written();
-            // A connection is behind while its task must drain it: always when `Own`, and
-            // when its own source left bytes the socket did not take.
-            let behind = driver == Driver::Own || (driver == Driver::Source && backlog > 0);
+            // A connection is behind while its task must drain it: when `Own` (a pinned one
+            // only while bytes wait for the socket), and when its own source left bytes the
+            // socket did not take. Bytes a faulted stall holds on purpose do not count.
+            let waiting = backlog > 0 && !held;
+            let behind = match driver {
+                Driver::Own => !pinned || waiting,
+                Driver::Source => waiting,
+                Driver::Shard | Driver::Closed => false,
+            };
             if behind != self.behind || written != self.seen_written {
                 // The stall clock starts when the connection falls behind, and restarts
                 // whenever the socket takes bytes (from this task or from the shard).
                 self.behind = behind;
-                self.progress = Instant::now();
+                self.progress = now;
                 self.seen_written = written;
             }
             let stalled_at =
                 tokio::time::Instant::from_std(self.progress + self.limits.stall_timeout);
             let due = self.replay.as_ref().and_then(Replay::due);
             let never = tokio::time::Instant::now() + Duration::from_secs(3600);
+            let deadline = self.faults.as_ref().and_then(Layer::deadline);
+            let faults_due = deadline.map_or(never, tokio::time::Instant::from_std);
             let step = tokio::select! {
                 biased;
                 () = stopping(&mut self.shutdown) => Err(End::Close(CloseCode::Away, "server shutting down")),
@@ -263,6 +307,7 @@ impl Session {
                         Ok(())
                     }
                 }
+                () = tokio::time::sleep_until(faults_due), if deadline.is_some() => Ok(()),
                 msg = self.ws.next(), if reading => self.on_incoming(msg).await,
                 // Last: a replay behind its schedule must not starve the client's messages.
                 () = tokio::time::sleep_until(due.unwrap_or(never)), if due.is_some() => {
@@ -277,6 +322,10 @@ impl Session {
 
     /// Writes what the socket takes now; the stall clock restarts on any progress.
     fn drain(&mut self) -> Result<(), End> {
+        if let Some(layer) = &mut self.faults {
+            // Its ticks go through the layer; the next turn of the loop notices progress.
+            return layer.pump(&self.conn, &self.hub, Instant::now());
+        }
         match self.conn.drain(&self.hub) {
             Ok((wrote, _)) => {
                 if wrote > 0 {
@@ -345,6 +394,21 @@ impl Session {
                 return self.replay_command(cmd).await;
             }
         }
+        if let (Ok(Command::Subscribe(sel)), Some(replay)) = (&command, self.replay.as_mut()) {
+            // A replay computes only what it streams: the new symbols join it first.
+            let ids: SymbolSet = if sel.all {
+                self.hub.market.ids().collect()
+            } else {
+                sel.ids.iter().copied().collect()
+            };
+            // More than the limit is refused below anyway: not worth computing.
+            if ids.len() <= self.limits.max_symbols {
+                if let Err(e) = replay.want(&ids).await {
+                    tracing::error!(error = %e, "could not add symbols to a replay");
+                    return Err(End::Gone);
+                }
+            }
+        }
         let mut guard = self.conn.lock();
         let link = &mut *guard;
         let current = self.replay.as_ref().map(|r| &**r.current());
@@ -399,6 +463,8 @@ impl Session {
         let partial = {
             let mut guard = self.conn.lock();
             let link = &mut *guard;
+            // A faulted stall ends with the session: the close frame must get out.
+            link.hold = false;
             if end == End::Slow {
                 // Every tick queued behind the stuck write is lost to this client.
                 link.stream.lagged(queued, &self.hub.stats);

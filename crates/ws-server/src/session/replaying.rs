@@ -6,12 +6,13 @@ use std::sync::Arc;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::Session;
-use crate::conn::{Driver, End};
+use crate::conn::{Conn, Driver, End, Link};
+use crate::faults::Layer;
 use crate::protocol::{ProtocolError, ReplayCommand};
 use crate::replay::{Reason, Step, Then};
 use crate::stats::Stats;
 use crate::stream::Format;
-use crate::ticker::Tick;
+use crate::ticker::{Hub, Tick};
 
 impl Session {
     /// Offers the replay's ticks that are due; at its end, closes or goes live.
@@ -21,9 +22,16 @@ impl Session {
                 return Ok(());
             };
             match replay.step(&self.hub, tokio::time::Instant::now()) {
-                Step::Tick(tick) => {
-                    self.conn.offer(&self.hub, tick).map_err(|_| End::Gone)?;
-                }
+                Step::Tick(tick) => match self.faults.as_mut() {
+                    // Through the faults, as the live ticks of a faulted connection go.
+                    Some(layer) => {
+                        self.conn.enqueue(&self.hub, tick);
+                        layer.pump(&self.conn, &self.hub, std::time::Instant::now())?;
+                    }
+                    None => {
+                        self.conn.offer(&self.hub, tick).map_err(|_| End::Gone)?;
+                    }
+                },
                 Step::Wait => return Ok(()),
                 Step::End(reason) => return self.replay_end(reason).await,
             }
@@ -39,7 +47,14 @@ impl Session {
         {
             let mut guard = self.conn.lock();
             let link = &mut *guard;
-            self.conn.render_queue(&self.hub, link);
+            render_queue(self.faults.as_mut(), &self.conn, &self.hub, link);
+            if let Some(layer) = self.faults.as_mut() {
+                layer.let_out(link);
+                if then != Then::Live {
+                    // The session ends: a faulted stall must not hold back its last frames.
+                    link.hold = false;
+                }
+            }
             if link.stream.format != Format::Array {
                 link.out.text(&replay.end(reason));
             }
@@ -93,7 +108,7 @@ impl Session {
         let mut guard = self.conn.lock();
         let link = &mut *guard;
         // What was produced before the command goes out before its answer.
-        self.conn.render_queue(&self.hub, link);
+        render_queue(self.faults.as_mut(), &self.conn, &self.hub, link);
         match done {
             Ok((action, restart)) => {
                 if link.stream.format != Format::Array {
@@ -111,5 +126,17 @@ impl Session {
             .flush(link, &self.hub.stats)
             .map(|_| ())
             .map_err(|_| End::Gone)
+    }
+}
+
+/// Renders the ticks the replay queued, through the faults if the connection has any, so that
+/// what is appended next comes after them.
+fn render_queue(faults: Option<&mut Layer>, conn: &Conn, hub: &Hub, link: &mut Link) {
+    match faults {
+        Some(layer) => {
+            // A `fault_disconnect_ticks` count reached here ends the session at its next pump.
+            layer.take_queued(link, hub, std::time::Instant::now());
+        }
+        None => conn.render_queue(hub, link),
     }
 }

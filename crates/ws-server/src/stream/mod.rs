@@ -12,13 +12,15 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use ticker_core::{Market, Seq, SymbolId, SymbolSet};
+use ticker_core::{Market, Seq, SymbolSet};
 
+use crate::channel::{Channel, ChannelMask, Channels};
 use crate::outbox::Outbox;
 use crate::protocol::{self, Command, ProtocolError, Selection};
 use crate::stats::Stats;
 use crate::ticker::{with_dropped, Hub, Tick};
 
+mod channels;
 mod memo;
 mod start;
 
@@ -64,8 +66,10 @@ const MAX_GATHER: usize = 256 * 1024;
 pub struct QuoteStream {
     /// Framing.
     pub format: Format,
-    /// Subscribed symbols.
+    /// Symbols subscribed on the quotes channel.
     subs: SymbolSet,
+    /// Symbols subscribed on the other channels (its quotes set stays empty: `subs` is it).
+    extra: Channels,
     /// `subs` as the writers' memo compares it (kept in step with `subs`).
     key: SetKey,
     /// The oldest tick this connection has covered (initial quotes or replay start).
@@ -81,10 +85,35 @@ pub struct QuoteStream {
 impl QuoteStream {
     /// A stream positioned at tick `at`.
     pub fn new(format: Format, subs: SymbolSet, at: Seq) -> Self {
+        Self::with_channels(format, subs, ChannelMask::QUOTES, at)
+    }
+
+    /// A stream positioned at tick `at`, subscribed to `symbols` on `channels` (quotes
+    /// only, whatever is asked, in array format: it promises arrays and nothing else).
+    pub fn with_channels(
+        format: Format,
+        symbols: SymbolSet,
+        channels: ChannelMask,
+        at: Seq,
+    ) -> Self {
+        let mut extra = Channels::default();
+        if format != Format::Array {
+            for channel in Channel::EXTRA {
+                if channels.contains(channel) {
+                    *extra.get_mut(channel) = symbols.clone();
+                }
+            }
+        }
+        let subs = if channels.contains(Channel::Quotes) {
+            symbols
+        } else {
+            SymbolSet::new()
+        };
         Self {
             format,
             key: SetKey::of(&subs),
             subs,
+            extra,
             first_seq: at,
             last_seq: at,
             left: SymbolSet::new(),
@@ -92,7 +121,7 @@ impl QuoteStream {
         }
     }
 
-    /// Subscribed symbols.
+    /// Symbols subscribed on the quotes channel.
     pub fn subs(&self) -> &SymbolSet {
         &self.subs
     }
@@ -124,6 +153,11 @@ impl QuoteStream {
         gather: &mut Vec<u8>,
     ) -> Option<Shared<'t>> {
         gather.clear();
+        // Channel frames are gathered on the outbox path: a quotes-only connection's fast
+        // path stays exactly what it was.
+        if self.extra.has_extra() {
+            return None;
+        }
         let mut first: Option<&'t [u8]> = None;
         let mut count = 0;
         let mut add = |frame: &'t [u8]| -> bool {
@@ -184,7 +218,7 @@ impl QuoteStream {
             self.jumped(hub, tick, out);
             return;
         }
-        if self.frames(hub, tick, &self.subs, self.dropped, out) {
+        if self.frames(hub, tick, self.dropped, out) {
             self.dropped = 0;
         }
         self.last_seq = tick.seq;
@@ -203,21 +237,23 @@ impl QuoteStream {
                 }
             }
         }
+        self.extras(hub, tick, 0, out);
         self.dropped = 0;
         self.last_seq = tick.seq;
         self.left.clear();
     }
 
-    /// The frames of one tick for a set of symbols, without touching the position; returns
-    /// whether any frame was added.
-    fn frames(
-        &self,
-        hub: &Hub,
-        tick: &Tick,
-        set: &SymbolSet,
-        dropped: u64,
-        out: &mut Outbox,
-    ) -> bool {
+    /// The frames of one tick, without touching the position: the quotes, then the other
+    /// channels' frames; returns whether any frame was added.
+    fn frames(&self, hub: &Hub, tick: &Tick, dropped: u64, out: &mut Outbox) -> bool {
+        let quoted = self.quote_frames(hub, tick, dropped, out);
+        let extra = self.extras(hub, tick, if quoted { 0 } else { dropped }, out);
+        quoted || extra
+    }
+
+    /// The quote frames of one tick (per symbol, batch or array, as the format says).
+    fn quote_frames(&self, hub: &Hub, tick: &Tick, dropped: u64, out: &mut Outbox) -> bool {
+        let set = &self.subs;
         if set.is_empty() {
             return false;
         }
@@ -281,8 +317,9 @@ impl QuoteStream {
         }
     }
 
+    /// The symbols subscribed on any channel.
     fn names<'m>(&self, market: &'m Market) -> Vec<&'m str> {
-        self.subs
+        self.all_symbols()
             .iter()
             .map(|id| market.info(id).symbol.as_str())
             .collect()
@@ -299,57 +336,8 @@ impl QuoteStream {
         out: &mut Outbox,
     ) {
         match cmd {
-            Command::Subscribe(sel) => {
-                let wanted: SymbolSet = if sel.all {
-                    hub.market.ids().collect()
-                } else {
-                    sel.ids.iter().copied().collect()
-                };
-                let added: SymbolSet = wanted
-                    .iter()
-                    .filter(|id| !self.subs.contains(*id))
-                    .collect();
-                if self.subs.len() + added.len() > max_symbols {
-                    self.error(
-                        hub,
-                        &ProtocolError::new(
-                            "too_many_symbols",
-                            format!(
-                                "subscribing would reach {} symbols; at most {max_symbols} per connection",
-                                self.subs.len() + added.len(),
-                            ),
-                        ),
-                        out,
-                    );
-                    return;
-                }
-                for id in added.iter() {
-                    self.subs.insert(id);
-                }
-                self.key = SetKey::of(&self.subs);
-                self.ack(hub, out);
-                // A symbol dropped and re-added within one tick already has this tick's quote.
-                let fresh: SymbolSet = added.iter().filter(|id| !self.left.contains(*id)).collect();
-                if !fresh.is_empty() {
-                    self.snapshot(hub, &fresh, current, out);
-                }
-                self.report_unknown(hub, &sel, out);
-            }
-            Command::Unsubscribe(sel) => {
-                let ids: Vec<SymbolId> = if sel.all {
-                    self.subs.iter().collect()
-                } else {
-                    sel.ids.clone()
-                };
-                for id in ids {
-                    if self.subs.remove(id) {
-                        self.left.insert(id);
-                    }
-                }
-                self.key = SetKey::of(&self.subs);
-                self.ack(hub, out);
-                self.report_unknown(hub, &sel, out);
-            }
+            Command::Subscribe(sel) => self.subscribe(hub, max_symbols, &sel, current, out),
+            Command::Unsubscribe(sel) => self.unsubscribe(hub, &sel, out),
             Command::Ping(id) => {
                 if self.format != Format::Array {
                     out.text(&protocol::pong(hub.clock.now_ms(), id));
@@ -386,12 +374,6 @@ impl QuoteStream {
                 ),
                 out,
             ),
-        }
-    }
-
-    fn ack(&self, hub: &Hub, out: &mut Outbox) {
-        if self.format != Format::Array {
-            out.text(&protocol::subscribed(&self.names(&hub.market)));
         }
     }
 

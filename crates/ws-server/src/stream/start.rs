@@ -27,6 +27,7 @@ impl QuoteStream {
                 clock: &clock,
                 replay,
             },
+            self.listing(hub, false),
         ));
     }
 
@@ -55,14 +56,14 @@ impl QuoteStream {
                     ),
                     out,
                 );
-                self.frames(hub, latest, &self.subs, 0, out);
+                self.frames(hub, latest, 0, out);
             }
             Some(since) => {
                 self.first_seq = Seq(since.0 + 1);
                 self.replay_into(hub, since, latest.seq, out);
             }
             None => {
-                self.frames(hub, latest, &self.subs, 0, out);
+                self.frames(hub, latest, 0, out);
             }
         }
     }
@@ -91,7 +92,7 @@ impl QuoteStream {
         self.last_seq = tick.seq;
         self.left.clear();
         self.dropped = 0;
-        self.frames(hub, tick, &self.subs, 0, out);
+        self.frames(hub, tick, 0, out);
     }
 
     /// From a replay to the live stream. One that `caught_up` with now continues seamlessly
@@ -118,7 +119,7 @@ impl QuoteStream {
             Ok(ticks) => {
                 Stats::bump(&hub.stats.resumes);
                 for tick in &ticks {
-                    self.frames(hub, tick, &self.subs, 0, out);
+                    self.frames(hub, tick, 0, out);
                 }
             }
             Err(oldest) => {
@@ -129,9 +130,12 @@ impl QuoteStream {
                 if let Some(tick) = hub.tick(through) {
                     match self.format {
                         Format::Array => {
-                            self.frames(hub, &tick, &self.subs, 0, out);
+                            self.frames(hub, &tick, 0, out);
                         }
-                        _ => out.frame(&tick.snapshot(&self.subs, &hub.market)),
+                        _ => {
+                            out.frame(&tick.snapshot(&self.subs, &hub.market));
+                            self.extras(hub, &tick, 0, out);
+                        }
                     }
                 }
             }

@@ -3,11 +3,12 @@
 //! the queue arrives as a `gap` and a snapshot, and the welcome and `/health` report the clock.
 
 use serde_json::json;
-use ticker_core::Seq;
+use ticker_core::{ClockConfig, ClockKind, MarketConfig, Seq};
 use ws_server::WsConfig;
 
 use crate::helpers::{
-    config, connect, expect_quote_frames, http, http_get, quotes_json, recv_type, TestServer,
+    config, connect, expect_quote_frames, http, http_get, market_config, quotes_json, recv_type,
+    TestServer,
 };
 
 const TOKEN: &str = "ws-control-token";
@@ -16,6 +17,19 @@ fn with_control() -> WsConfig {
     let mut ws = config();
     ws.control.control_token = Some(TOKEN.to_owned());
     ws
+}
+
+/// A server as `--clock manual --control-token …` starts one: the market's configured clock
+/// is the manual kind, stepped through `/control/clock`.
+async fn manual(ws: WsConfig) -> TestServer {
+    let market = MarketConfig {
+        clock: ClockConfig {
+            kind: Some(ClockKind::Manual),
+            ..ClockConfig::default()
+        },
+        ..market_config()
+    };
+    TestServer::spawn_market(ws, market).await
 }
 
 /// `POST /control/clock` with `body` and extra header lines.
@@ -44,7 +58,7 @@ async fn without_a_token_the_control_endpoint_does_not_exist() {
 
 #[tokio::test]
 async fn the_control_endpoint_wants_the_right_token() {
-    let server = TestServer::spawn(with_control()).await;
+    let server = manual(with_control()).await;
     let start = server.seq();
     let resp = http(server.addr, &post(r#"{"ticks":1}"#, "")).await;
     assert_eq!(
@@ -70,7 +84,7 @@ async fn the_control_endpoint_wants_the_right_token() {
 
 #[tokio::test]
 async fn stepping_the_clock_streams_every_tick_in_between() {
-    let server = TestServer::spawn(with_control()).await;
+    let server = manual(with_control()).await;
     let start = server.seq();
     let mut ws = connect(&server, "/ws?symbols=AAPL,MSFT").await;
     let welcome = recv_type(&mut ws, "welcome").await;
@@ -95,7 +109,7 @@ async fn stepping_the_clock_streams_every_tick_in_between() {
 
 #[tokio::test]
 async fn a_jump_longer_than_the_queue_is_a_gap_and_a_snapshot() {
-    let server = TestServer::spawn(WsConfig {
+    let server = manual(WsConfig {
         queue_ticks: 4,
         ..with_control()
     })
@@ -154,7 +168,7 @@ async fn a_jump_longer_than_the_queue_is_a_gap_and_a_snapshot() {
 
 #[tokio::test]
 async fn a_clock_set_backwards_is_refused_and_the_stream_goes_on() {
-    let server = TestServer::spawn(with_control()).await;
+    let server = manual(with_control()).await;
     let earlier = server.clock_now() - 60_000;
     let resp = http(
         server.addr,

@@ -7,14 +7,17 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::print_stderr,
     missing_docs,
     unreachable_pub
 )]
 
 mod agreement;
+mod channels;
 mod clock;
 mod contract;
 mod errors;
+mod faults;
 mod head;
 mod helpers;
 mod http;
@@ -27,3 +30,5 @@ mod slow;
 mod stream;
 mod subscriptions;
 mod universe;
+mod vendor_protocol;
+mod vendor_sdk;

@@ -59,9 +59,11 @@ async fn replay_rate(interval_ms: u64, speed: u32) -> (f64, f64) {
     )
     .await;
     // From the start of the session (the clock is a thousand ticks into it): the replay never
-    // catches up with now within the window.
+    // catches up with now within the window. The session's first tick reports the interval
+    // that ends at its boundary, so it closes the previous day (whose whole walk a replay
+    // starting there needs); the tick after it is the first of the session.
     let first = server.market.schedule().session(server.seq()).first;
-    let from = server.time_of(first);
+    let from = server.time_of(Seq(first.0 + 1));
     let mut ws = connect(
         &server,
         &format!("/ws?format=batch&symbols=AAPL&from={from}&speed={speed}"),

@@ -76,7 +76,8 @@ pub async fn recv_text(ws: &mut Ws) -> String {
                     .unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {text}"));
                 super::contract::assert_documented_server_frame(&value);
                 if let Some(kind) = value.get("type").and_then(Value::as_str) {
-                    if kind != "quote" {
+                    // Quotes and the channels' frames are per symbol; nothing else is.
+                    if !matches!(kind, "quote" | "trade" | "bar" | "status") {
                         assert!(
                             value.get("symbol").is_none(),
                             "control message with a top-level symbol: {text}"

@@ -1,0 +1,358 @@
+//! One tick's vendor data, encoded once per symbol, kind and format and shared by every
+//! gateway connection, then gathered into each connection's frame.
+//!
+//! A vendor frame is an array of messages (Alpaca: `[{"T":"t",…},…]`, Polygon:
+//! `[{"ev":"T",…},…]`). The items of one symbol and kind at one tick (its trades, its quote,
+//! the minute bar it closes) are the same bytes for every connection that wants them, so
+//! [`TickFrames`] keeps them per tick ([`Piece`] × symbol) the first time any connection asks;
+//! a connection's frame is an array header and the pieces it subscribed to, copied. JSON
+//! pieces are comma-separated objects; MessagePack pieces are concatenated values (a
+//! MessagePack array is its length followed by its elements).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+use ticker_core::{CalendarKind, Candle, Market, Symbol, SymbolId};
+use ticker_vendors::alpaca::{self, BarKind, Encoding, Item};
+use ticker_vendors::nanos::Nanos;
+use ticker_vendors::polygon::{self, Event, StreamAgg};
+
+use crate::tick::SymbolData;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A kind of vendor data, in one format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Piece {
+    /// Alpaca `t` (every trade of the tick); `true` for MessagePack.
+    AlpacaTrades(bool),
+    /// Alpaca `q` (the NBBO, while the symbol's market trades).
+    AlpacaQuote(bool),
+    /// Alpaca `b` (the minute bar the tick closes).
+    AlpacaBar(bool),
+    /// Alpaca `d` (the day's bar so far, when a minute closes).
+    AlpacaDailyBar(bool),
+    /// Alpaca `s` (a trading status, when the calendar's phase changes).
+    AlpacaStatus(bool),
+    /// Polygon `T`.
+    PolygonTrades,
+    /// Polygon `Q`.
+    PolygonQuote,
+    /// Polygon `AM`.
+    PolygonMinute,
+    /// Polygon `A` (the tick's trades as one aggregate).
+    PolygonSecond,
+}
+
+/// Encoded items of one piece: how many, and their bytes.
+#[derive(Debug, Default)]
+pub struct Encoded {
+    /// Messages.
+    pub count: usize,
+    /// JSON objects separated by commas, or MessagePack values back to back.
+    pub bytes: Vec<u8>,
+}
+
+/// A symbol as a gateway names it: a market symbol, or the test feed's `FAKEPACA`, which
+/// mirrors one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Named {
+    /// The market symbol whose data it carries.
+    pub id: SymbolId,
+    /// The name it is sent under.
+    pub name: Symbol,
+}
+
+/// The vendor pieces of one tick (see the module docs).
+#[derive(Debug, Default)]
+pub struct TickFrames {
+    pieces: Mutex<HashMap<(Piece, Named), Arc<Encoded>>>,
+}
+
+impl TickFrames {
+    /// The piece for `named`, encoded now if no connection asked before.
+    pub fn get(
+        &self,
+        piece: Piece,
+        named: Named,
+        data: &SymbolData,
+        ctx: &Ctx<'_>,
+    ) -> Arc<Encoded> {
+        let key = (piece, named);
+        if let Some(e) = self.lock().get(&key) {
+            return e.clone();
+        }
+        // Encoded outside the lock: two connections may race to it, and both get equal bytes.
+        let encoded = Arc::new(encode(piece, named, data, ctx));
+        self.lock().entry(key).or_insert(encoded).clone()
+    }
+
+    /// Frees the pieces (the tick left the live window).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Piece, Named), Arc<Encoded>>> {
+        self.pieces.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What encoding a piece needs besides the symbol's data.
+pub struct Ctx<'a> {
+    /// The market.
+    pub market: &'a Market,
+    /// The tick's time, Unix ms.
+    pub timestamp: i64,
+    /// The tick interval, ms.
+    pub interval_ms: i64,
+    /// The name is the test feed's always-open symbol.
+    pub always_open: bool,
+}
+
+fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
+    if msgpack {
+        let mut se = rmp_serde::Serializer::new(&mut out.bytes).with_struct_map();
+        if item.serialize(&mut se).is_err() {
+            return;
+        }
+    } else {
+        if out.count > 0 {
+            out.bytes.push(b',');
+        }
+        if serde_json::to_writer(&mut out.bytes, item).is_err() {
+            return;
+        }
+    }
+    out.count += 1;
+}
+
+/// Whether the symbol's market trades at `t_ms` (the test feed's symbol always does).
+fn trading(ctx: &Ctx<'_>, id: SymbolId, t_ms: i64) -> bool {
+    ctx.always_open || ctx.market.calendar(id).phase_at(t_ms).is_trading()
+}
+
+/// The start of the trading day holding `t_ms`, as its daily bars are stamped.
+fn day_start(market: &Market, id: SymbolId, t_ms: i64) -> i64 {
+    match market.info(id).calendar {
+        CalendarKind::UsEquity => Nanos::from_ms(t_ms).ny_midnight().as_ms(),
+        CalendarKind::Always => t_ms.div_euclid(DAY_MS) * DAY_MS,
+    }
+}
+
+fn encode(piece: Piece, named: Named, data: &SymbolData, ctx: &Ctx<'_>) -> Encoded {
+    let mut out = Encoded::default();
+    let (id, name) = (named.id, named.name);
+    let m = ctx.market;
+    let tape = m.info(id).tape;
+    match piece {
+        Piece::AlpacaTrades(mp) => {
+            for t in data.trades(m) {
+                push_item(&mut out, &Item::Trade(name, alpaca::market::trade(&t)), mp);
+            }
+        }
+        Piece::AlpacaQuote(mp) => {
+            if trading(ctx, id, ctx.timestamp) {
+                let q = alpaca::market::quote(&data.nbbo, tape);
+                push_item(&mut out, &Item::Quote(name, q), mp);
+            }
+        }
+        Piece::AlpacaBar(mp) => {
+            if let Some(bar) = &data.bar {
+                let b = alpaca::market::bar(bar);
+                push_item(&mut out, &Item::Bar(BarKind::Minute, name, b), mp);
+            }
+        }
+        Piece::AlpacaDailyBar(mp) => {
+            if data.bar.is_some() {
+                let q = &data.quote;
+                let day = data.daily_bar.unwrap_or(Candle {
+                    timestamp: day_start(m, id, ctx.timestamp - 1),
+                    open: q.open,
+                    high: q.high,
+                    low: q.low,
+                    close: q.price,
+                    volume: q.volume,
+                    ticks: 0,
+                    trades: q.trades,
+                    vwap: q.vwap,
+                });
+                let b = alpaca::market::bar(&day);
+                push_item(&mut out, &Item::Bar(BarKind::Daily, name, b), mp);
+            }
+        }
+        Piece::AlpacaStatus(mp) => {
+            // A status when the calendar's phase changes at this tick. Scenario halts (issue
+            // #13) are the other source of `s` messages: they map here, with their reasons.
+            if !ctx.always_open {
+                let calendar = m.calendar(id);
+                let now = calendar.phase_at(ctx.timestamp);
+                let before = calendar.phase_at(ctx.timestamp - ctx.interval_ms);
+                if now.is_trading() != before.is_trading() {
+                    let s = alpaca::market::status(now, tape, ctx.timestamp);
+                    push_item(&mut out, &Item::Status(name, s), mp);
+                }
+            }
+        }
+        Piece::PolygonTrades => {
+            for t in data.trades(m) {
+                let mut e = polygon::market::stream_trade(&t);
+                e.sym = name;
+                push_item(&mut out, &Event::Trade(e), false);
+            }
+        }
+        Piece::PolygonQuote => {
+            if trading(ctx, id, ctx.timestamp) {
+                let mut e = polygon::market::stream_quote(&data.nbbo, tape);
+                e.sym = name;
+                push_item(&mut out, &Event::Quote(e), false);
+            }
+        }
+        Piece::PolygonMinute => {
+            if let Some(bar) = &data.bar {
+                let agg = stream_agg(name, bar, data, 60_000);
+                push_item(&mut out, &Event::Minute(agg), false);
+            }
+        }
+        Piece::PolygonSecond => {
+            let s = &data.summary;
+            if s.count > 0 {
+                let bar = Candle {
+                    timestamp: ctx.timestamp - ctx.interval_ms,
+                    open: s.first,
+                    high: s.high,
+                    low: s.low,
+                    close: s.last,
+                    volume: s.volume,
+                    ticks: 1,
+                    trades: s.count,
+                    vwap: ticker_core::Decimal::from_f64(notional(s) / s.volume.max(1) as f64, 4),
+                };
+                let agg = stream_agg(name, &bar, data, ctx.interval_ms);
+                push_item(&mut out, &Event::Second(agg), false);
+            }
+        }
+    }
+    out
+}
+
+/// Σ price × size of a tick's trades, in currency units.
+fn notional(s: &ticker_core::TickSummary) -> f64 {
+    s.notional as f64 / 10f64.powi(i32::from(s.last.decimals()))
+}
+
+/// An aggregate of `bar` (`width_ms` wide) with the day's figures from the tick's quote.
+fn stream_agg(name: Symbol, bar: &Candle, data: &SymbolData, width_ms: i64) -> StreamAgg {
+    let q = &data.quote;
+    StreamAgg {
+        sym: name,
+        v: bar.volume,
+        av: q.volume,
+        op: q.open,
+        vw: bar.vwap.to_f64(),
+        o: bar.open,
+        c: bar.close,
+        h: bar.high,
+        l: bar.low,
+        a: q.vwap.to_f64(),
+        z: bar.volume / bar.trades.max(1),
+        s: bar.timestamp,
+        e: bar.timestamp + width_ms,
+    }
+}
+
+/// A connection's frame for one tick, gathered from shared pieces.
+#[derive(Debug, Default)]
+pub struct Gather {
+    count: usize,
+    body: Vec<u8>,
+}
+
+impl Gather {
+    /// Adds a piece.
+    pub fn push(&mut self, e: &Encoded, msgpack: bool) {
+        if e.count == 0 {
+            return;
+        }
+        if !msgpack && self.count > 0 {
+            self.body.push(b',');
+        }
+        self.body.extend_from_slice(&e.bytes);
+        self.count += e.count;
+    }
+
+    /// Messages gathered.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The payload: a JSON array, or a MessagePack array.
+    pub fn payload(&self, encoding: Encoding) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body.len() + 8);
+        match encoding {
+            Encoding::Json => {
+                out.push(b'[');
+                out.extend_from_slice(&self.body);
+                out.push(b']');
+            }
+            Encoding::Msgpack => {
+                let len = u32::try_from(self.count).unwrap_or(u32::MAX);
+                if rmp::encode::write_array_len(&mut out, len).is_err() {
+                    return Vec::new();
+                }
+                out.extend_from_slice(&self.body);
+            }
+        }
+        out
+    }
+}
+
+/// Appends an unmasked final binary frame (MessagePack: the official Alpaca SDKs read nothing
+/// else).
+pub fn encode_binary(payload: &[u8], out: &mut Vec<u8>) {
+    out.push(0x82);
+    match payload.len() {
+        n if n < 126 => out.push(n as u8),
+        n if n <= usize::from(u16::MAX) => {
+            out.push(126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(payload);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gathered_msgpack_is_one_array_of_the_pieces() {
+        let mut a = Encoded::default();
+        push_item(&mut a, &serde_json::json!({"T": "t", "p": 1.5}), true);
+        push_item(&mut a, &serde_json::json!({"T": "t", "p": 2.5}), true);
+        let mut b = Encoded::default();
+        push_item(&mut b, &serde_json::json!({"T": "q"}), true);
+        let mut g = Gather::default();
+        g.push(&a, true);
+        g.push(&b, true);
+        let v: serde_json::Value = rmp_serde::from_slice(&g.payload(Encoding::Msgpack)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([{"T": "t", "p": 1.5}, {"T": "t", "p": 2.5}, {"T": "q"}])
+        );
+        let mut j = Encoded::default();
+        push_item(&mut j, &serde_json::json!({"ev": "T"}), false);
+        push_item(&mut j, &serde_json::json!({"ev": "Q"}), false);
+        let mut g = Gather::default();
+        g.push(&j, false);
+        g.push(&j, false);
+        assert_eq!(
+            g.payload(Encoding::Json),
+            br#"[{"ev":"T"},{"ev":"Q"},{"ev":"T"},{"ev":"Q"}]"#
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! The vendor gateways' streams: market-data vendors' WebSocket protocols on their own paths,
+//! so an app or the vendor's SDK streams ticker's market by changing its URL.
+//!
+//! * `/alpaca/v2/{iex,sip,delayed_sip,test}`: Alpaca Market Data v2 ([`alpaca`]), JSON or
+//!   MessagePack by the upgrade's `Content-Type`;
+//! * `/polygon/stocks` and `/polygon/delayed/stocks`: Polygon/Massive ([`polygon`]);
+//! * `/finnhub?token=…`: Finnhub's trade stream;
+//! * `/binance` (`/ws`, `/ws/<streams>`, `/stream?streams=…`): Binance's market streams.
+//!
+//! The protocols themselves (handshake, subscriptions, error codes, encodings) are the pure
+//! state machines of `ticker-vendors`. Every vendor connection is its own tick source
+//! ([`Driver::Source`]: the writer shard only pings it and enforces the heartbeat), its frames
+//! go through the same outbox, and the same limits hold (message rate, stall timeout). Each
+//! tick's vendor data is encoded once per symbol and kind and shared by every connection.
+//!
+//! Two runners do this, side by side: [`session`] drives any [`session::Protocol`] (Alpaca,
+//! Polygon) with per-tick pieces kept in the [`Tick`](crate::tick::Tick) ([`frames`]);
+//! [`feed_session`] drives Finnhub and Binance with the newest tick's payloads cached in
+//! [`feeds`]. Both take the same [`Setup`]; the upgrade routing of all four is
+//! `crate::server::vendor`. Replays (`from=`/`speed=`) are not offered on the vendor paths.
+//!
+//! [`Driver::Source`]: crate::conn::Driver::Source
+
+pub mod alpaca;
+pub mod feed_session;
+pub mod feeds;
+pub mod frames;
+pub mod polygon;
+pub mod session;
+pub mod slots;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::session::Limits;
+use crate::ticker::Hub;
+
+pub use feeds::Feeds;
+pub use frames::TickFrames;
+pub use slots::Slots;
+
+/// What a vendor session needs besides its socket (either runner).
+pub struct Setup {
+    /// The live ticks.
+    pub hub: Arc<Hub>,
+    /// The Finnhub and Binance payloads (unused by [`session`]).
+    pub feeds: Arc<Feeds>,
+    /// tungstenite's limits.
+    pub ws_config: WebSocketConfig,
+    /// The service's limits.
+    pub limits: Limits,
+    /// The server's shutdown signal.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// What every Alpaca and Polygon session shares: keys, limits and the sessions per key.
+#[derive(Debug)]
+pub struct Gateways {
+    /// Alpaca's configured key pair, if any.
+    pub alpaca_credentials: Option<ticker_vendors::alpaca::Credentials>,
+    /// Polygon's configured key, if any.
+    pub polygon_key: Option<String>,
+    /// Time to authenticate.
+    pub auth_timeout: std::time::Duration,
+    /// Most entries (channel × symbol) or topics one session may hold.
+    pub max_subscriptions: usize,
+    /// Authenticated Alpaca sessions per key.
+    pub alpaca_slots: Slots,
+    /// Authenticated Polygon sessions per key.
+    pub polygon_slots: Slots,
+}
+
+impl Gateways {
+    /// From the service settings.
+    pub fn new(config: &crate::cli::WsConfig) -> Self {
+        let keys = &config.gateway_keys;
+        Self {
+            alpaca_credentials: keys.alpaca().map(|(key, secret)| {
+                ticker_vendors::alpaca::Credentials {
+                    key: key.to_owned(),
+                    secret: secret.to_owned(),
+                }
+            }),
+            polygon_key: keys.polygon().map(str::to_owned),
+            auth_timeout: crate::cli::WsConfig::ms(config.gateway_auth_timeout_ms),
+            max_subscriptions: config.max_symbols,
+            alpaca_slots: Slots::new(config.gateway_max_sessions_per_key),
+            polygon_slots: Slots::new(config.gateway_max_sessions_per_key),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Polygon/Massive stocks on `/polygon/stocks`: [`ticker_vendors::polygon::Session`] on a
+//! gateway connection, JSON text frames.
+
+use ticker_vendors::polygon::msg::Event;
+use ticker_vendors::polygon::{Kind, Session, Step, StreamConfig};
+
+use super::frames::{Ctx, Gather, Named, Piece};
+use super::session::{Incoming, Protocol, Reply};
+use super::slots::Slot;
+use super::Gateways;
+use crate::tick::Tick;
+use crate::ticker::Hub;
+use crate::wire::encode_text;
+
+/// One Polygon stream connection.
+pub struct Polygon {
+    session: Session,
+    config: StreamConfig,
+    slot: Slot,
+}
+
+impl Polygon {
+    /// A new connection.
+    pub fn new(gateways: &Gateways) -> Self {
+        Self {
+            session: Session::open().0,
+            config: StreamConfig {
+                api_key: gateways.polygon_key.clone(),
+                max_topics: gateways.max_subscriptions,
+            },
+            slot: gateways.polygon_slots.admission(),
+        }
+    }
+}
+
+fn text(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 10);
+    encode_text(payload, &mut out);
+    out
+}
+
+fn reply(step: &Step) -> Reply {
+    Reply {
+        frames: step
+            .replies
+            .iter()
+            .map(|e| text(&serde_json::to_vec(std::slice::from_ref(e)).unwrap_or_default()))
+            .collect(),
+        close: step.close.then_some("policy violation"),
+    }
+}
+
+impl Protocol for Polygon {
+    fn open(&mut self) -> Reply {
+        let (session, step) = Session::open();
+        self.session = session;
+        reply(&step)
+    }
+
+    fn message(&mut self, frame: Incoming<'_>) -> Reply {
+        match frame {
+            Incoming::Text(t) => reply(&self.session.handle(&self.config, t, &mut self.slot)),
+            Incoming::Binary(_) => reply(&Step {
+                replies: vec![Event::status(
+                    "error",
+                    "invalid message: binary frames are not supported; send JSON text",
+                )],
+                ..Step::default()
+            }),
+        }
+    }
+
+    fn authenticated(&self) -> bool {
+        self.session.key().is_some()
+    }
+
+    fn auth_timeout(&mut self) -> Reply {
+        reply(&self.session.auth_timeout())
+    }
+
+    fn slow(&mut self) -> Reply {
+        Reply::default()
+    }
+
+    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64 {
+        let Some(data) = tick.data() else {
+            return 0;
+        };
+        let market = &*hub.market;
+        let kinds = [
+            (Kind::Trades, Piece::PolygonTrades),
+            (Kind::Quotes, Piece::PolygonQuote),
+            (Kind::Minutes, Piece::PolygonMinute),
+            (Kind::Seconds, Piece::PolygonSecond),
+        ];
+        let ctx = Ctx {
+            market,
+            timestamp: tick.timestamp,
+            interval_ms: market.schedule().interval_ms() as i64,
+            always_open: false,
+        };
+        let mut gather = Gather::default();
+        for (id, d) in market.ids().zip(data.iter()) {
+            let named = Named {
+                id,
+                name: market.symbol(id),
+            };
+            for (kind, piece) in kinds {
+                if self.session.wants(kind, named.name) {
+                    gather.push(&tick.vendor().get(piece, named, d, &ctx), false);
+                }
+            }
+        }
+        if gather.count() == 0 {
+            return 0;
+        }
+        out.extend_from_slice(&text(
+            &gather.payload(ticker_vendors::alpaca::Encoding::Json),
+        ));
+        1
+    }
+}
