@@ -1,8 +1,8 @@
 //! The REST contract: an OpenAPI 3.1 document of every endpoint, served at `/openapi.json`
 //! and kept in the repo as `docs/openapi.json`, plus the `/docs` page that renders it.
 //!
-//! The document is assembled from one part per area ([`native`] today; vendor gateways add
-//! theirs beside it, each under its own tag) with the small builders below. It is generated
+//! The document is assembled from one part per area ([`native`], and [`vendor`] with one
+//! tag and file per gateway) with the small builders below. It is generated
 //! from the running configuration, so the limits it states (`limit`'s maximum) are the ones
 //! the handlers enforce. The integration tests keep it honest: every route in
 //! [`crate::routes::ENDPOINTS`] must be in it, and every live response of every documented
@@ -13,6 +13,7 @@
 
 mod native;
 mod schemas;
+mod vendor;
 
 use bytes::Bytes;
 use http::header::HeaderValue;
@@ -27,6 +28,19 @@ use crate::response::{self, Body};
 pub fn document(config: &RestConfig) -> Value {
     let mut paths = Paths::default();
     native::paths(&mut paths, config);
+    vendor::paths(&mut paths);
+    let mut tags = vec![
+        json!({ "name": "market", "description": "prices, candles, trades, calendars" }),
+        json!({ "name": "service", "description": "info, health, metrics, pages" }),
+        json!({ "name": "stream", "description": "the WebSocket stream on this origin" }),
+        json!({ "name": "control", "description": "the manual clock (only with --control-token)" }),
+    ];
+    tags.extend(vendor::tags());
+    let mut schemas = match schemas::components() {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    vendor::components(&mut schemas);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -39,15 +53,10 @@ pub fn document(config: &RestConfig) -> Value {
                 ws-server's `/asyncapi.json`.",
             "license": { "name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0" },
         },
-        "tags": [
-            { "name": "market", "description": "prices, candles, trades, calendars" },
-            { "name": "service", "description": "info, health, metrics, pages" },
-            { "name": "stream", "description": "the WebSocket stream on this origin" },
-            { "name": "control", "description": "the manual clock (only with --control-token)" },
-        ],
+        "tags": tags,
         "paths": Value::Object(paths.0),
         "components": {
-            "schemas": schemas::components(),
+            "schemas": Value::Object(schemas),
             "responses": {
                 "Error": {
                     "description": "an error (every status: 400, 401, 403, 404, 405, 408, 409, \

@@ -24,30 +24,30 @@ pub(crate) fn object(description: &str, properties: Value) -> Value {
     })
 }
 
-fn number(description: &str) -> Value {
+pub(crate) fn number(description: &str) -> Value {
     json!({ "type": "number", "description": description })
 }
 
-fn integer(description: &str) -> Value {
+pub(crate) fn integer(description: &str) -> Value {
     json!({ "type": "integer", "description": description })
 }
 
-fn string(description: &str) -> Value {
+pub(crate) fn string(description: &str) -> Value {
     json!({ "type": "string", "description": description })
 }
 
-fn ms(description: &str) -> Value {
+pub(crate) fn ms(description: &str) -> Value {
     json!({ "type": "integer", "description": format!("{description} (Unix milliseconds)") })
 }
 
-fn nullable(mut schema: Value, other: &str) -> Value {
+pub(crate) fn nullable(mut schema: Value, other: &str) -> Value {
     if let Some(ty) = schema.get_mut("type") {
         *ty = json!([ty.clone(), other]);
     }
     schema
 }
 
-fn array_of(items: Value) -> Value {
+pub(crate) fn array_of(items: Value) -> Value {
     json!({ "type": "array", "items": items })
 }
 

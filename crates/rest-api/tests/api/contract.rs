@@ -13,8 +13,8 @@ use rest_api::routes::{route, CONTROL_ENDPOINT, ENDPOINTS};
 use rest_api::RestConfig;
 use serde_json::{json, Value};
 
-use crate::control::{with_control, AUTH};
-use crate::helpers::{spawn_app_with, Response};
+use crate::control::{with_control, AUTH, TOKEN};
+use crate::helpers::{spawn_app_on, Response};
 
 /// A validator for `schema`, resolving `#/components/…` references in `doc`.
 fn validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
@@ -82,21 +82,26 @@ fn documented_paths(doc: &Value) -> Vec<(String, String, Value)> {
     ops
 }
 
-/// The concrete path of a documented one, with `{symbol}` set.
-fn concrete(path: &str, symbol: &str) -> String {
-    path.replace("{symbol}", symbol)
-}
-
 #[tokio::test]
 async fn every_route_is_documented_and_every_documented_path_routed() {
-    let app = spawn_app_with(with_control()).await;
+    let app = spawn_contract_app().await;
     let doc = app.get("/openapi.json").await.ok_json();
     assert_eq!(doc["openapi"], "3.1.0");
+    let documented = documented_paths(&doc);
     let listed = ENDPOINTS.iter().chain([&CONTROL_ENDPOINT]);
     for (methods, path, _) in listed {
         let path = path.split('?').next().unwrap();
         for method in methods.split(", ") {
-            let op = &doc["paths"][path][method.to_ascii_lowercase()];
+            let method = method.to_ascii_lowercase();
+            // A gateway (`/finnhub/api/v1/…`) is documented by its operations below it.
+            let op = match path.strip_suffix('…') {
+                Some(prefix) => documented
+                    .iter()
+                    .find(|(p, m, _)| p.starts_with(prefix) && *m == method)
+                    .map(|(_, _, op)| op.clone())
+                    .unwrap_or_default(),
+                None => doc["paths"][path][&method].clone(),
+            };
             assert!(
                 op.is_object(),
                 "{method} {path} is routed but not in /openapi.json: add it to \
@@ -120,15 +125,19 @@ async fn every_route_is_documented_and_every_documented_path_routed() {
                 .to_owned()
         })
         .collect();
-    for (path, _, _) in documented_paths(&doc) {
+    for (path, _, op) in &documented {
+        let target = targets(path, op).swap_remove(0);
+        let target = target.split('?').next().unwrap();
         assert!(
-            route(&concrete(&path, "AAPL"), false).is_some() || path == "/control/clock",
+            route(target, false).is_some() || path == "/control/clock",
             "{path} is documented but not routed"
         );
-        assert!(
-            endpoints.contains(&path),
-            "{path} is documented but not listed by /"
-        );
+        let listed = endpoints.contains(path)
+            || endpoints
+                .iter()
+                .filter_map(|e| e.strip_suffix('…'))
+                .any(|prefix| path.starts_with(prefix));
+        assert!(listed, "{path} is documented but not listed by /");
     }
 }
 
@@ -151,17 +160,13 @@ fn docs_openapi_json_is_the_served_document() {
 fn values(param: &Value) -> Vec<String> {
     let schema = &param["schema"];
     let mut out: Vec<String> = Vec::new();
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
     for list in ["examples", "enum"] {
         if let Some(values) = schema[list].as_array() {
-            out.extend(values.iter().map(text));
+            out.extend(values.iter().map(|v| percent(&text(v))));
         }
     }
     if let Some(d) = schema.get("default") {
-        out.push(text(d));
+        out.push(percent(&text(d)));
     }
     if let Some(max) = schema.get("maximum") {
         out.push(text(max));
@@ -171,53 +176,182 @@ fn values(param: &Value) -> Vec<String> {
     out
 }
 
+/// A JSON value as it goes into a URL.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The value a request needs for `param`: its first example (every required parameter of
+/// the document has one that the test market serves).
+fn example(param: &Value) -> String {
+    let schema = &param["schema"];
+    let first = schema["examples"]
+        .get(0)
+        .or_else(|| schema["enum"].get(0))
+        .unwrap_or_else(|| panic!("required parameter without an example: {param}"));
+    percent(&text(first))
+}
+
+/// Percent-encodes what a query value or path segment cannot carry as is.
+fn percent(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~,".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The requests that exercise one operation: every required parameter set from its example
+/// (the base request), then one parameter at a time set to each value of [`values`] or, for
+/// path segments, to an unknown and an invalid one; and the bare path, without the query.
+fn targets(path: &str, op: &Value) -> Vec<String> {
+    let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+    let build = |over: Option<(&str, &str)>, with_required: bool| {
+        let mut target = path.to_owned();
+        let mut query: Vec<String> = Vec::new();
+        for p in &params {
+            let name = p["name"].as_str().unwrap();
+            let given = over.filter(|(n, _)| *n == name).map(|(_, v)| v.to_owned());
+            let needed = p["required"] == true && (with_required || p["in"] == "path");
+            let value = match given {
+                Some(v) => v,
+                None if needed => example(p),
+                None => continue,
+            };
+            if p["in"] == "path" {
+                target = target.replace(&format!("{{{name}}}"), &value);
+            } else {
+                query.push(format!("{name}={value}"));
+            }
+        }
+        if query.is_empty() {
+            target
+        } else {
+            format!("{target}?{}", query.join("&"))
+        }
+    };
+    let mut out = vec![build(None, true), build(None, false)];
+    for p in &params {
+        let name = p["name"].as_str().unwrap();
+        let tries = if p["in"] == "path" {
+            vec!["NOPE".to_owned(), "0".to_owned(), "%E2%9C%97".to_owned()]
+        } else {
+            values(p)
+        };
+        for v in tries {
+            out.push(build(Some((name, &v)), true));
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// The gateways' credentials in the contract tests' configuration.
+pub const ALPACA: (&str, &str) = ("test-key", "test-secret");
+/// The Finnhub token and Polygon key (Polygon reads it from the control token's Bearer header).
+pub const FINNHUB: &str = "test-finnhub-token";
+
+/// The contract tests' service: the control endpoint on, every gateway's credentials
+/// configured (so 403 and 401 for a wrong key can be asked for), a market with 24/7 pairs
+/// for Binance.
+pub async fn spawn_contract_app() -> crate::helpers::TestApp {
+    let mut rest = with_control();
+    rest.gateway_keys.alpaca_key_id = Some(ALPACA.0.to_owned());
+    rest.gateway_keys.alpaca_secret_key = Some(ALPACA.1.to_owned());
+    rest.gateway_keys.polygon_api_key = Some(TOKEN.to_owned());
+    rest.finnhub_tokens = vec![FINNHUB.to_owned()];
+    spawn_app_on(rest, crate::sdk::vendor_market()).await
+}
+
+/// The headers of a request with the right credentials for every area, none, or wrong ones.
+pub fn credentials(mode: Auth) -> Vec<(&'static str, &'static str)> {
+    match mode {
+        Auth::Right => vec![
+            AUTH,
+            ("apca-api-key-id", ALPACA.0),
+            ("apca-api-secret-key", ALPACA.1),
+            ("x-finnhub-token", FINNHUB),
+        ],
+        Auth::None => Vec::new(),
+        Auth::Wrong => vec![
+            ("authorization", "Bearer wrong"),
+            ("apca-api-key-id", "wrong"),
+            ("apca-api-secret-key", "wrong"),
+            ("x-finnhub-token", "wrong"),
+        ],
+    }
+}
+
+/// Which credentials a request carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The configured ones.
+    Right,
+    /// None.
+    None,
+    /// Others.
+    Wrong,
+}
+
+const VENDORS: [&str; 4] = ["alpaca", "polygon", "finnhub", "binance"];
+
 #[tokio::test]
 async fn every_documented_operation_answers_as_documented() {
-    let app = spawn_app_with(with_control()).await;
+    let app = spawn_contract_app().await;
     let doc = app.get("/openapi.json").await.ok_json();
     let mut client = app.connect().await;
     for (path, method, op) in documented_paths(&doc) {
-        let mut ok = false;
-        let symbols: &[&str] = if path.contains("{symbol}") {
-            &["AAPL", "msft", "NOPE"]
-        } else {
-            &["AAPL"]
-        };
-        for symbol in symbols {
-            let base = concrete(&path, symbol);
-            let mut targets = vec![base.clone()];
-            for param in op["parameters"].as_array().into_iter().flatten() {
-                if param["in"] == "query" {
-                    let name = param["name"].as_str().unwrap();
-                    for v in values(param) {
-                        targets.push(format!("{base}?{name}={v}"));
-                    }
-                }
-            }
-            for target in targets {
-                for auth in [true, false] {
-                    let headers: &[(&str, &str)] = if auth { &[AUTH] } else { &[] };
-                    let resp = if method == "post" {
-                        client.post_json(&target, headers, r#"{"ticks":1}"#).await
-                    } else {
-                        client.request("GET", &target, headers).await
-                    };
-                    let what = format!("{} {target}", method.to_uppercase());
-                    check(&doc, &op, &what, &resp);
-                    assert!(resp.status < 500, "{what}: {}", resp.status);
-                    ok |= (200..300).contains(&resp.status);
-                    if resp.header("connection") == Some("close") {
-                        client = app.connect().await;
-                    }
+        let mut seen = BTreeSet::new();
+        for (i, target) in targets(&path, &op).into_iter().enumerate() {
+            // Every credential mode on the base request; the right ones elsewhere.
+            let modes: &[Auth] = if i == 0 {
+                &[Auth::Right, Auth::None, Auth::Wrong]
+            } else {
+                &[Auth::Right]
+            };
+            for mode in modes {
+                let headers = credentials(*mode);
+                let resp = if method == "post" {
+                    client.post_json(&target, &headers, r#"{"ticks":1}"#).await
+                } else {
+                    client.request("GET", &target, &headers).await
+                };
+                let what = format!("{} {target}", method.to_uppercase());
+                check(&doc, &op, &what, &resp);
+                assert!(resp.status < 500, "{what}: {}", resp.status);
+                seen.insert(resp.status);
+                if resp.header("connection") == Some("close") {
+                    client = app.connect().await;
                 }
             }
         }
         // The 101 of /ws needs a ws-server; its relay tests cover it.
-        assert!(ok || path == "/ws", "{method} {path} never answered 2xx");
+        assert!(
+            path == "/ws" || seen.iter().any(|s| (200..300).contains(s)),
+            "{method} {path} never answered 2xx: {seen:?}"
+        );
+        // Each error a gateway documents is one these requests meet.
+        if VENDORS.iter().any(|v| op["tags"][0] == *v) {
+            for status in op["responses"].as_object().unwrap().keys() {
+                let Ok(status) = status.parse::<u16>() else {
+                    continue;
+                };
+                assert!(
+                    seen.contains(&status),
+                    "{method} {path} documents {status} but never answered it: {seen:?}"
+                );
+            }
+        }
         // A method the path does not have is a documented error too.
-        let resp = client
-            .request("DELETE", &concrete(&path, "AAPL"), &[])
-            .await;
+        let target = targets(&path, &op).swap_remove(0);
+        let resp = client.request("DELETE", &target, &[]).await;
         check(&doc, &op, &format!("DELETE {path}"), &resp);
         if resp.header("connection") == Some("close") {
             client = app.connect().await;
@@ -227,7 +361,7 @@ async fn every_documented_operation_answers_as_documented() {
 
 #[tokio::test]
 async fn docs_page_renders_the_document_offline() {
-    let app = spawn_app_with(with_control()).await;
+    let app = spawn_contract_app().await;
     let resp = app.get("/docs").await;
     assert_eq!(resp.status, 200);
     assert_eq!(
