@@ -67,3 +67,49 @@ pub fn clock_report() -> Value {
         "additionalProperties": false,
     })
 }
+
+fn as_map(props: Value) -> Map<String, Value> {
+    match props {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The properties of a trade as `/api/v1/trades` and the stream's `trade` frames encode it
+/// ([`crate::Trade`]), every one always present.
+pub fn trade_properties() -> Map<String, Value> {
+    as_map(json!({
+        "symbol": string("the symbol"),
+        "id": integer("trade id, unique per symbol"),
+        "price": number("trade price"),
+        "size": integer("shares"),
+        "exchange": string("exchange code"),
+        "tape": string("consolidated tape (A, B or C)"),
+        "conditions": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": ["regular", "extended_hours", "odd_lot", "opening_print", "closing_print"],
+            },
+        },
+        "timestamp": ms("time of the trade"),
+        "timestamp_ns": integer("time of the trade (Unix nanoseconds)"),
+        "seq": integer("the tick the trade belongs to"),
+    }))
+}
+
+/// The properties of a candle or bar as the REST API and the stream's `bar` frames encode it
+/// ([`crate::Candle`]), every one always present.
+pub fn candle_properties() -> Map<String, Value> {
+    as_map(json!({
+        "timestamp": ms("start of the interval"),
+        "open": number("first price"),
+        "high": number("highest price"),
+        "low": number("lowest price"),
+        "close": number("last price"),
+        "volume": integer("shares traded"),
+        "ticks": integer("ticks in the interval"),
+        "trades": integer("trades in the interval"),
+        "vwap": number("volume-weighted average price"),
+    }))
+}

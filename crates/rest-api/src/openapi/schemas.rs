@@ -54,17 +54,7 @@ pub(crate) fn array_of(items: Value) -> Value {
 fn candle() -> Value {
     object(
         "one OHLCV candle or bar",
-        json!({
-            "timestamp": ms("start of the interval"),
-            "open": number("first price"),
-            "high": number("highest price"),
-            "low": number("lowest price"),
-            "close": number("last price"),
-            "volume": integer("shares traded"),
-            "ticks": integer("ticks in the interval"),
-            "trades": integer("trades in the interval"),
-            "vwap": number("volume-weighted average price"),
-        }),
+        Value::Object(ticker_core::schema::candle_properties()),
     )
 }
 
@@ -134,21 +124,7 @@ pub(crate) fn components() -> Value {
             "truncated": { "type": "boolean", "description": "true when `limit` cut the range" },
             "bars": array_of(schema_ref("Candle")),
         })),
-        "Trade": object("one trade", json!({
-            "symbol": string("the symbol"),
-            "id": integer("trade id, unique per symbol"),
-            "price": number("trade price"),
-            "size": integer("shares"),
-            "exchange": string("exchange code"),
-            "tape": string("consolidated tape (A, B or C)"),
-            "conditions": array_of(json!({
-                "type": "string",
-                "enum": ["regular", "extended_hours", "odd_lot", "opening_print", "closing_print"],
-            })),
-            "timestamp": ms("time of the trade"),
-            "timestamp_ns": integer("time of the trade (Unix nanoseconds)"),
-            "seq": integer("the tick the trade belongs to"),
-        })),
+        "Trade": object("one trade", Value::Object(ticker_core::schema::trade_properties())),
         "TradePage": object("trades, oldest first", json!({
             "symbol": string("the symbol"),
             "trades": array_of(schema_ref("Trade")),

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
-use ticker_core::Seq;
+use ticker_core::{ManualClock, Market, Seq};
 
 use crate::helpers::{
     assert_documented_client_message, config, connect, http_get, kind, recv_json, send_json,
@@ -51,6 +52,48 @@ async fn until(ws: &mut Ws, seen: &mut BTreeSet<String>, wanted: &str) -> Value 
 async fn send(ws: &mut Ws, message: Value) {
     assert_documented_client_message(&message);
     send_json(ws, &message).await;
+}
+
+/// The channels' frames: a `us-equity` symbol across the 09:30 open (its `status` changes,
+/// it trades, the 09:29 minute's `bar` closes), and an `unknown_channel` error.
+async fn channels(seen: &mut BTreeSet<String>) {
+    let market = Arc::new(Market::new(crate::channels::mixed_market()).unwrap());
+    // Tuesday 2026-03-10, 09:29:57 New York.
+    let t = ticker_core::time::parse_rfc3339("2026-03-10T13:29:57Z").unwrap();
+    let server = TestServer::spawn_with(config(), market, Arc::new(ManualClock::new(t))).await;
+    let mut ws = connect(
+        &server,
+        "/ws?symbols=AAPL&channels=quotes,trades,bars,status",
+    )
+    .await;
+    let welcome = until(&mut ws, seen, "welcome").await;
+    assert!(welcome["channels"].is_object() && welcome["status"].is_array());
+    send(
+        &mut ws,
+        json!({"type": "subscribe", "symbols": ["BTCUSDT"], "channels": ["trades", "bar"]}),
+    )
+    .await;
+    assert!(until(&mut ws, seen, "subscribed").await["channels"].is_object());
+    send(
+        &mut ws,
+        json!({"type": "unsubscribe", "symbols": "BTCUSDT", "channels": "bars"}),
+    )
+    .await;
+    until(&mut ws, seen, "subscribed").await;
+    // Not a documented channel: sent as is, answered by a documented error.
+    send_json(
+        &mut ws,
+        &json!({"type": "subscribe", "symbols": ["AAPL"], "channels": ["news"]}),
+    )
+    .await;
+    assert_eq!(
+        until(&mut ws, seen, "error").await["code"],
+        "unknown_channel"
+    );
+    server.advance(5);
+    for wanted in ["status", "trade", "bar"] {
+        until(&mut ws, seen, wanted).await;
+    }
 }
 
 #[tokio::test]
@@ -100,6 +143,7 @@ async fn every_documented_message_is_sent_as_documented() {
     )
     .await;
     until(&mut ending, seen, "replay_end").await;
+    channels(seen).await;
 
     let documented: BTreeSet<String> = ws_server::asyncapi::server_message_names()
         .into_iter()
