@@ -32,10 +32,18 @@ pub(crate) fn paths(paths: &mut Paths) {
 /// The gateways' tags, one per vendor.
 pub(crate) fn tags() -> Vec<Value> {
     vec![
-        json!({ "name": "alpaca", "description": "Alpaca Market Data v2 under /alpaca (docs/vendors.md)" }),
-        json!({ "name": "polygon", "description": "Polygon/Massive under /polygon (docs/vendors.md)" }),
-        json!({ "name": "finnhub", "description": "Finnhub under /finnhub/api/v1 (docs/vendors.md)" }),
-        json!({ "name": "binance", "description": "Binance Spot public market data under /binance/api/v3 (docs/vendors.md)" }),
+        json!({ "name": "alpaca", "description": "Alpaca Market Data v2 under /alpaca \
+            (docs/vendors.md). Credentials: the APCA-API-KEY-ID and APCA-API-SECRET-KEY headers \
+            (any non-empty pair unless --alpaca-key-id/--alpaca-secret-key name one; none: \
+            401, others: 403), or an Authorization Bearer/Basic header" }),
+        json!({ "name": "polygon", "description": "Polygon/Massive under /polygon \
+            (docs/vendors.md). The key: apiKey= or Authorization: Bearer (any non-empty key \
+            unless --polygon-api-key names one; none or another: 401)" }),
+        json!({ "name": "finnhub", "description": "Finnhub under /finnhub/api/v1 \
+            (docs/vendors.md). The token: token= or the X-Finnhub-Token header (any non-empty \
+            one unless --finnhub-tokens lists them; none or another: 401)" }),
+        json!({ "name": "binance", "description": "Binance Spot public market data under \
+            /binance/api/v3 (docs/vendors.md); no credentials" }),
     ]
 }
 
