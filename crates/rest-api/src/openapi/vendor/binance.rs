@@ -1,7 +1,7 @@
 //! Binance Spot public market data (`/binance/api/v3/…`, [`crate::vendor::binance`]): the
 //! configured 24/7 pairs, Binance's bodies (prices and quantities as decimal strings) and
-//! `{code, msg}` errors. No credentials. `symbols` is documented in Binance's JSON-array form
-//! only; the other spellings Binance accepts work but are not stated here.
+//! `{code, msg}` errors. No credentials. `symbols` is a string holding Binance's JSON array
+//! (`["BTCUSDT","ETHUSDT"]`); that it must parse as one is not stated in the schema.
 
 use serde_json::{json, Value};
 
@@ -189,7 +189,7 @@ pub(super) fn paths(paths: &mut Paths) {
         symbol(true),
         required(
             "interval",
-            json!({ "type": "string", "examples": ["1h"], "enum": ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"] }),
+            json!({ "type": "string", "examples": ["1m"], "enum": ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"] }),
             "kline width (whole ticks only: -1120 otherwise)",
         ),
         param("startTime", json!({ "type": "integer" }), "Unix ms (or µs)"),

@@ -9,8 +9,9 @@
 //! operation from `/docs` and the contract tests can call it.
 //!
 //! Not stated in the document, on purpose: Finnhub's tolerance of `//` in paths (what
-//! finnhub-python sends) and the query styles Binance accepts beyond the documented one
-//! (`symbols=["A","B"]` unquoted or with spaces). See `docs/rest-api.md`.
+//! finnhub-python sends) and Binance's query conventions beyond its parameters (`symbols` is
+//! a JSON array inside the query string, documented as a string; a repeated parameter is
+//! -1101; `X-MBX-TIME-UNIT: MICROSECOND` switches times to µs). See `docs/rest-api.md`.
 
 mod alpaca;
 mod binance;
