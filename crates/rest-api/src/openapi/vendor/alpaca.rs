@@ -133,13 +133,16 @@ fn single_latest(key: &str, item: &str) -> Value {
     )
 }
 
+/// A snapshot's parts: each left out, or `null`, when the symbol has no such data (no
+/// bar yet at the clock's time, e.g. after a manual clock jumped far ahead).
 fn snapshot_properties() -> Value {
+    let part = |name: &str| json!({ "oneOf": [schema_ref(name), { "type": "null" }] });
     json!({
-        "latestTrade": schema_ref("AlpacaTrade"),
-        "latestQuote": schema_ref("AlpacaQuote"),
-        "minuteBar": schema_ref("AlpacaBar"),
-        "dailyBar": schema_ref("AlpacaBar"),
-        "prevDailyBar": schema_ref("AlpacaBar"),
+        "latestTrade": part("AlpacaTrade"),
+        "latestQuote": part("AlpacaQuote"),
+        "minuteBar": part("AlpacaBar"),
+        "dailyBar": part("AlpacaBar"),
+        "prevDailyBar": part("AlpacaBar"),
     })
 }
 
