@@ -4,9 +4,9 @@
 # the worst-day suite with its short fuzz runs), the release build the Dockerfile uses, the
 # compose file and Kubernetes manifest checks, and a load-generator smoke run.
 #
-# A check whose tool is missing (Chromium, docker-compose, the vendor SDKs) fails the run,
-# unless ALLOW_SKIP names it (ALLOW_SKIP=chromium,compose,sdks); skipped checks are listed
-# loudly at the end. Under CI=true nothing may be skipped.
+# A check whose tool is missing (Chromium, docker-compose, the vendor SDKs and the contract
+# tools: schemathesis, tsc) fails the run, unless ALLOW_SKIP names it
+# (ALLOW_SKIP=chromium,compose,sdks); skipped checks are listed loudly at the end. Under CI=true nothing may be skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +37,7 @@ step "fuzz targets (cargo check on stable, so they cannot rot)"
 cargo check --manifest-path fuzz/Cargo.toml --locked --no-default-features --bins \
   --target-dir "${CARGO_TARGET_DIR:-target}/fuzz"
 
-step "vendor SDKs (pinned in scripts/sdk/, installed once into a cache)"
+step "vendor SDKs, schemathesis and tsc (pinned in scripts/sdk/, installed once into a cache)"
 scripts/sdk-env.sh --install \
   || missing sdks "the vendor SDK tests: installing the pinned SDKs failed (needs python3-venv, npm and the registries)"
 

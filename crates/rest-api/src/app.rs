@@ -47,6 +47,8 @@ pub struct App {
     recent: usize,
     /// `/control/clock` (off unless a token is configured).
     pub control: Control,
+    /// `/openapi.json`, encoded once for this configuration.
+    pub openapi: Bytes,
     /// The minute bars of Binance's 24 h statistics, per symbol.
     pub rolling: Arc<ticker_vendors::binance::window::Rolling>,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
@@ -87,6 +89,7 @@ impl App {
             control: config.control.control(),
             rolling: Arc::default(),
             probe: WsProbe::new(&config),
+            openapi: crate::openapi::encode(&config),
             relay,
             config,
             market,

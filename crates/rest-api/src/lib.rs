@@ -11,8 +11,10 @@
 //! * [`vendor`]: the vendor-compatible gateways (Finnhub, Binance) under their prefixes.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
 //! * [`cli`]: flags and their `TICKER_*` variables.
+//! * [`openapi`]: the OpenAPI document (`/openapi.json`) and the `/docs` page.
 //!
-//! Endpoints, parameters and error codes are documented in `docs/rest-api.md`.
+//! Endpoints, parameters and error codes are documented in `docs/rest-api.md`, and as a
+//! contract in `docs/openapi.json` (served at `/openapi.json`, readable at `/docs`).
 
 pub mod app;
 pub mod assets;
@@ -23,6 +25,7 @@ pub mod cli;
 pub mod cors;
 pub mod faults;
 pub mod history;
+pub mod openapi;
 pub mod params;
 pub mod probe;
 pub mod quotes;

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::cors::ALLOWED_METHODS;
 use crate::response::{self, Body};
 use crate::vendor::{self, Gateway};
-use crate::{assets, bars, calendar, history, quotes, relay, status, trades};
+use crate::{assets, bars, calendar, history, openapi, quotes, relay, status, trades};
 use ticker_net::query::Query;
 
 /// A matched endpoint; symbol segments are still raw (percent-encoded).
@@ -54,6 +54,10 @@ pub enum Route<'a> {
     /// `/alpaca/…`, `/polygon/…`, `/finnhub/api/v1/…` or `/binance/…`: a vendor gateway
     /// ([`crate::vendor`]), with the path as matched (one trailing slash dropped).
     Gateway(Gateway, &'a str),
+    /// `/openapi.json`: the REST contract.
+    OpenApi,
+    /// `/docs`: the contract, to read and try.
+    Docs,
     /// `/debug/panic` (only with `--debug-routes`).
     DebugPanic,
     /// `/debug/sleep?ms=` (only with `--debug-routes`).
@@ -86,6 +90,8 @@ pub const ROUTE_LABELS: &[&str] = &[
     "alpaca",
     "polygon",
     "assets",
+    "openapi",
+    "docs",
 ];
 /// Label of guard rejections.
 pub(crate) const REJECTED: usize = 8;
@@ -106,6 +112,8 @@ const BINANCE: usize = 20;
 const ALPACA: usize = 21;
 const POLYGON: usize = 22;
 const ASSETS: usize = 23;
+const OPENAPI: usize = 24;
+const DOCS: usize = 25;
 
 /// Every endpoint as `(method, path, description)`, for `/`.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -190,6 +198,16 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/openapi.json",
+        "the OpenAPI 3.1 document of this API",
+    ),
+    (
+        "GET",
+        "/docs",
+        "the API documentation, to read and try requests from",
+    ),
+    (
+        "GET",
         "/ws",
         "WebSocket stream relayed to the ws-server (classic arrays unless ?format= says otherwise)",
     ),
@@ -207,6 +225,8 @@ pub fn route(path: &str, debug_routes: bool) -> Option<Route<'_>> {
         "/metrics" => Route::Metrics,
         "/dashboard" => Route::Dashboard,
         "/ws" => Route::Ws,
+        "/openapi.json" => Route::OpenApi,
+        "/docs" => Route::Docs,
         "/api/v1/symbols" => Route::Symbols,
         "/api/v1/latest" => Route::LatestMany,
         "/api/v1/market/status" => Route::MarketStatus,
@@ -280,6 +300,8 @@ pub fn label(path: &str, debug_routes: bool) -> usize {
         Some(Route::Gateway(Gateway::Binance, _)) => BINANCE,
         Some(Route::Gateway(Gateway::Alpaca, _)) => ALPACA,
         Some(Route::Gateway(Gateway::Polygon, _)) => POLYGON,
+        Some(Route::OpenApi) => OPENAPI,
+        Some(Route::Docs) => DOCS,
         None => NOT_FOUND,
     }
 }
@@ -344,6 +366,8 @@ pub async fn respond(
         Route::Asset(name) => assets::asset(name)
             .ok_or_else(|| ApiError::not_found(path, "GET / lists /assets/ticker.js")),
         Route::Ws => Ok(relay::upgrade_required()),
+        Route::OpenApi => Ok(openapi::serve(&app.openapi)),
+        Route::Docs => Ok(openapi::docs_page()),
         Route::Symbols => Ok(quotes::symbols(app)),
         Route::Latest(raw) => {
             app.warm().await;
@@ -471,5 +495,7 @@ mod tests {
         );
         assert_eq!(ROUTE_LABELS[label("/api/v1/bars/X", false)], "bars");
         assert_eq!(ROUTE_LABELS[label(REJECTED_PATH, false)], "rejected");
+        assert_eq!(ROUTE_LABELS[label("/openapi.json", false)], "openapi");
+        assert_eq!(ROUTE_LABELS[label("/docs/", false)], "docs");
     }
 }

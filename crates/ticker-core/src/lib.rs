@@ -47,6 +47,7 @@ mod nbbo;
 mod noise;
 mod quote;
 pub mod scenario;
+pub mod schema;
 mod session;
 mod symbol;
 mod tickloop;

@@ -23,8 +23,10 @@
 //!   one function that says a symbol's trading status at a tick.
 //! * [`protocol`]: client commands and control messages (`docs/ws-protocol.md`).
 //! * [`vendor`]: the vendor gateways' streams (Alpaca, Polygon, Finnhub, Binance) on their own paths.
+//! * [`asyncapi`]: the native protocol as an AsyncAPI 3.0 document (`GET /asyncapi.json`).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 
+pub mod asyncapi;
 pub mod channel;
 pub mod cli;
 pub mod conn;

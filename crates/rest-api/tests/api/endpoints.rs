@@ -71,6 +71,8 @@ async fn root_describes_the_service_the_market_and_every_endpoint() {
             ("GET", "/metrics"),
             ("GET", "/dashboard"),
             ("GET", "/assets/ticker.js"),
+            ("GET", "/openapi.json"),
+            ("GET", "/docs"),
             ("GET", "/ws"),
         ]
     );

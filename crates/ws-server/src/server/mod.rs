@@ -48,12 +48,14 @@ use upgrade::upgrade;
 /// Sockets accepted beyond the session limit, so health probes still get through.
 const HTTP_HEADROOM: usize = 64;
 
-const ROUTES: &[&str] = &["upgrade", "health", "metrics", "other", "control"];
+const ROUTES: &[&str] = &[
+    "upgrade", "health", "metrics", "other", "control", "asyncapi",
+];
 /// Label of `/control/clock`.
 const CONTROL: usize = 4;
 
 /// Where a lost client is pointed.
-const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /alpaca/v2/{feed}, /polygon/stocks, /finnhub and /binance/…, docs/vendors.md), plus GET /health and /metrics";
+const WS_ROUTES: &str = "this port serves WebSocket on / and /ws (and the vendor streams /alpaca/v2/{feed}, /polygon/stocks, /finnhub and /binance/…, docs/vendors.md), plus GET /health, /metrics and /asyncapi.json";
 
 type Body = Full<Bytes>;
 
@@ -257,6 +259,11 @@ fn handle(st: &Arc<State>, slot: &RejectSlot, req: Request<Incoming>) -> Respons
         match path {
             "/health" => (1, only_get(&req).unwrap_or_else(|| health(st))),
             "/metrics" => (2, only_get(&req).unwrap_or_else(|| metrics(st))),
+            "/asyncapi.json" => (
+                5,
+                only_get(&req)
+                    .unwrap_or_else(|| json_response(StatusCode::OK, crate::asyncapi::encoded())),
+            ),
             "/" | "/ws" => (0, upgrade(st, req)),
             p if vendor::route(p).is_some() => (0, vendor::upgrade(st, req)),
             other => (3, error_response(&ApiError::not_found(other, WS_ROUTES))),

@@ -243,7 +243,8 @@ async fn a_streamed_minute_bar_is_the_cores_1m_bar() {
 }
 
 /// A market of one US equity and one 24/7 pair, at one tick a second.
-fn mixed_market() -> MarketConfig {
+/// AAPL on the `us-equity` calendar beside a 24/7 pair, one tick a second.
+pub(crate) fn mixed_market() -> MarketConfig {
     let mut config = second_market();
     config.symbols = vec![
         SymbolConfig {

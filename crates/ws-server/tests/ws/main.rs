@@ -15,6 +15,7 @@
 mod agreement;
 mod channels;
 mod clock;
+mod contract;
 mod errors;
 mod faults;
 mod head;

@@ -1,7 +1,9 @@
 //! WebSocket clients: connect, read with a deadline, check every control message, and
 //! remember every (symbol, seq) a connection was sent.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::net::SocketAddr;
+use std::sync::Mutex;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -24,7 +26,43 @@ pub async fn connect(server: &TestServer, path: &str) -> Ws {
         .expect("handshake timed out")
         .expect("handshake failed");
     assert_eq!(resp.status(), 101);
+    remember_protocol(&ws, path);
     ws
+}
+
+/// The local addresses of the open connections on a vendor path: their frames are the
+/// vendor's protocol, not the native one `/asyncapi.json` describes.
+static VENDOR_CONNECTIONS: Mutex<BTreeSet<SocketAddr>> = Mutex::new(BTreeSet::new());
+
+fn local_addr(ws: &Ws) -> Option<SocketAddr> {
+    match ws.get_ref() {
+        MaybeTlsStream::Plain(s) => s.local_addr().ok(),
+        _ => None,
+    }
+}
+
+/// Notes whether `ws`, connected to `path` (a path or a full URL), speaks a vendor protocol
+/// (a native connection reusing a vendor connection's port is native again).
+fn remember_protocol(ws: &Ws, path: &str) {
+    let path = path
+        .split_once("://")
+        .map_or(path, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let vendor = ["/alpaca", "/polygon", "/finnhub", "/binance"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if let Some(addr) = local_addr(ws) {
+        let mut set = VENDOR_CONNECTIONS.lock().unwrap();
+        if vendor {
+            set.insert(addr);
+        } else {
+            set.remove(&addr);
+        }
+    }
+}
+
+/// Whether `ws` speaks a vendor protocol (see [`remember_protocol`]).
+fn is_vendor(ws: &Ws) -> bool {
+    local_addr(ws).is_some_and(|a| VENDOR_CONNECTIONS.lock().unwrap().contains(&a))
 }
 
 /// Connects a WebSocket client to a full `ws://` URL; returns it with the handshake response.
@@ -34,10 +72,12 @@ pub async fn connect_url(
     Ws,
     tokio_tungstenite::tungstenite::handshake::client::Response,
 ) {
-    timeout(PATIENCE, tokio_tungstenite::connect_async(url))
+    let (ws, resp) = timeout(PATIENCE, tokio_tungstenite::connect_async(url))
         .await
         .expect("handshake timed out")
-        .expect("handshake failed")
+        .expect("handshake failed");
+    remember_protocol(&ws, url);
+    (ws, resp)
 }
 
 /// A client with a small kernel receive buffer that reads nothing until told to.
@@ -65,7 +105,8 @@ pub async fn next_message(ws: &mut Ws) -> Option<Result<Message, WsError>> {
         .expect("no message within the patience window")
 }
 
-/// The next text message; control messages are checked never to carry a top-level `symbol`.
+/// The next text message; checked against `/asyncapi.json` (native connections), and control messages never to
+/// carry a top-level `symbol`.
 pub async fn recv_text(ws: &mut Ws) -> String {
     loop {
         match next_message(ws).await {
@@ -73,6 +114,10 @@ pub async fn recv_text(ws: &mut Ws) -> String {
                 let text = text.as_str().to_owned();
                 let value: Value = serde_json::from_str(&text)
                     .unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {text}"));
+                // `/asyncapi.json` is the native protocol's; vendor paths speak their own.
+                if !is_vendor(ws) {
+                    super::contract::assert_documented_server_frame(&value);
+                }
                 if let Some(kind) = value.get("type").and_then(Value::as_str) {
                     // Quotes and the channels' frames are per symbol; nothing else is.
                     if !matches!(kind, "quote" | "trade" | "bar" | "status") {

@@ -3,11 +3,13 @@
 //! `ticker_core`.
 
 mod client;
+mod contract;
 mod expected;
 mod raw;
 mod server;
 
 pub use client::*;
+pub use contract::*;
 pub use expected::*;
 pub use raw::*;
 pub use server::*;
