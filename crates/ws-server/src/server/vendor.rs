@@ -240,7 +240,7 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         };
         let setup = Setup {
             hub: st2.hub.clone(),
-            feeds: st2.feeds.clone(),
+            series: st2.series.clone(),
             ws_config: st2.ws_config,
             limits: Limits {
                 max_symbols: st2.config.max_symbols,

@@ -1,6 +1,6 @@
 //! One Finnhub or Binance connection's task (see [`super`]): live or replayed ticks in (its
-//! [`Source`]), the vendor's frames out through the connection's faults, from the shared
-//! [`Feeds`] payloads (a replay keeps its own).
+//! [`Source`]), the vendor's frames out through the connection's faults, from the tick's
+//! shared pieces ([`super::frames`]; a replay keeps its own [`Series`]).
 //!
 //! Alpaca and Polygon run on [`super::session`] instead: the two runners differ in how a
 //! protocol is driven (an enum over the `ticker_vendors` sessions here, a trait there) and in
@@ -28,7 +28,9 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
-use super::feeds::{Feeds, Key};
+use super::frames::{piece_of, Ctx, Encoded, Piece};
+use super::payloads::Binance;
+use super::series::Series;
 use super::source::{Ending, Source};
 use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
@@ -56,16 +58,16 @@ struct Task {
     ws: WebSocketStream<Duplex>,
     conn: Arc<Conn>,
     hub: Arc<Hub>,
-    feeds: Arc<Feeds>,
+    series: Arc<Series>,
     limits: Limits,
     protocol: Protocol,
     /// The last live tick delivered.
     at: ticker_core::Seq,
     /// Live or replayed ticks, and the connection's faults.
     source: Source,
-    /// The shared payloads of the live ticks (`feeds` is the connection's own while it
+    /// The live ticks' cross-tick state (`series` is the connection's own while it
     /// replays, so that its klines advance tick by tick).
-    live_feeds: Arc<Feeds>,
+    live_series: Arc<Series>,
     tokens: f64,
     refilled: Instant,
 }
@@ -80,7 +82,7 @@ pub async fn run(
 ) {
     let Setup {
         hub,
-        feeds: live_feeds,
+        series: live_series,
         ws_config,
         limits,
         mut shutdown,
@@ -91,9 +93,9 @@ pub async fn run(
     let Some(source) = super::source_of(&hub, replay, faults, limits.fault_held_bytes).await else {
         return;
     };
-    let feeds = match source.is_live() {
-        true => live_feeds.clone(),
-        false => Arc::new(Feeds::new(hub.market.clone())),
+    let series = match source.is_live() {
+        true => live_series.clone(),
+        false => Arc::new(Series::new(hub.market.clone())),
     };
     let at = hub.latest().seq;
     let none: SymbolSet = std::iter::empty().collect();
@@ -112,12 +114,12 @@ pub async fn run(
         ws,
         conn,
         hub,
-        feeds,
+        series,
         limits,
         protocol,
         at,
         source,
-        live_feeds,
+        live_series,
         tokens: limits.message_burst,
         refilled: Instant::now(),
     };
@@ -235,7 +237,7 @@ impl Task {
         match ending {
             Ending::Live(seq) => {
                 self.at = seq;
-                self.feeds = self.live_feeds.clone();
+                self.series = self.live_series.clone();
                 let batch = self.hub.after(self.at);
                 if let Some(tick) = batch.ticks.last() {
                     self.at = tick.seq;
@@ -279,21 +281,16 @@ impl Task {
 
     /// The frames one tick gives this connection.
     fn frames(&mut self, tick: &Tick) -> Vec<String> {
-        let feeds = &self.feeds;
         let market = &self.hub.market;
+        let ctx = Ctx::new(market, tick, &self.series);
         match &mut self.protocol {
             Protocol::Finnhub(session) => {
-                let payloads: HashMap<SymbolId, Arc<[String]>> = session
+                let payloads: HashMap<SymbolId, Arc<Encoded>> = session
                     .subscriptions()
                     .iter()
-                    .map(|s| (s.id, feeds.get(tick, Key::Finnhub(s.id))))
+                    .filter_map(|s| Some((s.id, piece_of(tick, Piece::Finnhub, s.id, &ctx)?)))
                     .collect();
-                let trades = |id: SymbolId| {
-                    payloads
-                        .get(&id)
-                        .and_then(|p| p.first())
-                        .map(String::as_str)
-                };
+                let trades = |id: SymbolId| payloads.get(&id).and_then(|p| p.texts().next());
                 session
                     .on_tick(tick.timestamp, trades)
                     .into_iter()
@@ -303,38 +300,37 @@ impl Task {
                 let unit = session.time_unit();
                 let mut out = Vec::new();
                 for stream in session.streams() {
-                    let key = |id| match stream.kind {
-                        Kind::Trade => Some(Key::Trade(id, unit)),
-                        Kind::AggTrade => Some(Key::AggTrade(id, unit)),
-                        Kind::Kline(iv) => Some(Key::Kline(id, iv.name(), unit)),
-                        Kind::MiniTicker => Some(Key::Mini(id, unit)),
-                        Kind::Ticker => Some(Key::Ticker(id, unit)),
-                        Kind::BookTicker => Some(Key::Book(id)),
-                        Kind::AllMiniTickers => None,
-                    };
-                    match stream.symbol.and_then(key) {
-                        Some(key) => {
-                            for p in feeds.get(tick, key).iter() {
-                                out.push(session.frame(&stream.name, p));
-                            }
-                        }
-                        None if stream.kind == Kind::AllMiniTickers => {
-                            let all: Vec<Arc<[String]>> = market
+                    let kind = match stream.kind {
+                        Kind::Trade => Binance::Trade(unit),
+                        Kind::AggTrade => Binance::AggTrade(unit),
+                        Kind::Kline(iv) => Binance::Kline(iv.name(), unit),
+                        Kind::MiniTicker => Binance::Mini(unit),
+                        Kind::Ticker => Binance::Ticker(unit),
+                        Kind::BookTicker => Binance::Book,
+                        Kind::AllMiniTickers => {
+                            let all: Vec<Arc<Encoded>> = market
                                 .ids()
                                 .filter(|id| {
                                     instruments::binance(market, market.symbol(*id).as_str())
                                         .is_some()
                                 })
-                                .map(|id| feeds.get(tick, Key::Mini(id, unit)))
+                                .filter_map(|id| {
+                                    piece_of(tick, Piece::Binance(Binance::Mini(unit)), id, &ctx)
+                                })
                                 .collect();
                             let mut payload = String::new();
-                            mini_ticker_array(
-                                &mut payload,
-                                all.iter().flat_map(|p| p.iter().map(String::as_str)),
-                            );
+                            mini_ticker_array(&mut payload, all.iter().flat_map(|p| p.texts()));
                             out.push(session.frame(&stream.name, &payload));
+                            continue;
                         }
-                        None => {}
+                    };
+                    let Some(id) = stream.symbol else {
+                        continue;
+                    };
+                    if let Some(p) = piece_of(tick, Piece::Binance(kind), id, &ctx) {
+                        for payload in p.texts() {
+                            out.push(session.frame(&stream.name, payload));
+                        }
                     }
                 }
                 out

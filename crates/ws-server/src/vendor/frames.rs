@@ -8,6 +8,11 @@
 //! a connection's frame is an array header and the pieces it subscribed to, copied. JSON
 //! pieces are comma-separated objects; MessagePack pieces are concatenated values (a
 //! MessagePack array is its length followed by its elements).
+//!
+//! Finnhub and Binance take their pieces from the same cache ([`super::payloads`]): a Binance
+//! piece's items are the payloads a connection frames one by one (or gathers into
+//! `!miniTicker@arr`); what carries over from tick to tick (klines, 24 h windows) is the
+//! [`Series`] in the [`Ctx`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +23,9 @@ use ticker_vendors::alpaca::{self, BarKind, Encoding, Item};
 use ticker_vendors::nanos::Nanos;
 use ticker_vendors::polygon::{self, Event, StreamAgg};
 
-use crate::tick::SymbolData;
+use super::payloads::{self, Binance};
+use super::series::Series;
+use crate::tick::{SymbolData, Tick};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -43,6 +50,10 @@ pub enum Piece {
     PolygonMinute,
     /// Polygon `A` (the tick's trades as one aggregate).
     PolygonSecond,
+    /// Finnhub's trades (one item, the objects comma-separated).
+    Finnhub,
+    /// A Binance stream payload.
+    Binance(Binance),
 }
 
 /// Encoded items of one piece: how many, and their bytes.
@@ -52,6 +63,29 @@ pub struct Encoded {
     pub count: usize,
     /// JSON objects separated by commas, or MessagePack values back to back.
     pub bytes: Vec<u8>,
+    /// Where each item ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Encoded {
+    /// Appends one already encoded JSON item.
+    pub fn push_raw(&mut self, item: &[u8]) {
+        if self.count > 0 {
+            self.bytes.push(b',');
+        }
+        self.bytes.extend_from_slice(item);
+        self.ends.push(self.bytes.len());
+        self.count += 1;
+    }
+
+    /// The items one by one, as text (Binance frames each payload on its own).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|e| e + 1));
+        starts
+            .zip(&self.ends)
+            .filter_map(|(start, end)| self.bytes.get(start..*end))
+            .filter_map(|item| std::str::from_utf8(item).ok())
+    }
 }
 
 /// A symbol as a gateway names it: a market symbol, or the test feed's `FAKEPACA`, which
@@ -110,6 +144,37 @@ pub struct Ctx<'a> {
     pub interval_ms: i64,
     /// The name is the test feed's always-open symbol.
     pub always_open: bool,
+    /// Binance's klines in progress and 24 h windows.
+    pub series: &'a Series,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of `tick` (not the test feed's symbol).
+    pub fn new(market: &'a Market, tick: &Tick, series: &'a Series) -> Self {
+        Self {
+            market,
+            seq: tick.seq,
+            timestamp: tick.timestamp,
+            interval_ms: market.schedule().interval_ms() as i64,
+            always_open: false,
+            series,
+        }
+    }
+}
+
+/// The piece of market symbol `id` at `tick`, `None` when the tick does not hold its data (a
+/// replayed tick holds only its connection's symbols; a tick out of the live window, none).
+pub fn piece_of(tick: &Tick, piece: Piece, id: SymbolId, ctx: &Ctx<'_>) -> Option<Arc<Encoded>> {
+    let data = tick.data()?;
+    let d = data
+        .binary_search_by_key(&id, |d| d.id)
+        .ok()
+        .and_then(|i| data.get(i))?;
+    let named = Named {
+        id,
+        name: ctx.market.symbol(id),
+    };
+    Some(tick.vendor().get(piece, named, d, ctx))
 }
 
 fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
@@ -126,6 +191,7 @@ fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
             return;
         }
     }
+    out.ends.push(out.bytes.len());
     out.count += 1;
 }
 
@@ -248,6 +314,8 @@ fn encode(piece: Piece, named: Named, data: &SymbolData, ctx: &Ctx<'_>) -> Encod
                 push_item(&mut out, &Event::Second(agg), false);
             }
         }
+        Piece::Finnhub => payloads::finnhub(named, data, ctx, &mut out),
+        Piece::Binance(kind) => payloads::binance(kind, named, data, ctx, &mut out),
     }
     out
 }
@@ -344,6 +412,19 @@ pub fn encode_binary(payload: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_items_come_back_one_by_one_even_when_empty_or_holding_commas() {
+        let mut e = Encoded::default();
+        e.push_raw(br#"{"a":1},{"b":2}"#);
+        e.push_raw(b"");
+        e.push_raw(br#"{"c":3}"#);
+        assert_eq!(e.count, 3);
+        assert_eq!(e.bytes, br#"{"a":1},{"b":2},,{"c":3}"#);
+        let items: Vec<&str> = e.texts().collect();
+        assert_eq!(items, [r#"{"a":1},{"b":2}"#, "", r#"{"c":3}"#]);
+        assert_eq!(Encoded::default().texts().count(), 0);
+    }
 
     #[test]
     fn gathered_msgpack_is_one_array_of_the_pieces() {

@@ -13,10 +13,10 @@
 //! go through the same outbox, and the same limits hold (message rate, stall timeout). Each
 //! tick's vendor data is encoded once per symbol and kind and shared by every connection.
 //!
-//! Two runners do this, side by side: [`session`] drives any [`session::Protocol`] (Alpaca,
-//! Polygon) with per-tick pieces kept in the [`Tick`](crate::tick::Tick) ([`frames`]);
-//! [`feed_session`] drives Finnhub and Binance with the newest tick's payloads cached in
-//! [`feeds`]. Both take the same [`Setup`]; the upgrade routing of all four is
+//! Every vendor's pieces of a tick are kept in the [`Tick`](crate::tick::Tick) ([`frames`];
+//! Finnhub's and Binance's encoded by [`payloads`], from the cross-tick [`series`]). Two
+//! runners drive the connections, side by side: [`session`] drives any [`session::Protocol`]
+//! (Alpaca, Polygon); [`feed_session`] drives Finnhub and Binance. Both take the same [`Setup`]; the upgrade routing of all four is
 //! `crate::server::vendor`. Both get their ticks from a [`Source`]: the live ticks or a replay
 //! of the past (`?from=&to=&speed=&then=`, the native replay's parsing, pacing and clock), and
 //! both send each tick's frames through the connection's faults (`fault_*`), as the native
@@ -26,9 +26,10 @@
 
 pub mod alpaca;
 pub mod feed_session;
-pub mod feeds;
 pub mod frames;
+pub mod payloads;
 pub mod polygon;
+pub mod series;
 pub mod session;
 pub mod slots;
 pub mod source;
@@ -44,8 +45,8 @@ use crate::replay::ReplayRequest;
 use crate::session::Limits;
 use crate::ticker::Hub;
 
-pub use feeds::Feeds;
 pub use frames::TickFrames;
+pub use series::Series;
 pub use slots::Slots;
 pub use source::Source;
 
@@ -53,8 +54,8 @@ pub use source::Source;
 pub struct Setup {
     /// The live ticks.
     pub hub: Arc<Hub>,
-    /// The Finnhub and Binance payloads (unused by [`session`]).
-    pub feeds: Arc<Feeds>,
+    /// The live ticks' cross-tick vendor state (Binance's klines and 24 h windows).
+    pub series: Arc<Series>,
     /// tungstenite's limits.
     pub ws_config: WebSocketConfig,
     /// The service's limits.

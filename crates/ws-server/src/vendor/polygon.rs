@@ -6,6 +6,7 @@ use ticker_vendors::polygon::msg::Event;
 use ticker_vendors::polygon::{Kind, Session, Step, StreamConfig};
 
 use super::frames::{Ctx, Gather, Named, Piece};
+use super::series::Series;
 use super::session::{Incoming, Protocol, Reply};
 use super::slots::Slot;
 use super::Gateways;
@@ -95,7 +96,7 @@ impl Protocol for Polygon {
             .collect()
     }
 
-    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64 {
+    fn tick(&mut self, hub: &Hub, tick: &Tick, series: &Series, out: &mut Vec<u8>) -> u64 {
         let Some(data) = tick.data() else {
             return 0;
         };
@@ -106,13 +107,7 @@ impl Protocol for Polygon {
             (Kind::Minutes, Piece::PolygonMinute),
             (Kind::Seconds, Piece::PolygonSecond),
         ];
-        let ctx = Ctx {
-            market,
-            seq: tick.seq,
-            timestamp: tick.timestamp,
-            interval_ms: market.schedule().interval_ms() as i64,
-            always_open: false,
-        };
+        let ctx = Ctx::new(market, tick, series);
         let mut gather = Gather::default();
         // The tick's own symbols (a replayed tick holds only its connection's).
         for d in data.iter() {

@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
+use super::series::Series;
 use super::source::{Ending, Source};
 use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
@@ -69,7 +70,7 @@ pub trait Protocol: Send {
     /// The client stopped reading: a last message, best effort.
     fn slow(&mut self) -> Reply;
     /// Appends the frame of one tick's subscribed data to `out`; returns the data frames.
-    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64;
+    fn tick(&mut self, hub: &Hub, tick: &Tick, series: &Series, out: &mut Vec<u8>) -> u64;
     /// The market symbols whose data the subscriptions need (what a replay computes).
     fn wanted(&self, market: &Market) -> SymbolSet;
 }
@@ -91,11 +92,15 @@ pub async fn run<P: Protocol>(
         shutdown,
         replay,
         faults,
-        ..
+        series: live_series,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
     let Some(source) = super::source_of(&hub, replay, faults, limits.fault_held_bytes).await else {
         return;
+    };
+    let series = match source.is_live() {
+        true => live_series.clone(),
+        false => Arc::new(Series::new(hub.market.clone())),
     };
     let latest = hub.latest().seq;
     // No native subscription: the stream state only keeps the position and counts drops.
@@ -124,6 +129,8 @@ pub async fn run<P: Protocol>(
         shutdown,
         last: latest,
         source,
+        series,
+        live_series,
         auth_deadline: tokio::time::Instant::now() + auth_timeout,
     };
     let opened = s.proto.open();
@@ -152,6 +159,10 @@ struct Gateway<P> {
     last: ticker_core::Seq,
     /// Live or replayed ticks, and the connection's faults.
     source: Source,
+    /// The cross-tick state the tick's pieces come from: `live_series` (shared by every live
+    /// connection), or the connection's own while it replays.
+    series: Arc<Series>,
+    live_series: Arc<Series>,
     auth_deadline: tokio::time::Instant,
 }
 
@@ -259,7 +270,7 @@ impl<P: Protocol> Gateway<P> {
                     continue;
                 }
                 let mut frames = Vec::new();
-                let sent = self.proto.tick(&self.hub, tick, &mut frames);
+                let sent = self.proto.tick(&self.hub, tick, &self.series, &mut frames);
                 queued += frames.len();
                 self.source.send(tick.seq, frames, sent, link, &self.hub);
             }
@@ -283,6 +294,7 @@ impl<P: Protocol> Gateway<P> {
         match ending {
             Ending::Live(seq) => {
                 self.last = seq;
+                self.series = self.live_series.clone();
                 // Whatever was published meanwhile follows at once.
                 let batch = self.hub.after(self.last);
                 if let Some(tick) = batch.ticks.last() {
