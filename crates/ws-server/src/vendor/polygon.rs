@@ -7,12 +7,11 @@ use ticker_vendors::polygon::{Kind, Session, Step, StreamConfig};
 
 use super::frames::{Ctx, Gather, Named, Piece};
 use super::series::Series;
-use super::session::{Incoming, Protocol, Reply};
+use super::session::{text_frame, Incoming, Protocol, Reply};
 use super::slots::Slot;
 use super::Gateways;
 use crate::tick::Tick;
 use crate::ticker::Hub;
-use crate::wire::encode_text;
 
 /// One Polygon stream connection.
 pub struct Polygon {
@@ -35,18 +34,12 @@ impl Polygon {
     }
 }
 
-fn text(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 10);
-    encode_text(payload, &mut out);
-    out
-}
-
 fn reply(step: &Step) -> Reply {
     Reply {
         frames: step
             .replies
             .iter()
-            .map(|e| text(&serde_json::to_vec(std::slice::from_ref(e)).unwrap_or_default()))
+            .map(|e| text_frame(&serde_json::to_vec(std::slice::from_ref(e)).unwrap_or_default()))
             .collect(),
         close: step.close.then_some("policy violation"),
     }
@@ -78,10 +71,6 @@ impl Protocol for Polygon {
 
     fn auth_timeout(&mut self) -> Reply {
         reply(&self.session.auth_timeout())
-    }
-
-    fn slow(&mut self) -> Reply {
-        Reply::default()
     }
 
     fn wanted(&self, market: &Market) -> SymbolSet {
@@ -124,7 +113,7 @@ impl Protocol for Polygon {
         if gather.count() == 0 {
             return 0;
         }
-        out.extend_from_slice(&text(
+        out.extend_from_slice(&text_frame(
             &gather.payload(ticker_vendors::alpaca::Encoding::Json),
         ));
         1

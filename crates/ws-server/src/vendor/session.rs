@@ -1,11 +1,13 @@
-//! One Alpaca or Polygon connection: a vendor [`Protocol`] on the service's write path.
-//! (Finnhub and Binance run on [`super::feed_session`].)
+//! One vendor connection (Alpaca, Polygon, Finnhub or Binance): a vendor [`Protocol`] on the
+//! service's write path. This is the only runner of the vendor streams; what differs between
+//! vendors is behind the trait (handshake, authentication, the per-tick frame, and Binance's
+//! count of every client frame in [`Protocol::frame_received`]).
 //!
 //! The connection is its own tick source ([`Driver::Source`]): its writer shard only pings
 //! it and ends it when the heartbeat fails; this task reads the client's messages (rate
 //! limited, paused while the client does not read), answers them through the protocol, and on
 //! every tick of its [`Source`] (published, or replayed with `?from=`) appends the vendor
-//! frame of what the client subscribed to, through the connection's faults. Everything
+//! frames of what the client subscribed to, through the connection's faults. Everything
 //! goes through the connection's outbox, so tungstenite's pongs and close frames never split
 //! a data frame. A client that stops reading for `--stall-timeout-ms` is closed (after the
 //! protocol's own "slow client" message, best effort); while its backlog is above
@@ -33,6 +35,7 @@ use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};
 use crate::tick::Tick;
 use crate::ticker::Hub;
+use crate::wire::encode_text;
 
 /// Unwritten bytes above which client messages wait (the client must read first).
 const READ_PAUSE_BYTES: usize = 256 * 1024;
@@ -48,6 +51,23 @@ pub enum Incoming<'a> {
     Binary(&'a [u8]),
 }
 
+impl Incoming<'_> {
+    /// The frame as text (a binary frame's invalid UTF-8 replaced), for text-only protocols.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match *self {
+            Incoming::Text(t) => t.into(),
+            Incoming::Binary(b) => String::from_utf8_lossy(b),
+        }
+    }
+}
+
+/// A complete unmasked text frame of `payload`.
+pub fn text_frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 10);
+    encode_text(payload, &mut out);
+    out
+}
+
 /// What a protocol sends: complete WebSocket frames, then perhaps a close.
 #[derive(Debug, Default)]
 pub struct Reply {
@@ -57,19 +77,33 @@ pub struct Reply {
     pub close: Option<&'static str>,
 }
 
-/// A vendor's stream protocol, driven by [`run`].
+/// A vendor's stream protocol, driven by [`run`]. The defaults suit a protocol authenticated
+/// before the upgrade (Finnhub, Binance).
 pub trait Protocol: Send {
     /// The frames a new connection gets (and whether it ends there).
-    fn open(&mut self) -> Reply;
+    fn open(&mut self) -> Reply {
+        Reply::default()
+    }
     /// Answers a client frame.
     fn message(&mut self, frame: Incoming<'_>) -> Reply;
     /// Whether the client has authenticated (the auth timeout stops).
-    fn authenticated(&self) -> bool;
+    fn authenticated(&self) -> bool {
+        true
+    }
     /// The auth timeout passed.
-    fn auth_timeout(&mut self) -> Reply;
+    fn auth_timeout(&mut self) -> Reply {
+        Reply::default()
+    }
     /// The client stopped reading: a last message, best effort.
-    fn slow(&mut self) -> Reply;
-    /// Appends the frame of one tick's subscribed data to `out`; returns the data frames.
+    fn slow(&mut self) -> Reply {
+        Reply::default()
+    }
+    /// Any client frame arrived but a close (pings included; `now_ms` is real time, not the
+    /// market's clock): a close reason when it breaks the vendor's own message rate.
+    fn frame_received(&mut self, _now_ms: i64) -> Option<&'static str> {
+        None
+    }
+    /// Appends the frames of one tick's subscribed data to `out`; returns how many.
     fn tick(&mut self, hub: &Hub, tick: &Tick, series: &Series, out: &mut Vec<u8>) -> u64;
     /// The market symbols whose data the subscriptions need (what a replay computes).
     fn wanted(&self, market: &Market) -> SymbolSet;
@@ -138,7 +172,11 @@ pub async fn run<P: Protocol>(
         Err(end) => end,
         Ok(()) => {
             writers.add(&s.conn);
-            s.serve().await
+            // A replay computes what the URL already subscribes to (Binance's streams) at once.
+            match s.want().await {
+                Ok(()) => s.serve().await,
+                Err(end) => end,
+            }
         }
     };
     s.finish(end).await;
@@ -357,6 +395,13 @@ impl<P: Protocol> Gateway<P> {
             Some(Ok(msg)) => msg,
         };
         self.conn.heard(self.hub.uptime_ms());
+        if !matches!(msg, Message::Close(_)) {
+            let now_ms = i64::try_from(self.hub.uptime_ms()).unwrap_or(i64::MAX);
+            if let Some(reason) = self.proto.frame_received(now_ms) {
+                Stats::bump(&self.hub.stats.closed_rate);
+                return Err(End::Close(CloseCode::Policy, reason));
+            }
+        }
         let reply = match &msg {
             Message::Text(text) => {
                 Stats::bump(&self.hub.stats.client_messages);
