@@ -10,9 +10,10 @@ use ticker_vendors::alpaca::{
     encode, Credentials, Encoding, Feed, Frame, Session, Step, StreamConfig, FAKEPACA,
 };
 
-use super::frames::{encode_binary, Ctx, Gather, Named, Piece};
+use super::frames::{Ctx, Named, Piece};
+use super::gather::{encode_binary, Gather};
+use super::protocol::{Incoming, Protocol, Reply};
 use super::series::Series;
-use super::session::{Incoming, Protocol, Reply};
 use super::slots::Slot;
 use super::Gateways;
 use crate::tick::Tick;

@@ -14,8 +14,8 @@ use ticker_vendors::instruments;
 
 use super::frames::{piece_of, Ctx, Encoded, Piece};
 use super::payloads::Binance as Payload;
+use super::protocol::{text_frame, Incoming, Protocol, Reply};
 use super::series::Series;
-use super::session::{text_frame, Incoming, Protocol, Reply};
 use crate::tick::Tick;
 use crate::ticker::Hub;
 

@@ -10,8 +10,8 @@ use ticker_vendors::finnhub::stream::Session;
 use ticker_vendors::instruments;
 
 use super::frames::{piece_of, Ctx, Encoded, Piece};
+use super::protocol::{text_frame, Incoming, Protocol, Reply};
 use super::series::Series;
-use super::session::{text_frame, Incoming, Protocol, Reply};
 use crate::tick::Tick;
 use crate::ticker::Hub;
 

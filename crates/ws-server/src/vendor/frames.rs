@@ -5,9 +5,9 @@
 //! `[{"ev":"T",…},…]`). The items of one symbol and kind at one tick (its trades, its quote,
 //! the minute bar it closes) are the same bytes for every connection that wants them, so
 //! [`TickFrames`] keeps them per tick ([`Piece`] × symbol) the first time any connection asks;
-//! a connection's frame is an array header and the pieces it subscribed to, copied. JSON
-//! pieces are comma-separated objects; MessagePack pieces are concatenated values (a
-//! MessagePack array is its length followed by its elements).
+//! a connection's frame is an array header and the pieces it subscribed to, copied
+//! ([`super::gather`]). JSON pieces are comma-separated objects; MessagePack pieces are
+//! concatenated values (a MessagePack array is its length followed by its elements).
 //!
 //! Finnhub and Binance take their pieces from the same cache ([`super::payloads`]): a Binance
 //! piece's items are the payloads a connection frames one by one (or gathers into
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use ticker_core::{CalendarKind, Candle, Market, Phase, Seq, Symbol, SymbolId};
-use ticker_vendors::alpaca::{self, BarKind, Encoding, Item};
+use ticker_vendors::alpaca::{self, BarKind, Item};
 use ticker_vendors::nanos::Nanos;
 use ticker_vendors::polygon::{self, Event, StreamAgg};
 
@@ -177,7 +177,7 @@ pub fn piece_of(tick: &Tick, piece: Piece, id: SymbolId, ctx: &Ctx<'_>) -> Optio
     Some(tick.vendor().get(piece, named, d, ctx))
 }
 
-fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
+pub(super) fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
     if msgpack {
         let mut se = rmp_serde::Serializer::new(&mut out.bytes).with_struct_map();
         if item.serialize(&mut se).is_err() {
@@ -345,70 +345,6 @@ fn stream_agg(name: Symbol, bar: &Candle, data: &SymbolData, width_ms: i64) -> S
     }
 }
 
-/// A connection's frame for one tick, gathered from shared pieces.
-#[derive(Debug, Default)]
-pub struct Gather {
-    count: usize,
-    body: Vec<u8>,
-}
-
-impl Gather {
-    /// Adds a piece.
-    pub fn push(&mut self, e: &Encoded, msgpack: bool) {
-        if e.count == 0 {
-            return;
-        }
-        if !msgpack && self.count > 0 {
-            self.body.push(b',');
-        }
-        self.body.extend_from_slice(&e.bytes);
-        self.count += e.count;
-    }
-
-    /// Messages gathered.
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
-    /// The payload: a JSON array, or a MessagePack array.
-    pub fn payload(&self, encoding: Encoding) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.body.len() + 8);
-        match encoding {
-            Encoding::Json => {
-                out.push(b'[');
-                out.extend_from_slice(&self.body);
-                out.push(b']');
-            }
-            Encoding::Msgpack => {
-                let len = u32::try_from(self.count).unwrap_or(u32::MAX);
-                if rmp::encode::write_array_len(&mut out, len).is_err() {
-                    return Vec::new();
-                }
-                out.extend_from_slice(&self.body);
-            }
-        }
-        out
-    }
-}
-
-/// Appends an unmasked final binary frame (MessagePack: the official Alpaca SDKs read nothing
-/// else).
-pub fn encode_binary(payload: &[u8], out: &mut Vec<u8>) {
-    out.push(0x82);
-    match payload.len() {
-        n if n < 126 => out.push(n as u8),
-        n if n <= usize::from(u16::MAX) => {
-            out.push(126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(payload);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,32 +360,5 @@ mod tests {
         let items: Vec<&str> = e.texts().collect();
         assert_eq!(items, [r#"{"a":1},{"b":2}"#, "", r#"{"c":3}"#]);
         assert_eq!(Encoded::default().texts().count(), 0);
-    }
-
-    #[test]
-    fn gathered_msgpack_is_one_array_of_the_pieces() {
-        let mut a = Encoded::default();
-        push_item(&mut a, &serde_json::json!({"T": "t", "p": 1.5}), true);
-        push_item(&mut a, &serde_json::json!({"T": "t", "p": 2.5}), true);
-        let mut b = Encoded::default();
-        push_item(&mut b, &serde_json::json!({"T": "q"}), true);
-        let mut g = Gather::default();
-        g.push(&a, true);
-        g.push(&b, true);
-        let v: serde_json::Value = rmp_serde::from_slice(&g.payload(Encoding::Msgpack)).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!([{"T": "t", "p": 1.5}, {"T": "t", "p": 2.5}, {"T": "q"}])
-        );
-        let mut j = Encoded::default();
-        push_item(&mut j, &serde_json::json!({"ev": "T"}), false);
-        push_item(&mut j, &serde_json::json!({"ev": "Q"}), false);
-        let mut g = Gather::default();
-        g.push(&j, false);
-        g.push(&j, false);
-        assert_eq!(
-            g.payload(Encoding::Json),
-            br#"[{"ev":"T"},{"ev":"Q"},{"ev":"T"},{"ev":"Q"}]"#
-        );
     }
 }

@@ -15,7 +15,7 @@
 //! tick's vendor data is encoded once per symbol and kind and shared by every connection.
 //!
 //! One runner, [`session`], drives every connection through its vendor's
-//! [`session::Protocol`], from a [`Setup`]; the upgrade routing of all four is
+//! [`protocol::Protocol`], from a [`Setup`]; the upgrade routing of all four is
 //! `crate::server::vendor`. It gets the ticks from a [`Source`]: the live ticks or a replay
 //! of the past (`?from=&to=&speed=&then=`, the native replay's parsing, pacing and clock), and
 //! sends each tick's frames through the connection's faults (`fault_*`), as the native stream
@@ -29,8 +29,10 @@ pub mod alpaca;
 pub mod binance;
 pub mod finnhub;
 pub mod frames;
+pub mod gather;
 pub mod payloads;
 pub mod polygon;
+pub mod protocol;
 pub mod series;
 pub mod session;
 pub mod slots;

@@ -5,9 +5,10 @@ use ticker_core::{Market, SymbolSet};
 use ticker_vendors::polygon::msg::Event;
 use ticker_vendors::polygon::{Kind, Session, Step, StreamConfig};
 
-use super::frames::{Ctx, Gather, Named, Piece};
+use super::frames::{Ctx, Named, Piece};
+use super::gather::Gather;
+use super::protocol::{text_frame, Incoming, Protocol, Reply};
 use super::series::Series;
-use super::session::{text_frame, Incoming, Protocol, Reply};
 use super::slots::Slot;
 use super::Gateways;
 use crate::tick::Tick;
