@@ -86,8 +86,8 @@ struct State {
     faults: Arc<Faults>,
     /// The Alpaca and Polygon streams' keys, limits and sessions per key.
     gateways: crate::vendor::Gateways,
-    /// The Finnhub and Binance streams' shared payloads.
-    feeds: Arc<crate::vendor::Feeds>,
+    /// The live ticks. cross-tick vendor state (Binance.s klines and 24 h windows).
+    series: Arc<crate::vendor::Series>,
 }
 
 /// Serves the stream on an already-bound listener until `shutdown` resolves; then every
@@ -155,7 +155,7 @@ pub async fn run(
         ws_config,
         writers,
         gateways: crate::vendor::Gateways::new(&config),
-        feeds: Arc::new(crate::vendor::Feeds::new(hub.market.clone())),
+        series: Arc::new(crate::vendor::Series::new(hub.market.clone())),
         hub,
         config,
         faults,

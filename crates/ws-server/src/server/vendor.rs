@@ -1,9 +1,8 @@
 //! The upgrades of the vendor streams: `/alpaca/v2/{feed}`, `/polygon/stocks` (and
 //! `/polygon/delayed/stocks`), `/finnhub?token=…` and `/binance/ws…`, `/binance/stream…`.
-//! Alpaca and Polygon authenticate on the socket (their protocols say so) and run
-//! [`crate::vendor::session`]; Finnhub and Binance are refused before the upgrade in the
-//! vendor's own shape (Finnhub `{"error":…}` 401, Binance `{"code":2,"msg":…}` 400) and run
-//! [`crate::vendor::feed_session`].
+//! Alpaca and Polygon authenticate on the socket (their protocols say so); Finnhub and Binance
+//! are refused before the upgrade in the vendor's own shape (Finnhub `{"error":…}` 401,
+//! Binance `{"code":2,"msg":…}` 400). All four run [`crate::vendor::session`].
 
 use std::sync::Arc;
 
@@ -26,7 +25,8 @@ use crate::replay::{ReplayLimits, ReplayRequest};
 use crate::session::Limits;
 use crate::stats::Stats;
 use crate::vendor::alpaca::Alpaca;
-use crate::vendor::feed_session::{self, Protocol};
+use crate::vendor::binance::Binance;
+use crate::vendor::finnhub::Finnhub;
 use crate::vendor::polygon::Polygon;
 use crate::vendor::{session, Setup};
 
@@ -60,14 +60,16 @@ pub(super) fn route(path: &str) -> Option<Path<'_>> {
     matches!(first, "ws" | "stream").then_some(Path::Binance(rest))
 }
 
-/// The protocol an accepted upgrade runs, and so its runner.
+/// The protocol an accepted upgrade runs on [`session`].
 enum Chosen {
-    /// Finnhub or Binance, on [`feed_session`].
-    Feed(Protocol),
-    /// Alpaca, on [`session`] (boxed: its state is several times the others').
+    /// Alpaca (boxed: its state is several times the others').
     Alpaca(Box<Alpaca>),
-    /// Polygon, on [`session`].
+    /// Polygon.
     Polygon(Polygon),
+    /// Finnhub.
+    Finnhub(Finnhub),
+    /// Binance.
+    Binance(Binance),
 }
 
 fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
@@ -129,9 +131,8 @@ fn protocol(st: &State, path: Path<'_>, req: &Request<Incoming>) -> Result<Chose
                 max_symbols: st.config.finnhub_max_symbols,
                 ping_interval_ms: i64::try_from(st.config.finnhub_ping_ms).unwrap_or(i64::MAX),
             };
-            Ok(Chosen::Feed(Protocol::Finnhub(FinnhubSession::new(
-                limits, now_ms,
-            ))))
+            let session = FinnhubSession::new(limits, now_ms);
+            Ok(Chosen::Finnhub(Finnhub::new(session, market.clone())))
         }
         Path::Binance(rest) => {
             let limits = BinanceLimits {
@@ -146,7 +147,7 @@ fn protocol(st: &State, path: Path<'_>, req: &Request<Incoming>) -> Result<Chose
                 limits,
                 market.schedule().interval_ms(),
             )
-            .map(|s| Chosen::Feed(Protocol::Binance(s)))
+            .map(|s| Chosen::Binance(Binance::new(s, market.clone())))
             .map_err(|e| json_response(StatusCode::BAD_REQUEST, e.body()))
         }
     }
@@ -240,7 +241,7 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         };
         let setup = Setup {
             hub: st2.hub.clone(),
-            feeds: st2.feeds.clone(),
+            series: st2.series.clone(),
             ws_config: st2.ws_config,
             limits: Limits {
                 max_symbols: st2.config.max_symbols,
@@ -261,9 +262,10 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
         let writers = &st2.writers;
         let timeout = st2.gateways.auth_timeout;
         match protocol {
-            Chosen::Feed(p) => feed_session::run(stream, unread, setup, writers, p).await,
             Chosen::Alpaca(p) => session::run(stream, unread, setup, writers, *p, timeout).await,
             Chosen::Polygon(p) => session::run(stream, unread, setup, writers, p, timeout).await,
+            Chosen::Finnhub(p) => session::run(stream, unread, setup, writers, p, timeout).await,
+            Chosen::Binance(p) => session::run(stream, unread, setup, writers, p, timeout).await,
         }
         drop(permit);
     });

@@ -10,8 +10,10 @@ use ticker_vendors::alpaca::{
     encode, Credentials, Encoding, Feed, Frame, Session, Step, StreamConfig, FAKEPACA,
 };
 
-use super::frames::{encode_binary, Ctx, Gather, Named, Piece};
-use super::session::{Incoming, Protocol, Reply};
+use super::frames::{Ctx, Named, Piece};
+use super::gather::{encode_binary, Gather};
+use super::protocol::{Incoming, Protocol, Reply};
+use super::series::Series;
 use super::slots::Slot;
 use super::Gateways;
 use crate::tick::Tick;
@@ -141,7 +143,7 @@ impl Protocol for Alpaca {
         set
     }
 
-    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64 {
+    fn tick(&mut self, hub: &Hub, tick: &Tick, series: &Series, out: &mut Vec<u8>) -> u64 {
         let Some(data) = tick.data() else {
             return 0;
         };
@@ -156,7 +158,6 @@ impl Protocol for Alpaca {
             (Channel::Bars, Piece::AlpacaBar(mp)),
             (Channel::DailyBars, Piece::AlpacaDailyBar(mp)),
         ];
-        let interval_ms = market.schedule().interval_ms() as i64;
         let mut gather = Gather::default();
         let named = market.ids().map(|id| {
             (
@@ -177,11 +178,8 @@ impl Protocol for Alpaca {
                 continue;
             };
             let ctx = Ctx {
-                market,
-                seq: tick.seq,
-                timestamp: tick.timestamp,
-                interval_ms,
                 always_open,
+                ..Ctx::new(market, tick, series)
             };
             for (channel, piece) in channels {
                 if subs.wants(channel, named.name) {

@@ -5,20 +5,27 @@
 //! `[{"ev":"T",…},…]`). The items of one symbol and kind at one tick (its trades, its quote,
 //! the minute bar it closes) are the same bytes for every connection that wants them, so
 //! [`TickFrames`] keeps them per tick ([`Piece`] × symbol) the first time any connection asks;
-//! a connection's frame is an array header and the pieces it subscribed to, copied. JSON
-//! pieces are comma-separated objects; MessagePack pieces are concatenated values (a
-//! MessagePack array is its length followed by its elements).
+//! a connection's frame is an array header and the pieces it subscribed to, copied
+//! ([`super::gather`]). JSON pieces are comma-separated objects; MessagePack pieces are
+//! concatenated values (a MessagePack array is its length followed by its elements).
+//!
+//! Finnhub and Binance take their pieces from the same cache ([`super::payloads`]): a Binance
+//! piece's items are the payloads a connection frames one by one (or gathers into
+//! `!miniTicker@arr`); what carries over from tick to tick (klines, 24 h windows) is the
+//! [`Series`] in the [`Ctx`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use ticker_core::{CalendarKind, Candle, Market, Phase, Seq, Symbol, SymbolId};
-use ticker_vendors::alpaca::{self, BarKind, Encoding, Item};
+use ticker_vendors::alpaca::{self, BarKind, Item};
 use ticker_vendors::nanos::Nanos;
 use ticker_vendors::polygon::{self, Event, StreamAgg};
 
-use crate::tick::SymbolData;
+use super::payloads::{self, Binance};
+use super::series::Series;
+use crate::tick::{SymbolData, Tick};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -43,6 +50,10 @@ pub enum Piece {
     PolygonMinute,
     /// Polygon `A` (the tick's trades as one aggregate).
     PolygonSecond,
+    /// Finnhub's trades (one item, the objects comma-separated).
+    Finnhub,
+    /// A Binance stream payload.
+    Binance(Binance),
 }
 
 /// Encoded items of one piece: how many, and their bytes.
@@ -52,6 +63,29 @@ pub struct Encoded {
     pub count: usize,
     /// JSON objects separated by commas, or MessagePack values back to back.
     pub bytes: Vec<u8>,
+    /// Where each item ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Encoded {
+    /// Appends one already encoded JSON item.
+    pub fn push_raw(&mut self, item: &[u8]) {
+        if self.count > 0 {
+            self.bytes.push(b',');
+        }
+        self.bytes.extend_from_slice(item);
+        self.ends.push(self.bytes.len());
+        self.count += 1;
+    }
+
+    /// The items one by one, as text (Binance frames each payload on its own).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|e| e + 1));
+        starts
+            .zip(&self.ends)
+            .filter_map(|(start, end)| self.bytes.get(start..*end))
+            .filter_map(|item| std::str::from_utf8(item).ok())
+    }
 }
 
 /// A symbol as a gateway names it: a market symbol, or the test feed's `FAKEPACA`, which
@@ -110,9 +144,40 @@ pub struct Ctx<'a> {
     pub interval_ms: i64,
     /// The name is the test feed's always-open symbol.
     pub always_open: bool,
+    /// Binance's klines in progress and 24 h windows.
+    pub series: &'a Series,
 }
 
-fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
+impl<'a> Ctx<'a> {
+    /// The context of `tick` (not the test feed's symbol).
+    pub fn new(market: &'a Market, tick: &Tick, series: &'a Series) -> Self {
+        Self {
+            market,
+            seq: tick.seq,
+            timestamp: tick.timestamp,
+            interval_ms: market.schedule().interval_ms() as i64,
+            always_open: false,
+            series,
+        }
+    }
+}
+
+/// The piece of market symbol `id` at `tick`, `None` when the tick does not hold its data (a
+/// replayed tick holds only its connection's symbols; a tick out of the live window, none).
+pub fn piece_of(tick: &Tick, piece: Piece, id: SymbolId, ctx: &Ctx<'_>) -> Option<Arc<Encoded>> {
+    let data = tick.data()?;
+    let d = data
+        .binary_search_by_key(&id, |d| d.id)
+        .ok()
+        .and_then(|i| data.get(i))?;
+    let named = Named {
+        id,
+        name: ctx.market.symbol(id),
+    };
+    Some(tick.vendor().get(piece, named, d, ctx))
+}
+
+pub(super) fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
     if msgpack {
         let mut se = rmp_serde::Serializer::new(&mut out.bytes).with_struct_map();
         if item.serialize(&mut se).is_err() {
@@ -126,6 +191,7 @@ fn push_item<T: Serialize>(out: &mut Encoded, item: &T, msgpack: bool) {
             return;
         }
     }
+    out.ends.push(out.bytes.len());
     out.count += 1;
 }
 
@@ -248,6 +314,8 @@ fn encode(piece: Piece, named: Named, data: &SymbolData, ctx: &Ctx<'_>) -> Encod
                 push_item(&mut out, &Event::Second(agg), false);
             }
         }
+        Piece::Finnhub => payloads::finnhub(named, data, ctx, &mut out),
+        Piece::Binance(kind) => payloads::binance(kind, named, data, ctx, &mut out),
     }
     out
 }
@@ -277,98 +345,20 @@ fn stream_agg(name: Symbol, bar: &Candle, data: &SymbolData, width_ms: i64) -> S
     }
 }
 
-/// A connection's frame for one tick, gathered from shared pieces.
-#[derive(Debug, Default)]
-pub struct Gather {
-    count: usize,
-    body: Vec<u8>,
-}
-
-impl Gather {
-    /// Adds a piece.
-    pub fn push(&mut self, e: &Encoded, msgpack: bool) {
-        if e.count == 0 {
-            return;
-        }
-        if !msgpack && self.count > 0 {
-            self.body.push(b',');
-        }
-        self.body.extend_from_slice(&e.bytes);
-        self.count += e.count;
-    }
-
-    /// Messages gathered.
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
-    /// The payload: a JSON array, or a MessagePack array.
-    pub fn payload(&self, encoding: Encoding) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.body.len() + 8);
-        match encoding {
-            Encoding::Json => {
-                out.push(b'[');
-                out.extend_from_slice(&self.body);
-                out.push(b']');
-            }
-            Encoding::Msgpack => {
-                let len = u32::try_from(self.count).unwrap_or(u32::MAX);
-                if rmp::encode::write_array_len(&mut out, len).is_err() {
-                    return Vec::new();
-                }
-                out.extend_from_slice(&self.body);
-            }
-        }
-        out
-    }
-}
-
-/// Appends an unmasked final binary frame (MessagePack: the official Alpaca SDKs read nothing
-/// else).
-pub fn encode_binary(payload: &[u8], out: &mut Vec<u8>) {
-    out.push(0x82);
-    match payload.len() {
-        n if n < 126 => out.push(n as u8),
-        n if n <= usize::from(u16::MAX) => {
-            out.push(126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(payload);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn gathered_msgpack_is_one_array_of_the_pieces() {
-        let mut a = Encoded::default();
-        push_item(&mut a, &serde_json::json!({"T": "t", "p": 1.5}), true);
-        push_item(&mut a, &serde_json::json!({"T": "t", "p": 2.5}), true);
-        let mut b = Encoded::default();
-        push_item(&mut b, &serde_json::json!({"T": "q"}), true);
-        let mut g = Gather::default();
-        g.push(&a, true);
-        g.push(&b, true);
-        let v: serde_json::Value = rmp_serde::from_slice(&g.payload(Encoding::Msgpack)).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!([{"T": "t", "p": 1.5}, {"T": "t", "p": 2.5}, {"T": "q"}])
-        );
-        let mut j = Encoded::default();
-        push_item(&mut j, &serde_json::json!({"ev": "T"}), false);
-        push_item(&mut j, &serde_json::json!({"ev": "Q"}), false);
-        let mut g = Gather::default();
-        g.push(&j, false);
-        g.push(&j, false);
-        assert_eq!(
-            g.payload(Encoding::Json),
-            br#"[{"ev":"T"},{"ev":"Q"},{"ev":"T"},{"ev":"Q"}]"#
-        );
+    fn raw_items_come_back_one_by_one_even_when_empty_or_holding_commas() {
+        let mut e = Encoded::default();
+        e.push_raw(br#"{"a":1},{"b":2}"#);
+        e.push_raw(b"");
+        e.push_raw(br#"{"c":3}"#);
+        assert_eq!(e.count, 3);
+        assert_eq!(e.bytes, br#"{"a":1},{"b":2},,{"c":3}"#);
+        let items: Vec<&str> = e.texts().collect();
+        assert_eq!(items, [r#"{"a":1},{"b":2}"#, "", r#"{"c":3}"#]);
+        assert_eq!(Encoded::default().texts().count(), 0);
     }
 }

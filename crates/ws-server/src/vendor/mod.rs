@@ -4,8 +4,9 @@
 //! * `/alpaca/v2/{iex,sip,delayed_sip,test}`: Alpaca Market Data v2 ([`alpaca`]), JSON or
 //!   MessagePack by the upgrade's `Content-Type`;
 //! * `/polygon/stocks` and `/polygon/delayed/stocks`: Polygon/Massive ([`polygon`]);
-//! * `/finnhub?token=…`: Finnhub's trade stream;
-//! * `/binance` (`/ws`, `/ws/<streams>`, `/stream?streams=…`): Binance's market streams.
+//! * `/finnhub?token=…`: Finnhub's trade stream ([`finnhub`]);
+//! * `/binance` (`/ws`, `/ws/<streams>`, `/stream?streams=…`): Binance's market streams
+//!   ([`binance`]).
 //!
 //! The protocols themselves (handshake, subscriptions, error codes, encodings) are the pure
 //! state machines of `ticker-vendors`. Every vendor connection is its own tick source
@@ -13,22 +14,26 @@
 //! go through the same outbox, and the same limits hold (message rate, stall timeout). Each
 //! tick's vendor data is encoded once per symbol and kind and shared by every connection.
 //!
-//! Two runners do this, side by side: [`session`] drives any [`session::Protocol`] (Alpaca,
-//! Polygon) with per-tick pieces kept in the [`Tick`](crate::tick::Tick) ([`frames`]);
-//! [`feed_session`] drives Finnhub and Binance with the newest tick's payloads cached in
-//! [`feeds`]. Both take the same [`Setup`]; the upgrade routing of all four is
-//! `crate::server::vendor`. Both get their ticks from a [`Source`]: the live ticks or a replay
+//! One runner, [`session`], drives every connection through its vendor's
+//! [`protocol::Protocol`], from a [`Setup`]; the upgrade routing of all four is
+//! `crate::server::vendor`. It gets the ticks from a [`Source`]: the live ticks or a replay
 //! of the past (`?from=&to=&speed=&then=`, the native replay's parsing, pacing and clock), and
-//! both send each tick's frames through the connection's faults (`fault_*`), as the native
-//! stream does.
+//! sends each tick's frames through the connection's faults (`fault_*`), as the native stream
+//! does. Every vendor's pieces of a tick are cached in the [`Tick`](crate::tick::Tick)
+//! ([`frames`]; Finnhub's and Binance's encoded by [`payloads`], from the cross-tick
+//! [`series`]).
 //!
 //! [`Driver::Source`]: crate::conn::Driver::Source
 
 pub mod alpaca;
-pub mod feed_session;
-pub mod feeds;
+pub mod binance;
+pub mod finnhub;
 pub mod frames;
+pub mod gather;
+pub mod payloads;
 pub mod polygon;
+pub mod protocol;
+pub mod series;
 pub mod session;
 pub mod slots;
 pub mod source;
@@ -44,17 +49,17 @@ use crate::replay::ReplayRequest;
 use crate::session::Limits;
 use crate::ticker::Hub;
 
-pub use feeds::Feeds;
 pub use frames::TickFrames;
+pub use series::Series;
 pub use slots::Slots;
 pub use source::Source;
 
-/// What a vendor session needs besides its socket (either runner).
+/// What a vendor session needs besides its socket.
 pub struct Setup {
     /// The live ticks.
     pub hub: Arc<Hub>,
-    /// The Finnhub and Binance payloads (unused by [`session`]).
-    pub feeds: Arc<Feeds>,
+    /// The live ticks' cross-tick vendor state (Binance's klines and 24 h windows).
+    pub series: Arc<Series>,
     /// tungstenite's limits.
     pub ws_config: WebSocketConfig,
     /// The service's limits.
@@ -88,7 +93,8 @@ async fn source_of(
     }
 }
 
-/// What every Alpaca and Polygon session shares: keys, limits and the sessions per key.
+/// What every Alpaca and Polygon session shares: keys, limits and the sessions per key (the
+/// auth timeout holds for every vendor that authenticates on the socket).
 #[derive(Debug)]
 pub struct Gateways {
     /// Alpaca's configured key pair, if any.

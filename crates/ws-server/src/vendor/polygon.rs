@@ -5,13 +5,14 @@ use ticker_core::{Market, SymbolSet};
 use ticker_vendors::polygon::msg::Event;
 use ticker_vendors::polygon::{Kind, Session, Step, StreamConfig};
 
-use super::frames::{Ctx, Gather, Named, Piece};
-use super::session::{Incoming, Protocol, Reply};
+use super::frames::{Ctx, Named, Piece};
+use super::gather::Gather;
+use super::protocol::{text_frame, Incoming, Protocol, Reply};
+use super::series::Series;
 use super::slots::Slot;
 use super::Gateways;
 use crate::tick::Tick;
 use crate::ticker::Hub;
-use crate::wire::encode_text;
 
 /// One Polygon stream connection.
 pub struct Polygon {
@@ -34,18 +35,12 @@ impl Polygon {
     }
 }
 
-fn text(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 10);
-    encode_text(payload, &mut out);
-    out
-}
-
 fn reply(step: &Step) -> Reply {
     Reply {
         frames: step
             .replies
             .iter()
-            .map(|e| text(&serde_json::to_vec(std::slice::from_ref(e)).unwrap_or_default()))
+            .map(|e| text_frame(&serde_json::to_vec(std::slice::from_ref(e)).unwrap_or_default()))
             .collect(),
         close: step.close.then_some("policy violation"),
     }
@@ -79,10 +74,6 @@ impl Protocol for Polygon {
         reply(&self.session.auth_timeout())
     }
 
-    fn slow(&mut self) -> Reply {
-        Reply::default()
-    }
-
     fn wanted(&self, market: &Market) -> SymbolSet {
         let kinds = [Kind::Trades, Kind::Quotes, Kind::Minutes, Kind::Seconds];
         market
@@ -95,7 +86,7 @@ impl Protocol for Polygon {
             .collect()
     }
 
-    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64 {
+    fn tick(&mut self, hub: &Hub, tick: &Tick, series: &Series, out: &mut Vec<u8>) -> u64 {
         let Some(data) = tick.data() else {
             return 0;
         };
@@ -106,13 +97,7 @@ impl Protocol for Polygon {
             (Kind::Minutes, Piece::PolygonMinute),
             (Kind::Seconds, Piece::PolygonSecond),
         ];
-        let ctx = Ctx {
-            market,
-            seq: tick.seq,
-            timestamp: tick.timestamp,
-            interval_ms: market.schedule().interval_ms() as i64,
-            always_open: false,
-        };
+        let ctx = Ctx::new(market, tick, series);
         let mut gather = Gather::default();
         // The tick's own symbols (a replayed tick holds only its connection's).
         for d in data.iter() {
@@ -129,7 +114,7 @@ impl Protocol for Polygon {
         if gather.count() == 0 {
             return 0;
         }
-        out.extend_from_slice(&text(
+        out.extend_from_slice(&text_frame(
             &gather.payload(ticker_vendors::alpaca::Encoding::Json),
         ));
         1

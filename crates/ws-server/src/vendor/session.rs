@@ -1,11 +1,13 @@
-//! One Alpaca or Polygon connection: a vendor [`Protocol`] on the service's write path.
-//! (Finnhub and Binance run on [`super::feed_session`].)
+//! One vendor connection (Alpaca, Polygon, Finnhub or Binance): a vendor [`Protocol`] on the
+//! service's write path. This is the only runner of the vendor streams; what differs between
+//! vendors is behind the trait (handshake, authentication, the per-tick frame, and Binance's
+//! count of every client frame in [`Protocol::frame_received`]).
 //!
 //! The connection is its own tick source ([`Driver::Source`]): its writer shard only pings
 //! it and ends it when the heartbeat fails; this task reads the client's messages (rate
 //! limited, paused while the client does not read), answers them through the protocol, and on
 //! every tick of its [`Source`] (published, or replayed with `?from=`) appends the vendor
-//! frame of what the client subscribed to, through the connection's faults. Everything
+//! frames of what the client subscribed to, through the connection's faults. Everything
 //! goes through the connection's outbox, so tungstenite's pongs and close frames never split
 //! a data frame. A client that stops reading for `--stall-timeout-ms` is closed (after the
 //! protocol's own "slow client" message, best effort); while its backlog is above
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use ticker_core::{Market, SymbolSet};
+use ticker_core::SymbolSet;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -23,6 +25,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
+use super::protocol::{Incoming, Protocol, Reply};
+use super::series::Series;
 use super::source::{Ending, Source};
 use super::Setup;
 use crate::conn::{Conn, Driver, Duplex, End};
@@ -37,42 +41,6 @@ use crate::ticker::Hub;
 const READ_PAUSE_BYTES: usize = 256 * 1024;
 /// Unwritten bytes above which ticks are skipped (counted as dropped) rather than queued.
 pub const SKIP_BACKLOG: usize = 1024 * 1024;
-
-/// A client frame.
-#[derive(Debug, Clone, Copy)]
-pub enum Incoming<'a> {
-    /// Text.
-    Text(&'a str),
-    /// Binary.
-    Binary(&'a [u8]),
-}
-
-/// What a protocol sends: complete WebSocket frames, then perhaps a close.
-#[derive(Debug, Default)]
-pub struct Reply {
-    /// Frames, in order.
-    pub frames: Vec<Vec<u8>>,
-    /// Close afterwards (policy violation, with this reason).
-    pub close: Option<&'static str>,
-}
-
-/// A vendor's stream protocol, driven by [`run`].
-pub trait Protocol: Send {
-    /// The frames a new connection gets (and whether it ends there).
-    fn open(&mut self) -> Reply;
-    /// Answers a client frame.
-    fn message(&mut self, frame: Incoming<'_>) -> Reply;
-    /// Whether the client has authenticated (the auth timeout stops).
-    fn authenticated(&self) -> bool;
-    /// The auth timeout passed.
-    fn auth_timeout(&mut self) -> Reply;
-    /// The client stopped reading: a last message, best effort.
-    fn slow(&mut self) -> Reply;
-    /// Appends the frame of one tick's subscribed data to `out`; returns the data frames.
-    fn tick(&mut self, hub: &Hub, tick: &Tick, out: &mut Vec<u8>) -> u64;
-    /// The market symbols whose data the subscriptions need (what a replay computes).
-    fn wanted(&self, market: &Market) -> SymbolSet;
-}
 
 /// Runs `proto` on an upgraded socket until the client leaves, misbehaves, or the server
 /// shuts down.
@@ -91,11 +59,15 @@ pub async fn run<P: Protocol>(
         shutdown,
         replay,
         faults,
-        ..
+        series: live_series,
     } = setup;
     Stats::bump(&hub.stats.sessions_total);
     let Some(source) = super::source_of(&hub, replay, faults, limits.fault_held_bytes).await else {
         return;
+    };
+    let series = match source.is_live() {
+        true => live_series.clone(),
+        false => Arc::new(Series::new(hub.market.clone())),
     };
     let latest = hub.latest().seq;
     // No native subscription: the stream state only keeps the position and counts drops.
@@ -124,6 +96,8 @@ pub async fn run<P: Protocol>(
         shutdown,
         last: latest,
         source,
+        series,
+        live_series,
         auth_deadline: tokio::time::Instant::now() + auth_timeout,
     };
     let opened = s.proto.open();
@@ -131,7 +105,11 @@ pub async fn run<P: Protocol>(
         Err(end) => end,
         Ok(()) => {
             writers.add(&s.conn);
-            s.serve().await
+            // A replay computes what the URL already subscribes to (Binance's streams) at once.
+            match s.want().await {
+                Ok(()) => s.serve().await,
+                Err(end) => end,
+            }
         }
     };
     s.finish(end).await;
@@ -152,6 +130,10 @@ struct Gateway<P> {
     last: ticker_core::Seq,
     /// Live or replayed ticks, and the connection's faults.
     source: Source,
+    /// The cross-tick state the tick's pieces come from: `live_series` (shared by every live
+    /// connection), or the connection's own while it replays.
+    series: Arc<Series>,
+    live_series: Arc<Series>,
     auth_deadline: tokio::time::Instant,
 }
 
@@ -259,7 +241,7 @@ impl<P: Protocol> Gateway<P> {
                     continue;
                 }
                 let mut frames = Vec::new();
-                let sent = self.proto.tick(&self.hub, tick, &mut frames);
+                let sent = self.proto.tick(&self.hub, tick, &self.series, &mut frames);
                 queued += frames.len();
                 self.source.send(tick.seq, frames, sent, link, &self.hub);
             }
@@ -283,6 +265,7 @@ impl<P: Protocol> Gateway<P> {
         match ending {
             Ending::Live(seq) => {
                 self.last = seq;
+                self.series = self.live_series.clone();
                 // Whatever was published meanwhile follows at once.
                 let batch = self.hub.after(self.last);
                 if let Some(tick) = batch.ticks.last() {
@@ -345,6 +328,13 @@ impl<P: Protocol> Gateway<P> {
             Some(Ok(msg)) => msg,
         };
         self.conn.heard(self.hub.uptime_ms());
+        if !matches!(msg, Message::Close(_)) {
+            let now_ms = i64::try_from(self.hub.uptime_ms()).unwrap_or(i64::MAX);
+            if let Some(reason) = self.proto.frame_received(now_ms) {
+                Stats::bump(&self.hub.stats.closed_rate);
+                return Err(End::Close(CloseCode::Policy, reason));
+            }
+        }
         let reply = match &msg {
             Message::Text(text) => {
                 Stats::bump(&self.hub.stats.client_messages);

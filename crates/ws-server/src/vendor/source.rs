@@ -1,7 +1,7 @@
 //! Where a vendor connection's ticks come from and what happens to their frames on the way
 //! out: the live ticks or a replay of the past (`?from=&to=&speed=&then=`, the native
 //! [`Replay`]: its request, pacing and clock), and the connection's faults (`fault_*`, the
-//! native [`Layer`]). Both runners ([`super::session`], [`super::feed_session`]) keep one.
+//! native [`Layer`]). Every vendor connection ([`super::session`]) keeps one.
 //!
 //! A vendor client subscribes after it connects (Alpaca and Polygon after authenticating), so
 //! a replay's clock waits for the first subscription: the replay starts at `from` with the

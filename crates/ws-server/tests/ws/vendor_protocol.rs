@@ -1,6 +1,7 @@
 //! The vendor streams' protocols with a plain WebSocket client: Binance's control methods
 //! (integer, string and null ids, `result: null`), its error codes, raw and combined
-//! endpoints and limits; Finnhub's errors, symbol limit, pings and token check.
+//! endpoints and limits; Finnhub's errors, symbol limit, pings and token check; and the close
+//! codes every vendor stream shares with the native one.
 
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -211,4 +212,63 @@ async fn finnhub_needs_a_token_and_says_what_is_wrong() {
         }
     }
     assert_eq!(ping, Some(json!({"type":"ping"})));
+}
+
+/// The close frame (code, reason) a vendor stream answers a text frame of invalid UTF-8 with,
+/// on a socket upgraded by hand (a WebSocket client will not send such a frame).
+async fn close_after_invalid_utf8(server: &TestServer, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        s.write_all(upgrade_request(path, "").as_bytes())
+            .await
+            .unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(s.read_u8().await.expect("closed during the handshake"));
+        }
+        let head = String::from_utf8_lossy(&head).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        let payload = [0xff_u8, 0xfe, 0xfd];
+        let mask = [1_u8, 2, 3, 4];
+        let mut frame = vec![0x81, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+        s.write_all(&frame).await.unwrap();
+        // Data frames may come first; the close frame ends the exchange.
+        loop {
+            let opcode = s.read_u8().await.unwrap() & 0x0f;
+            let len = match s.read_u8().await.unwrap() & 0x7f {
+                126 => usize::from(s.read_u16().await.unwrap()),
+                127 => usize::try_from(s.read_u64().await.unwrap()).unwrap(),
+                n => usize::from(n),
+            };
+            let mut body = vec![0; len];
+            s.read_exact(&mut body).await.unwrap();
+            if opcode == 0x8 {
+                let code = u16::from_be_bytes([body[0], body[1]]);
+                return (code, String::from_utf8_lossy(&body[2..]).into_owned());
+            }
+        }
+    };
+    tokio::time::timeout(crate::helpers::PATIENCE, exchange)
+        .await
+        .expect("no close frame")
+}
+
+#[tokio::test]
+async fn finnhub_and_binance_close_invalid_utf8_with_1007_as_every_stream_does() {
+    let server = server(config()).await;
+    let want = (1007, "text frame is not valid UTF-8".to_owned());
+    for path in [
+        "/finnhub?token=t",
+        "/binance/ws/btcusdt@trade",
+        "/alpaca/v2/test",
+    ] {
+        assert_eq!(
+            close_after_invalid_utf8(&server, path).await,
+            want,
+            "{path}"
+        );
+    }
 }
