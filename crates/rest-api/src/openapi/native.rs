@@ -1,5 +1,5 @@
 //! The native endpoints' operations (`/`, `/health`, `/api/v1/…`, `/metrics`, `/dashboard`,
-//! `/ws`, `/control/clock`, `/openapi.json`, `/docs`).
+//! `/ws`, `/control/clock`, `/openapi.json`, `/docs`, `/assets/ticker.js`).
 
 use serde_json::{json, Value};
 
@@ -222,6 +222,15 @@ pub(crate) fn paths(paths: &mut Paths, config: &RestConfig) {
     paths.add(
         "/dashboard",
         get(op(service, "The live dashboard page", &[]).ok(text_ok("the page", "text/html"))),
+    );
+    paths.add(
+        "/assets/ticker.js",
+        get(op(
+            service,
+            "The TypeScript client of the stream, compiled: an ES module (clients/typescript)",
+            &[],
+        )
+        .ok(text_ok("the module", "text/javascript"))),
     );
     paths.add(
         "/docs",

@@ -262,7 +262,15 @@ pub const FINNHUB: &str = "test-finnhub-token";
 /// configured (so 403 and 401 for a wrong key can be asked for), a market with 24/7 pairs
 /// for Binance.
 pub async fn spawn_contract_app() -> crate::helpers::TestApp {
+    spawn_contract_app_with(|_| {}).await
+}
+
+/// [`spawn_contract_app`] with `adjust` applied to its configuration first.
+pub async fn spawn_contract_app_with(
+    adjust: impl FnOnce(&mut RestConfig),
+) -> crate::helpers::TestApp {
     let mut rest = with_control();
+    adjust(&mut rest);
     rest.gateway_keys.alpaca_key_id = Some(ALPACA.0.to_owned());
     rest.gateway_keys.alpaca_secret_key = Some(ALPACA.1.to_owned());
     rest.gateway_keys.polygon_api_key = Some(TOKEN.to_owned());
