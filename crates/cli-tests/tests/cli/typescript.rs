@@ -145,14 +145,7 @@ fn committed_dist_is_what_tsc_builds_from_src() {
 #[test]
 fn client_types_match_the_asyncapi_document() {
     let doc = repo_root().join("docs/asyncapi.json");
-    if !doc.exists() {
-        // The document comes with the contracts (issue #16, branch c16); until it is merged
-        // there is nothing to check against.
-        eprintln!(
-            "SKIPPED: no docs/asyncapi.json yet, so the client's types are not checked against it"
-        );
-        return;
-    }
+    assert!(doc.exists(), "docs/asyncapi.json is missing");
     let Some(ts) = typescript_dir() else { return };
     let out = Command::new("node")
         .arg(client_dir().join("test/check-asyncapi.mjs"))
