@@ -12,16 +12,13 @@
 #   scripts/sdk-env.sh GROUP python        install if needed, print the virtualenv's python
 #   scripts/sdk-env.sh GROUP node-dir      install if needed, print the folder holding node_modules
 #
-# Groups: alpaca-polygon, finnhub-binance, and contracts (schemathesis and tsc, for the API
-# contracts and the TypeScript client). Concurrent callers (parallel tests) wait on a lock
-# instead of installing twice. Needs python3 with venv, and node with npm.
+# Groups: alpaca-polygon, finnhub-binance, contracts (schemathesis, for the API contracts) and
+# typescript (tsc, which builds and checks clients/typescript). Concurrent callers (parallel
+# tests) wait on a lock instead of installing twice. Needs python3 with venv, and node with npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-groups=(alpaca-polygon finnhub-binance contracts)
+groups=(alpaca-polygon finnhub-binance contracts typescript)
 root=${TICKER_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ticker}
-
-# typescript: the TypeScript compiler that builds and checks clients/typescript (no Python).
-groups+=(typescript)
 
 usage() {
   echo "usage: $0 [--install] | $0 GROUP [--install | python | node-dir]  (groups: ${groups[*]})" >&2
