@@ -24,23 +24,31 @@ def us_per_frame(d):
     return d["server_cpu_s"] * 1e6 / max(d["frames"], 1) if d.get("server_cpu_s") is not None else float("nan")
 
 
+def med_of(runs, key, fmt):
+    """The median of a field over rounds, or "n/a" when a round could not measure it (e.g. no
+    frame arrived, so loadgen could not place the tick grid to count what was due)."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return fmt.format(statistics.median(values)) + ("" if len(values) == len(runs) else f" ({len(values)}/{len(runs)} rounds)") if values else "n/a"
+
+
 def fanout(out, clients, framing, rounds, loadavg):
     rounds = int(rounds)
     ws = [load(f"{out}/fanout-{clients}-{framing}-ws-{r}.json") for r in range(1, rounds + 1)]
     base = [load(f"{out}/fanout-{clients}-{framing}-base-{r}.json") for r in range(1, rounds + 1)]
-    ratios = [w["p99_ms"] / max(b["p99_ms"], 1e-9) for w, b in zip(ws, base)]
+    measured = [(w, b) for w, b in zip(ws, base) if w.get("delivered_pct") is not None and b.get("delivered_pct") is not None]
+    ratios = [w["p99_ms"] / max(b["p99_ms"], 1e-9) for w, b in measured] or [float("nan")]
     med = statistics.median
 
     def side(runs):
         return (
-            f"{med(r['delivered_pct'] for r in runs):.2f} % delivered, "
-            f"p50 {med(r['p50_ms'] for r in runs):.1f} ms, p99 {med(r['p99_ms'] for r in runs):.1f} ms, "
+            f"{med_of(runs, 'delivered_pct', '{:.2f} %')} delivered, "
+            f"p50 {med_of(runs, 'p50_ms', '{:.1f} ms')}, p99 {med_of(runs, 'p99_ms', '{:.1f} ms')}, "
             f"{med(us_per_frame(r) for r in runs):.2f} µs CPU per frame"
         )
 
     per_conn = ws[0].get("kib_per_conn")
     missed = sum(r["missed"] + r["duplicates"] for r in ws)
-    delivered_gap = med(w["delivered_pct"] - b["delivered_pct"] for w, b in zip(ws, base))
+    delivered_gap = med([w["delivered_pct"] - b["delivered_pct"] for w, b in measured] or [float("nan")])
     due = ws[0]["due_per_s"] or 0
     per_round = " ".join(f"{x:.2f}" for x in ratios)
     cpus = " ".join(f"{w['server_cpu_s']:.1f}/{b['server_cpu_s']:.1f}" for w, b in zip(ws, base))
