@@ -60,7 +60,7 @@ pub(crate) fn serve(
     }
     for (i, stream) in listener.incoming().enumerate() {
         let Ok(mut stream) = stream else { continue };
-        if handshake(&mut stream).is_ok() {
+        if handshake(&mut stream, interval_ms).is_ok() {
             if let Some(shard) = shards.get(i % shards.len()) {
                 shard
                     .lock()
@@ -72,8 +72,9 @@ pub(crate) fn serve(
     Ok(())
 }
 
-/// Reads the upgrade request and answers 101.
-fn handshake(stream: &mut TcpStream) -> std::io::Result<()> {
+/// Reads the upgrade request, answers 101 and sends a welcome naming the tick interval (as the
+/// ws-server's does, so the load generator can count the frames due from the clock).
+fn handshake(stream: &mut TcpStream, interval_ms: u64) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.set_nodelay(true)?;
     let mut head = Vec::with_capacity(1024);
@@ -100,6 +101,11 @@ fn handshake(stream: &mut TcpStream) -> std::io::Result<()> {
         derive_accept_key(key.as_bytes())
     );
     stream.write_all(reply.as_bytes())?;
+    let welcome = format!(r#"{{"type":"welcome","interval_ms":{interval_ms}}}"#);
+    // An unmasked text frame; the payload is shorter than 126 bytes.
+    let mut frame = vec![0x81, welcome.len() as u8];
+    frame.extend_from_slice(welcome.as_bytes());
+    stream.write_all(&frame)?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     Ok(())
 }
