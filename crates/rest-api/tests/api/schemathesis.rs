@@ -8,9 +8,10 @@
 //! Without the tool the test fails, unless `ALLOW_SKIP=sdks` (never under `CI=true`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::contract::{credentials, spawn_contract_app_with, Auth};
+use crate::sdk::sdk_env;
 
 /// Examples per operation and phase (the coverage phase adds every parameter's edge cases
 /// on top): few enough for the 52 operations, vendor gateways included, to stay well under
@@ -19,37 +20,10 @@ const MAX_EXAMPLES: &str = "15";
 /// `--max-history-ticks` of the service under schemathesis (about 35 days of 1 s ticks).
 const SCHEMATHESIS_MAX_TICKS: u64 = 3_000_000;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn skip_allowed() -> bool {
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    !ci && std::env::var("ALLOW_SKIP").is_ok_and(|l| l.split(',').any(|c| c.trim() == "sdks"))
-}
-
-/// The contracts group's virtualenv `bin/`, installing it on first use.
-#[allow(clippy::print_stderr)]
+/// The contracts group's virtualenv `bin/` (schemathesis), installing it on first use.
 fn tools_bin() -> Option<PathBuf> {
-    let out = Command::new("bash")
-        .arg(workspace().join("scripts/sdk-env.sh"))
-        .args(["contracts", "python"])
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run scripts/sdk-env.sh");
-    if out.status.success() {
-        let python = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        return python.parent().map(Path::to_path_buf);
-    }
-    let problem = format!(
-        "scripts/sdk-env.sh contracts could not install schemathesis: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if skip_allowed() {
-        eprintln!("SKIPPED (ALLOW_SKIP=sdks): {problem}");
-        return None;
-    }
-    panic!("{problem}\nALLOW_SKIP=sdks skips it (not under CI=true)");
+    let python = sdk_env("contracts", "python")?;
+    python.parent().map(Path::to_path_buf)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

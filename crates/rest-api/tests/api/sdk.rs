@@ -22,10 +22,17 @@ fn skip_allowed() -> bool {
 /// The Python of the `finnhub-binance` SDK group (installed on first use); `None`, after
 /// saying why, when it cannot be had and the skip is allowed.
 pub fn python() -> Option<PathBuf> {
+    sdk_env("finnhub-binance", "python")
+}
+
+/// `scripts/sdk-env.sh <group> <what>` (installing the group's pinned tools on first use):
+/// the path it prints; `None`, after saying why, when they cannot be had and `ALLOW_SKIP=sdks`
+/// allows that, else a panic saying why.
+pub fn sdk_env(group: &str, what: &str) -> Option<PathBuf> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sdk-env.sh");
     let out = Command::new("bash")
         .arg(script)
-        .args(["finnhub-binance", "python"])
+        .args([group, what])
         .stderr(Stdio::piped())
         .output();
     let problem = match out {
@@ -33,7 +40,7 @@ pub fn python() -> Option<PathBuf> {
             return Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
         }
         Ok(o) => format!(
-            "scripts/sdk-env.sh could not install the pinned SDKs: {}",
+            "scripts/sdk-env.sh {group} could not install its pinned tools: {}",
             String::from_utf8_lossy(&o.stderr)
         ),
         Err(e) => format!("cannot run scripts/sdk-env.sh: {e}"),
@@ -42,7 +49,7 @@ pub fn python() -> Option<PathBuf> {
         eprintln!("SKIPPED (ALLOW_SKIP=sdks): {problem}");
         return None;
     }
-    panic!("{problem}\nALLOW_SKIP=sdks skips the SDK tests (not under CI=true)");
+    panic!("{problem}\nALLOW_SKIP=sdks skips the tests that need them (not under CI=true)");
 }
 
 /// Runs `tests/api/sdk/<script>` with `args` off the async threads (the server under test
