@@ -93,32 +93,43 @@ pub(crate) fn note(what: &str) {
     eprintln!("[e2e] {what}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dashboard_streams_live_quotes_and_resumes_without_gaps() -> TestResult<()> {
-    let Some(binary) = chromium_or_skip("dashboard")? else {
+/// Runs `scenario` with a browser, bounded, with the browser's log on failure.
+pub(crate) async fn with_browser<F, Fut>(
+    name: &str,
+    services: Services,
+    scenario: F,
+) -> TestResult<()>
+where
+    F: FnOnce(Cdp, Services) -> Fut,
+    Fut: std::future::Future<Output = TestResult<()>>,
+{
+    let Some(binary) = chromium_or_skip(name)? else {
         return Ok(());
     };
     let started = Instant::now();
-    let services = Services::start().await?;
     let mut browser = Chromium::launch(&binary).await?;
-    let outcome =
-        tokio::time::timeout(SCENARIO_TIMEOUT, Box::pin(scenario(&mut browser, services))).await;
-    let result = match outcome {
-        Ok(result) => result,
-        Err(_) => Err(format!("the scenario did not finish within {SCENARIO_TIMEOUT:?}").into()),
-    };
+    let cdp = Cdp::connect(&browser.devtools_url).await?;
+    let outcome = tokio::time::timeout(SCENARIO_TIMEOUT, Box::pin(scenario(cdp, services))).await;
+    let result = outcome.unwrap_or_else(|_| {
+        Err(format!("the scenario did not finish within {SCENARIO_TIMEOUT:?}").into())
+    });
     if let Err(e) = &result {
         return Err(format!("{e}\n--- chromium log (tail) ---\n{}", browser.log_tail()).into());
     }
+    browser.wait_for_exit(Duration::from_secs(5)).await;
     note(&format!(
-        "passed in {:.1} s",
+        "{name} passed in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
     result
 }
 
-async fn scenario(browser: &mut Chromium, mut services: Services) -> TestResult<()> {
-    let mut cdp = Cdp::connect(&browser.devtools_url).await?;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_streams_live_quotes_and_resumes_without_gaps() -> TestResult<()> {
+    with_browser("dashboard", Services::start().await?, scenario).await
+}
+
+async fn scenario(mut cdp: Cdp, mut services: Services) -> TestResult<()> {
     cdp.viewport(1280, 1000, 1.0, false).await?;
     let symbols = services.symbols();
     let all: Vec<&str> = symbols.iter().map(String::as_str).collect();
@@ -363,6 +374,5 @@ async fn scenario(browser: &mut Chromium, mut services: Services) -> TestResult<
 
     // Orderly teardown; the guards clean up whatever this leaves behind.
     cdp.close_browser().await?;
-    browser.wait_for_exit(Duration::from_secs(5)).await;
     services.stop().await
 }

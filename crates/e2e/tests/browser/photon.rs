@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use ticker_core::MarketConfig;
@@ -17,9 +17,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::cdp::Cdp;
-use crate::chromium::Chromium;
 use crate::services::Services;
-use crate::{chromium_or_skip, note, screenshot_dir, TestResult};
+use crate::{note, screenshot_dir, with_browser, TestResult};
 
 /// The page, as such pages are written; only the port is filled in (the test's REST port
 /// stands for 8000).
@@ -71,14 +70,9 @@ const INTERVAL_MS: u64 = 60_000;
 const MAX_TICKS: u64 = 30;
 /// How long the page gets to show a tick once the clock has moved.
 const TICK_TIMEOUT: Duration = Duration::from_secs(5);
-const SCENARIO_TIMEOUT: Duration = Duration::from_secs(55);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photon_style_page_streams_from_the_rest_port_and_flips_colours() -> TestResult<()> {
-    let Some(binary) = chromium_or_skip("Photon-style page")? else {
-        return Ok(());
-    };
-    let started = Instant::now();
     let services = Services::start_with(MarketConfig {
         interval_ms: INTERVAL_MS,
         ..MarketConfig::default()
@@ -86,32 +80,15 @@ async fn photon_style_page_streams_from_the_rest_port_and_flips_colours() -> Tes
     .await?;
     let page = PAGE.replace("__REST_PORT__", &services.rest_addr.port().to_string());
     let (page_addr, server) = serve(page).await?;
-    let mut browser = Chromium::launch(&binary).await?;
-    let outcome = tokio::time::timeout(
-        SCENARIO_TIMEOUT,
-        Box::pin(scenario(&mut browser, services, page_addr)),
-    )
+    let result = with_browser("Photon-style page", services, |cdp, services| {
+        scenario(cdp, services, page_addr)
+    })
     .await;
     server.abort();
-    let result = outcome.unwrap_or_else(|_| {
-        Err(format!("the scenario did not finish within {SCENARIO_TIMEOUT:?}").into())
-    });
-    if let Err(e) = &result {
-        return Err(format!("{e}\n--- chromium log (tail) ---\n{}", browser.log_tail()).into());
-    }
-    note(&format!(
-        "Photon-style page passed in {:.1} s",
-        started.elapsed().as_secs_f64()
-    ));
     result
 }
 
-async fn scenario(
-    browser: &mut Chromium,
-    services: Services,
-    page_addr: SocketAddr,
-) -> TestResult<()> {
-    let mut cdp = Cdp::connect(&browser.devtools_url).await?;
+async fn scenario(mut cdp: Cdp, services: Services, page_addr: SocketAddr) -> TestResult<()> {
     cdp.viewport(800, 400, 1.0, false).await?;
     cdp.navigate(&format!("http://{page_addr}/photon.html"))
         .await?;
@@ -197,7 +174,6 @@ async fn scenario(
         return Err(format!("the page logged errors: {:#?}", cdp.page_errors).into());
     }
     cdp.close_browser().await?;
-    browser.wait_for_exit(Duration::from_secs(5)).await;
     services.stop().await
 }
 

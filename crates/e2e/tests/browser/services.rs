@@ -279,6 +279,21 @@ impl Services {
     pub(crate) async fn rest_json(&self, path: &str) -> TestResult<Value> {
         get_json(self.rest_addr, path).await
     }
+
+    /// REST's price of `sym` at tick `seq`: `at=` the tick's time (the current tick included),
+    /// and an error unless REST answers for that very tick.
+    pub(crate) async fn rest_price_at(&self, sym: &str, seq: u64) -> TestResult<f64> {
+        let at = self.time_of(seq);
+        let v = self
+            .rest_json(&format!("/api/v1/latest/{sym}?at={at}"))
+            .await?;
+        if v.get("seq").and_then(Value::as_u64) != Some(seq) {
+            return Err(format!("REST at={at} answered seq {:?}, not {seq}", v.get("seq")).into());
+        }
+        v.get("price")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| format!("no price in {v}").into())
+    }
 }
 
 /// A minimal HTTP/1.1 GET with `Connection: close`: enough for a JSON endpoint.

@@ -3,16 +3,15 @@
 //! The badges must say what `/api/v1/market/status` says before and after the open, and every
 //! trade on the tape must be the `/api/v1/trades` trade with the same id.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use ticker_core::calendar::CalendarKind;
 use ticker_core::{MarketConfig, SymbolConfig};
 
 use crate::cdp::Cdp;
-use crate::chromium::Chromium;
 use crate::services::Services;
-use crate::{chromium_or_skip, note, screenshot_dir, TestResult, SCENARIO_TIMEOUT};
+use crate::{note, screenshot_dir, with_browser, TestResult};
 
 fn mixed_market() -> MarketConfig {
     MarketConfig {
@@ -30,28 +29,10 @@ fn mixed_market() -> MarketConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_shows_a_trade_tape_and_market_status_badges() -> TestResult<()> {
-    let Some(binary) = chromium_or_skip("trade tape")? else {
-        return Ok(());
-    };
-    let started = Instant::now();
     // Tuesday 2026-03-10, 09:29:58 New York (EDT).
     let start = ticker_core::time::parse_rfc3339("2026-03-10T13:29:58Z").ok_or("bad time")?;
     let services = Services::start_at(mixed_market(), start).await?;
-    let mut browser = Chromium::launch(&binary).await?;
-    let outcome =
-        tokio::time::timeout(SCENARIO_TIMEOUT, Box::pin(scenario(&mut browser, services))).await;
-    let result = match outcome {
-        Ok(result) => result,
-        Err(_) => Err(format!("the scenario did not finish within {SCENARIO_TIMEOUT:?}").into()),
-    };
-    if let Err(e) = &result {
-        return Err(format!("{e}\n--- chromium log (tail) ---\n{}", browser.log_tail()).into());
-    }
-    note(&format!(
-        "trade tape: passed in {:.1} s",
-        started.elapsed().as_secs_f64()
-    ));
-    result
+    with_browser("trade tape", services, scenario).await
 }
 
 /// What REST says each symbol's market is doing now.
@@ -86,8 +67,7 @@ async fn badges_match_rest(cdp: &mut Cdp, services: &Services, want: &str) -> Te
     Ok(())
 }
 
-async fn scenario(browser: &mut Chromium, services: Services) -> TestResult<()> {
-    let mut cdp = Cdp::connect(&browser.devtools_url).await?;
+async fn scenario(mut cdp: Cdp, services: Services) -> TestResult<()> {
     cdp.viewport(1280, 1100, 1.0, false).await?;
     cdp.navigate(&format!("http://{}/dashboard", services.rest_addr))
         .await?;
@@ -213,6 +193,5 @@ async fn scenario(browser: &mut Chromium, services: Services) -> TestResult<()> 
         cdp.page_errors
     );
     cdp.close_browser().await?;
-    browser.wait_for_exit(Duration::from_secs(5)).await;
     services.stop().await
 }

@@ -6,49 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use ticker_core::{MarketConfig, Seq};
 
 use crate::cdp::Cdp;
-use crate::chromium::Chromium;
 use crate::dashboard::{assert_matches_rest, wait_all_at};
 use crate::services::Services;
-use crate::{chromium_or_skip, note, screenshot_dir, TestResult};
-
-const SCENARIO_TIMEOUT: Duration = Duration::from_secs(55);
-
-/// Runs `scenario` with a browser, bounded, with the browser's log on failure.
-pub(crate) async fn with_browser<F, Fut>(
-    name: &str,
-    services: Services,
-    scenario: F,
-) -> TestResult<()>
-where
-    F: FnOnce(Cdp, Services) -> Fut,
-    Fut: std::future::Future<Output = TestResult<()>>,
-{
-    let Some(binary) = chromium_or_skip(name)? else {
-        return Ok(());
-    };
-    let started = Instant::now();
-    let mut browser = Chromium::launch(&binary).await?;
-    let cdp = Cdp::connect(&browser.devtools_url).await?;
-    let outcome = tokio::time::timeout(SCENARIO_TIMEOUT, Box::pin(scenario(cdp, services))).await;
-    let result = outcome.unwrap_or_else(|_| {
-        Err(format!("the scenario did not finish within {SCENARIO_TIMEOUT:?}").into())
-    });
-    if let Err(e) = &result {
-        return Err(format!("{e}\n--- chromium log (tail) ---\n{}", browser.log_tail()).into());
-    }
-    browser.wait_for_exit(Duration::from_secs(5)).await;
-    note(&format!(
-        "{name} passed in {:.1} s",
-        started.elapsed().as_secs_f64()
-    ));
-    result
-}
+use crate::{note, screenshot_dir, with_browser, TestResult};
 
 /// What the page shows right now, read in one evaluation so that seq and price belong
 /// together: the mode, and per symbol (seq, price) from its state and from its card.
@@ -77,20 +43,6 @@ async fn snapshot(
         rows.insert(sym.to_owned(), [(n(1) as u64, n(2)), (n(3) as u64, n(4))]);
     }
     Ok((mode, rows))
-}
-
-/// REST's price of `sym` at tick `seq`, through `at=` (a moment inside the tick).
-async fn rest_price_at(services: &Services, sym: &str, seq: u64) -> TestResult<f64> {
-    let at = services.time_of(seq) + 1;
-    let v = services
-        .rest_json(&format!("/api/v1/latest/{sym}?at={at}"))
-        .await?;
-    if v.get("seq").and_then(Value::as_u64) != Some(seq) {
-        return Err(format!("REST at={at} answered seq {:?}, not {seq}", v.get("seq")).into());
-    }
-    v.get("price")
-        .and_then(Value::as_f64)
-        .ok_or_else(|| format!("no price in {v}").into())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +92,7 @@ async fn dashboard_replays_at_60x_showing_what_rest_said_then_and_returns_to_liv
                     if *seq >= now || *seq < services.market.schedule().tick_at(from).0 {
                         return Err(format!("{sym}: seq {seq} is outside the replay").into());
                     }
-                    let rest = rest_price_at(&services, sym, *seq).await?;
+                    let rest = services.rest_price_at(sym, *seq).await?;
                     if rest != *price {
                         return Err(format!(
                             "{sym} at seq {seq}: the replay shows {price}, REST at= says {rest}"

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::services::Services;
-use crate::time_travel::with_browser;
+use crate::with_browser;
 use crate::{note, TestResult};
 
 /// REST's price of both symbols now, checked to be at tick `seq`.

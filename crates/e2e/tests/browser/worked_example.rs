@@ -16,7 +16,7 @@ use ticker_core::{MarketConfig, Seq};
 use crate::cdp::Cdp;
 use crate::dashboard::{assert_matches_rest, counter, wait_all_at};
 use crate::services::Services;
-use crate::time_travel::with_browser;
+use crate::with_browser;
 use crate::{note, screenshot_dir, TestResult};
 
 /// The control token of the example (`--control-token`).
@@ -39,20 +39,6 @@ fn market() -> TestResult<MarketConfig> {
         .canonicalize()?;
     config.select_scenario(file.to_str().ok_or("a non-UTF-8 path")?)?;
     Ok(config)
-}
-
-/// REST's price of `sym` at tick `seq` (`at=` the tick's time: the current tick included).
-async fn rest_price_at(services: &Services, sym: &str, seq: u64) -> TestResult<f64> {
-    let at = services.time_of(seq);
-    let v = services
-        .rest_json(&format!("/api/v1/latest/{sym}?at={at}"))
-        .await?;
-    if v.get("seq").and_then(Value::as_u64) != Some(seq) {
-        return Err(format!("REST at={at} answered seq {:?}, not {seq}", v.get("seq")).into());
-    }
-    v.get("price")
-        .and_then(Value::as_f64)
-        .ok_or_else(|| format!("no price in {v}").into())
 }
 
 /// What AAPL's card says about a halt, read in one evaluation.
@@ -347,7 +333,7 @@ async fn dashboard_shows_a_halt_and_a_disconnect_and_misses_no_tick() -> TestRes
                     t.get(0).and_then(Value::as_u64).unwrap_or_default(),
                     t.get(1).and_then(Value::as_f64).unwrap_or(f64::NAN),
                 );
-                let rest = rest_price_at(&services, sym, n).await?;
+                let rest = services.rest_price_at(sym, n).await?;
                 if rest != price {
                     return Err(format!("{sym} at seq {n}: the page got {price}, REST says {rest}").into());
                 }
