@@ -132,10 +132,14 @@ fn bind_error(host: &str, port: u16, env_prefix: &str, e: &io::Error) -> String 
     format!("cannot listen on {host}:{port}: {e}{hint}")
 }
 
-/// Resolves on the first SIGINT/SIGTERM (graceful shutdown); a second one exits at once.
-pub async fn stop_signal() {
-    shutdown_signal().await;
-    exit_on_second_signal();
+/// Resolves on the first SIGINT/SIGTERM (graceful shutdown); a second one exits at once. The
+/// handlers are installed by this call (see [`shutdown_signal`]), before the service serves.
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
+    let first = shutdown_signal();
+    async move {
+        first.await;
+        exit_on_second_signal();
+    }
 }
 
 /// Parses the command line. `--help` and `--version` print as usual; a bad flag or value is
