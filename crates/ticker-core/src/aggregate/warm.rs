@@ -78,7 +78,9 @@ mod tests {
     #[test]
     fn warmed_days_answer_a_daily_history_without_computing_a_block() {
         let market = Market::new(MarketConfig::default()).unwrap();
-        let cold = market.clone().with_history_cache(crate::DEFAULT_CACHE_BYTES);
+        let cold = market
+            .clone()
+            .with_history_cache(crate::DEFAULT_CACHE_BYTES);
         let now = Seq(20 * 86_400 + 45_000);
         let now_ms = market.schedule().time_of(now);
         let today = day().floor(now_ms);
