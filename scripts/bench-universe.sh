@@ -42,7 +42,9 @@ wait_ok() { # url, seconds -> waits until it answers 200
 wp=$(free_port); rp=$(free_port)
 t0=$(now_ms)
 $bin/ws-server --port "$wp" --universe "$uni" --max-symbols 10000 --replay-ticks 60 >/dev/null 2>&1 & ws_pid=$!; pids+=("$ws_pid")
-$bin/rest-api --port "$rp" --universe "$uni" --ws-url "ws://127.0.0.1:$wp/ws" >/dev/null 2>&1 & rest_pid=$!; pids+=("$rest_pid")
+# No history warm-up: its memory (at most a quarter of --history-cache-mib) would make the
+# RSS below depend on how far it got.
+$bin/rest-api --port "$rp" --history-warm-days 0 --universe "$uni" --ws-url "ws://127.0.0.1:$wp/ws" >/dev/null 2>&1 & rest_pid=$!; pids+=("$rest_pid")
 wait_ok "http://127.0.0.1:$wp/health" 600
 ws_up=$(( $(now_ms) - t0 ))
 # The REST quotes wait for the trackers' warm-up; /health does not.

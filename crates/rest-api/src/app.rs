@@ -18,6 +18,7 @@ use crate::faults::Faults;
 use crate::probe::WsProbe;
 use crate::relay::Relay;
 use crate::routes::ROUTE_LABELS;
+use crate::warm::HistoryWarm;
 
 /// Shared state of the REST service.
 pub struct App {
@@ -53,6 +54,8 @@ pub struct App {
     pub rolling: Arc<ticker_vendors::binance::window::Rolling>,
     /// True once the trackers have caught up with the session (see [`App::warm_up`]).
     warm: watch::Sender<bool>,
+    /// The history warm-up, started once the trackers are warm.
+    pub history_warm: Arc<HistoryWarm>,
 }
 
 /// Encodings kept per symbol: a request that read the clock just before another moved the
@@ -90,6 +93,10 @@ impl App {
             rolling: Arc::default(),
             probe: WsProbe::new(&config),
             openapi: crate::openapi::encode(&config),
+            history_warm: Arc::new(HistoryWarm::new(
+                config.history_warm,
+                config.max_history_ticks,
+            )),
             relay,
             config,
             market,

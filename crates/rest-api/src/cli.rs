@@ -9,6 +9,8 @@ use ticker_core::MarketArgs;
 use ticker_net::faults::FaultMode;
 use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
+use crate::warm::WarmArgs;
+
 /// The largest `--max-calendar-days`: every day from 1970-01-01 to 2100-12-31.
 const MAX_CALENDAR_DAYS: usize = 47_847;
 
@@ -105,6 +107,10 @@ pub struct RestConfig {
         default_value_t = 40_000_000
     )]
     pub max_history_ticks: u64,
+
+    /// The history warm-up (`--history-warm-days`).
+    #[command(flatten)]
+    pub history_warm: WarmArgs,
 
     /// Most trades one trades request returns (`limit`; more come in pages).
     #[arg(long, env = "TICKER_REST_MAX_TRADES", default_value_t = 1000)]
@@ -277,6 +283,7 @@ impl Default for RestConfig {
             shutdown_grace_ms: 10_000,
             max_candles: 1000,
             max_history_ticks: 40_000_000,
+            history_warm: WarmArgs::default(),
             max_trades: 1000,
             max_calendar_days: 366,
             finnhub_tokens: Vec::new(),
@@ -342,6 +349,7 @@ impl RestConfig {
         if self.max_history_ticks == 0 {
             return bad("max-history-ticks", &0, "must be at least 1");
         }
+        self.history_warm.validate()?;
         for (flag, value) in [
             ("relay-connect-timeout-ms", self.relay_connect_timeout_ms),
             (
@@ -466,6 +474,17 @@ mod tests {
         assert_eq!(
             cfg.validate().unwrap_err(),
             "--max-calendar-days: 0 must be 1..=47847"
+        );
+        let cfg = RestConfig {
+            history_warm: WarmArgs {
+                days: 3661,
+                ..WarmArgs::default()
+            },
+            ..RestConfig::default()
+        };
+        assert_eq!(
+            cfg.validate().unwrap_err(),
+            "--history-warm-days: 3661 must be 0..=3660"
         );
     }
 

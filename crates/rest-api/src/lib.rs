@@ -10,6 +10,8 @@
 //! * [`faults`]: fault injection per request (`fault_*` parameters, `--faults allow`).
 //! * [`vendor`]: the vendor-compatible gateways (Finnhub, Binance) under their prefixes.
 //! * [`relay`]: `/ws`, WebSocket connections relayed to the ws-server (one origin for pages).
+//! * [`warm`]: the history warm-up, daily candles computed ahead of requests at idle
+//!   priority ([`idle`]).
 //! * [`cli`]: flags and their `TICKER_*` variables.
 //! * [`openapi`]: the OpenAPI document (`/openapi.json`) and the `/docs` page.
 //!
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod cors;
 pub mod faults;
 pub mod history;
+pub mod idle;
 pub mod openapi;
 pub mod params;
 pub mod probe;
@@ -36,6 +39,7 @@ pub mod server;
 pub mod status;
 pub mod trades;
 pub mod vendor;
+pub mod warm;
 
 pub use cli::{Cli, RestConfig};
 pub use server::{run, Settings};

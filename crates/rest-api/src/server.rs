@@ -31,6 +31,7 @@ use crate::faults::{Cut, Fault, Faults, Hung, Kind};
 use crate::relay::Relay;
 use crate::response::{self, Body};
 use crate::routes;
+use crate::warm::StopOnDrop;
 
 /// Everything [`run`] needs besides the socket.
 pub struct Settings {
@@ -82,10 +83,17 @@ pub async fn run(
         relay,
         faults,
     ));
+    // However `run` ends, the history warm-up stops with it (before its next candle).
+    let _stop_warm = StopOnDrop(app.history_warm.clone());
     {
-        // Pay the session's history once, in the background, before clients ask for quotes.
+        // Pay the session's history once, in the background, before clients ask for quotes;
+        // then, at idle priority, the daily candles charts ask for first.
         let app = app.clone();
-        tokio::task::spawn_blocking(move || app.warm_up());
+        tokio::task::spawn_blocking(move || {
+            app.warm_up();
+            app.history_warm
+                .start(app.market.clone(), app.clock.as_ref());
+        });
     }
     let guard = GuardConfig {
         limits: app.config.head_limits(),

@@ -169,6 +169,7 @@ pub fn metrics(app: &App) -> Response<Body> {
         "The current tick (seq) of the market clock.",
         app.current_tick().0,
     );
+    app.history_warm.render(&app.market, &mut out);
     app.relay.stats.render(&mut out);
     app.faults.render(&mut out);
     response::with_body(

@@ -18,12 +18,14 @@
 mod cache;
 mod sparse;
 mod walk;
+mod warm;
 
 #[cfg(test)]
 mod tests;
 
 pub(crate) use cache::BlockCache;
 pub use cache::{BLOCK_BYTES, DEFAULT_CACHE_BYTES};
+pub use warm::HistoryCacheStats;
 
 use crate::clock::Seq;
 use crate::decimal::Decimal;

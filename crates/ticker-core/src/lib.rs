@@ -58,7 +58,7 @@ mod universe;
 mod virtual_clock;
 
 pub use activity::{Activity, SplitWeights, Uniform};
-pub use aggregate::{BLOCK_BYTES, DEFAULT_CACHE_BYTES};
+pub use aggregate::{HistoryCacheStats, BLOCK_BYTES, DEFAULT_CACHE_BYTES};
 pub use calendar::{Calendar, CalendarKind, DayTicks, Phase, TradingDay, TradingTicks};
 pub use candle::{CandleInterval, TickRange, UnknownInterval};
 pub use classic::{open_classic, write_classic, TickChange};

@@ -103,10 +103,16 @@ pub async fn spawn_app_on(rest: RestConfig, market: MarketConfig) -> TestApp {
 
 /// Starts a server with the given service settings and market, its clock at `now_ms`.
 pub async fn spawn_app_at(rest: RestConfig, market: MarketConfig, now_ms: i64) -> TestApp {
+    spawn_app_of(rest, Market::new(market).unwrap(), now_ms).await
+}
+
+/// Starts a server with the given service settings and market (e.g. with its own history
+/// cache budget), its clock at `now_ms`.
+pub async fn spawn_app_of(rest: RestConfig, market: Market, now_ms: i64) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let clock = Arc::new(ManualClock::new(now_ms));
-    let market = Arc::new(Market::new(market).unwrap());
+    let market = Arc::new(market);
     let settings = Settings {
         rest,
         market: market.clone(),

@@ -41,3 +41,4 @@ mod schemathesis;
 mod sdk;
 mod shutdown;
 mod trades;
+mod warm;

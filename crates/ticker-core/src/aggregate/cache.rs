@@ -7,6 +7,7 @@
 //! The values are pure functions of their keys, so dropping one costs only its recomputation.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::Agg;
@@ -25,6 +26,10 @@ pub(crate) struct BlockCache {
     /// Blocks per generation; 0 caches nothing.
     capacity: usize,
     maps: Mutex<Generations>,
+    /// Lookups that found their block (for `/metrics` and the warm-up's tests).
+    hits: AtomicU64,
+    /// Lookups that did not: the blocks computed, cached or not.
+    misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -39,11 +44,24 @@ impl BlockCache {
         Self {
             capacity: bytes / BLOCK_BYTES / 2,
             maps: Mutex::new(Generations::default()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
     /// The cached block, if any.
     pub(crate) fn get(&self, key: Key) -> Option<Agg> {
+        let found = self.lookup(key);
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn lookup(&self, key: Key) -> Option<Agg> {
         if self.capacity == 0 {
             return None;
         }
@@ -54,6 +72,14 @@ impl BlockCache {
         let a = g.old.remove(&key)?;
         g.put(key, a, self.capacity);
         Some(a)
+    }
+
+    /// Lookups so far that found their block, and those that did not.
+    pub(crate) fn lookups(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Remembers a block.
@@ -126,5 +152,16 @@ mod tests {
         cache.insert((0, 6, 1), agg(1));
         assert_eq!(cache.get((0, 6, 1)), None);
         assert_eq!(cache.len(), 0);
+        assert_eq!(cache.lookups(), (0, 1));
+    }
+
+    #[test]
+    fn counts_hits_and_misses() {
+        let cache = BlockCache::new(4 * BLOCK_BYTES);
+        assert_eq!(cache.get((0, 6, 1)), None);
+        cache.insert((0, 6, 1), agg(1));
+        assert_eq!(cache.get((0, 6, 1)), Some(agg(1)));
+        assert_eq!(cache.get((0, 6, 1)), Some(agg(1)));
+        assert_eq!(cache.lookups(), (2, 1));
     }
 }
