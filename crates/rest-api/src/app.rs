@@ -15,6 +15,7 @@ use ticker_net::{Admission, ApiError, Control};
 use crate::cli::RestConfig;
 use crate::cors::Cors;
 use crate::faults::Faults;
+use crate::heavy::Heavy;
 use crate::probe::WsProbe;
 use crate::relay::Relay;
 use crate::routes::ROUTE_LABELS;
@@ -56,6 +57,8 @@ pub struct App {
     warm: watch::Sender<bool>,
     /// The history warm-up, started once the trackers are warm.
     pub history_warm: Arc<HistoryWarm>,
+    /// How many heavy requests run at once (`--max-heavy-requests`).
+    pub heavy: Heavy,
 }
 
 /// Encodings kept per symbol: a request that read the clock just before another moved the
@@ -64,8 +67,6 @@ pub struct App {
 fn recent(symbols: usize) -> usize {
     (4096 / symbols.max(1)).clamp(4, 64)
 }
-/// Past quotes that walk more ticks than this leave the async threads.
-const BLOCKING_TICKS: u64 = 50_000;
 
 impl App {
     /// Builds the shared state.
@@ -97,6 +98,7 @@ impl App {
                 config.history_warm,
                 config.max_history_ticks,
             )),
+            heavy: Heavy::new(config.max_heavy_requests),
             relay,
             config,
             market,
@@ -206,16 +208,7 @@ impl App {
             });
             out
         };
-        if ticks <= BLOCKING_TICKS {
-            return Ok(compute());
-        }
-        tokio::task::spawn_blocking(compute).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                e.to_string(),
-            )
-        })
+        self.heavy.run(ticks, compute).await
     }
 
     /// Brings every tracker to the current tick, so the first request does not pay for the

@@ -21,7 +21,6 @@ use ticker_net::query::{shorten, Query};
 use ticker_net::ApiError;
 
 use crate::app::App;
-use crate::history::heavy;
 use crate::params::{self, invalid, too_many_ticks};
 use crate::quotes::resolve_path_symbol;
 use crate::response::{self, Body};
@@ -95,7 +94,10 @@ async fn minute(
                 return Err(too_many_ticks(ticks, max_ticks));
             }
             let m = market.clone();
-            let mut bars = heavy(ticks, move || m.minute_bars(id, from, to, until)).await?;
+            let mut bars = app
+                .heavy
+                .run(ticks, move || m.minute_bars(id, from, to, until))
+                .await?;
             let truncated = bars.len() > limit;
             bars.truncate(limit);
             Ok((bars, truncated))
@@ -112,7 +114,10 @@ async fn minute(
                     return Err(too_many_ticks(ticks, max_ticks));
                 }
                 let m = market.clone();
-                let bars = heavy(ticks, move || m.minute_bars(id, from, to, until)).await?;
+                let bars = app
+                    .heavy
+                    .run(ticks, move || m.minute_bars(id, from, to, until))
+                    .await?;
                 if bars.len() >= limit || exhausted {
                     let skip = bars.len().saturating_sub(limit);
                     return Ok((bars.into_iter().skip(skip).collect(), false));
@@ -187,7 +192,10 @@ async fn daily(
         return Err(too_many_ticks(ticks, app.config.max_history_ticks));
     }
     let m = market.clone();
-    let mut bars = heavy(ticks, move || m.daily_bars(id, from, to, until)).await?;
+    let mut bars = app
+        .heavy
+        .run(ticks, move || m.daily_bars(id, from, to, until))
+        .await?;
     let truncated = bars.len() > limit;
     bars.truncate(limit);
     Ok((bars, truncated))

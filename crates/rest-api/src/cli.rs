@@ -175,6 +175,11 @@ pub struct RestConfig {
     #[command(flatten)]
     pub gateway_keys: GatewayKeys,
 
+    /// Most heavy requests (history, bars, vendor candles and snapshots, past quotes: more
+    /// than 50 000 ticks of work) computed at once; the rest wait their turn.
+    #[arg(long, env = "TICKER_REST_MAX_HEAVY_REQUESTS", default_value_t = 16)]
+    pub max_heavy_requests: usize,
+
     /// Most symbols in one vendor-gateway request (`symbols=A,B,…`, `tickers=…`).
     #[arg(long, env = "TICKER_REST_MAX_GATEWAY_SYMBOLS", default_value_t = 1000)]
     pub max_gateway_symbols: usize,
@@ -295,6 +300,7 @@ impl Default for RestConfig {
             relay_idle_timeout_ms: 60_000,
             control: ControlArgs::default(),
             gateway_keys: GatewayKeys::default(),
+            max_heavy_requests: 16,
             max_gateway_symbols: 1000,
             debug_routes: false,
             faults: FaultConfig::default(),
@@ -367,6 +373,13 @@ impl RestConfig {
         }
         if !(1..=100_000).contains(&self.max_candles) {
             return bad("max-candles", &self.max_candles, "must be 1..=100000");
+        }
+        if !(1..=1024).contains(&self.max_heavy_requests) {
+            return bad(
+                "max-heavy-requests",
+                &self.max_heavy_requests,
+                "must be 1..=1024",
+            );
         }
         if !(1..=10_000).contains(&self.max_gateway_symbols) {
             return bad(
@@ -485,6 +498,14 @@ mod tests {
         assert_eq!(
             cfg.validate().unwrap_err(),
             "--history-warm-days: 3661 must be 0..=3660"
+        );
+        let cfg = RestConfig {
+            max_heavy_requests: 0,
+            ..RestConfig::default()
+        };
+        assert_eq!(
+            cfg.validate().unwrap_err(),
+            "--max-heavy-requests: 0 must be 1..=1024"
         );
     }
 

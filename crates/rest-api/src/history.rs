@@ -4,7 +4,7 @@
 //! to now and is clamped to now), `limit` (default 100, at most `--max-candles`). Without
 //! `from`, the answer is the last `limit` candles up to `to`; with it, candles from `from`,
 //! at most `limit` of them (`truncated` says when more exist). The work is bounded by
-//! `--max-history-ticks`; large requests run on the blocking pool.
+//! `--max-history-ticks`; large requests run on the blocking pool (`crate::heavy`).
 
 use http::{Response, StatusCode};
 use ticker_core::{Candle, CandleInterval};
@@ -17,26 +17,6 @@ use crate::quotes::resolve_path_symbol;
 use crate::response::{self, Body};
 
 const DEFAULT_LIMIT: usize = 100;
-/// Requests aggregating more ticks than this leave the async threads.
-const BLOCKING_TICKS: u64 = 50_000;
-
-/// Runs `work` (which visits about `ticks` ticks) inline when it is small, else on the
-/// blocking pool so that it does not stall the other requests.
-pub async fn heavy<T: Send + 'static>(
-    ticks: u64,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    if ticks <= BLOCKING_TICKS {
-        return Ok(work());
-    }
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            e.to_string(),
-        )
-    })
-}
 
 /// `GET /api/v1/history/{symbol}`.
 pub async fn history(
@@ -93,10 +73,12 @@ pub async fn history(
         return Err(too_many_ticks(ticks.len(), app.config.max_history_ticks));
     }
     let market = app.market.clone();
-    let candles: Vec<Candle> = heavy(ticks.len(), move || {
-        market.candles(id, interval, from, to, until)
-    })
-    .await?;
+    let candles: Vec<Candle> = app
+        .heavy
+        .run(ticks.len(), move || {
+            market.candles(id, interval, from, to, until)
+        })
+        .await?;
 
     let mut body = Vec::with_capacity(160 + candles.len() * 130);
     body.extend_from_slice(b"{\"symbol\":\"");

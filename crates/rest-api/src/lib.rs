@@ -26,6 +26,7 @@ pub mod calendar;
 pub mod cli;
 pub mod cors;
 pub mod faults;
+pub mod heavy;
 pub mod history;
 pub mod idle;
 pub mod openapi;

@@ -170,6 +170,7 @@ pub fn metrics(app: &App) -> Response<Body> {
         app.current_tick().0,
     );
     app.history_warm.render(&app.market, &mut out);
+    app.heavy.render(&mut out);
     app.relay.stats.render(&mut out);
     app.faults.render(&mut out);
     response::with_body(

@@ -27,10 +27,12 @@ const NANOS_PER_MS: i64 = 1_000_000;
 pub async fn respond(app: &App, path: &str, query: &str, headers: &HeaderMap) -> Response<Body> {
     let answered = match prepare(app, path, query, headers) {
         // The work is bounded (--max-history-ticks) but may take a while: off the async
-        // threads, like the native history endpoints' long requests.
-        Ok((ctx, request)) => tokio::task::spawn_blocking(move || answer(&ctx, request))
+        // threads and within --max-heavy-requests, like the native history endpoints.
+        Ok((ctx, request)) => app
+            .heavy
+            .run(u64::MAX, move || answer(&ctx, request))
             .await
-            .unwrap_or_else(|e| Err(RestError::internal(e.to_string()))),
+            .unwrap_or_else(|e| Err(RestError::internal(e.message))),
         Err(e) => Err(e),
     };
     match answered {

@@ -22,7 +22,6 @@ use ticker_vendors::binance::BinanceError;
 
 use super::{always_open, json, params};
 use crate::app::App;
-use crate::history::heavy;
 use crate::response::Body;
 use ticker_vendors::binance::window::Rolling;
 
@@ -105,7 +104,7 @@ async fn answer(
                     })
                     .collect::<Vec<String>>()
             };
-            let parts = heavy(ticks, work).await.map_err(|_| internal())?;
+            let parts = app.heavy.run(ticks, work).await.map_err(|_| internal())?;
             Ok(one_or_many(one, &parts))
         }
         Endpoint::TickerPrice => {
@@ -224,7 +223,7 @@ async fn klines(
             bucket => bars::regroup(&bars, bucket),
         }
     };
-    let bars = heavy(ticks, work).await.map_err(|_| internal())?;
+    let bars = app.heavy.run(ticks, work).await.map_err(|_| internal())?;
     let rows: Vec<_> = bars
         .into_iter()
         .filter(|b| b.start_ms >= from && b.start_ms < to)

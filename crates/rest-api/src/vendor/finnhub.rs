@@ -17,7 +17,6 @@ use ticker_vendors::finnhub::{FinnhubError, CONTENT_TYPE};
 
 use super::{exact, json, params};
 use crate::app::App;
-use crate::history::heavy;
 use crate::response::Body;
 
 /// The REST prefix of the Finnhub gateway.
@@ -165,7 +164,10 @@ async fn candles(app: &App, id: SymbolId, req: &CandleRequest) -> Result<Vec<Bar
                 return Err(too_many(ticks));
             }
             let work = move || market.minute_bars(id, from, to, until);
-            heavy(ticks, work).await.map_err(|_| too_many(ticks))?
+            app.heavy
+                .run(ticks, work)
+                .await
+                .map_err(|_| too_many(ticks))?
         }
         Resolution::Day | Resolution::Week | Resolution::Month => {
             let calendar = market.calendar(id);
@@ -175,7 +177,10 @@ async fn candles(app: &App, id: SymbolId, req: &CandleRequest) -> Result<Vec<Bar
                 return Err(too_many(ticks));
             }
             let work = move || market.daily_bars(id, first, last, until);
-            heavy(ticks, work).await.map_err(|_| too_many(ticks))?
+            app.heavy
+                .run(ticks, work)
+                .await
+                .map_err(|_| too_many(ticks))?
         }
     };
     let bars: Vec<Bar> = bars.iter().map(|c| Bar::from_candle(c, None)).collect();

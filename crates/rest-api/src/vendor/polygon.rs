@@ -32,9 +32,10 @@ pub async fn respond(app: &App, path: &str, query: &str, headers: &HeaderMap) ->
     let answered = match prepare(app, path, query, headers) {
         Ok((ctx, request)) => {
             let rid = id.clone();
-            tokio::task::spawn_blocking(move || answer(&ctx, request, &rid))
+            app.heavy
+                .run(u64::MAX, move || answer(&ctx, request, &rid))
                 .await
-                .unwrap_or_else(|e| Err(RestError::bad_request(e.to_string())))
+                .unwrap_or_else(|e| Err(RestError::bad_request(e.message)))
         }
         Err(e) => Err(e),
     };

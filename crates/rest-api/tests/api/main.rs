@@ -30,6 +30,7 @@ mod faults;
 mod finnhub;
 mod head;
 mod health;
+mod heavy;
 mod helpers;
 mod history;
 mod limits;
