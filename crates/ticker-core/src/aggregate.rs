@@ -46,6 +46,17 @@ const LEVELS: [u32; 19] = [
 /// their sub-blocks (which are cached too, so that neighbouring spans reuse them).
 const VISIT_MAX: u32 = 18;
 
+/// A block of one symbol's leaves: block `index` of level `k`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct BlockKey {
+    /// The symbol.
+    pub(crate) id: SymbolId,
+    /// The level: the block spans `2^k` leaves.
+    pub(crate) k: u32,
+    /// Its index among the level's blocks.
+    pub(crate) index: u64,
+}
+
 /// What the trades of a span of ticks add up to. The prices are meaningful only when
 /// `trades > 0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,35 +123,112 @@ impl Agg {
     }
 }
 
+/// One piece of a span's decomposition: an aligned block, or a few ticks at an end that are
+/// shorter than the smallest block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    /// Block `index` of level `k`.
+    Block(u32, u64),
+    /// Leaves `[lo, hi)`, visited tick by tick.
+    Leaves(u64, u64),
+}
+
+/// The pieces of leaves `[lo, hi)`, in order: at each position the largest aligned block that
+/// fits, else the leaves up to the next base boundary (or the end).
+fn pieces(lo: u64, hi: u64) -> impl Iterator<Item = Piece> {
+    let mut pos = lo;
+    std::iter::from_fn(move || {
+        if pos >= hi {
+            return None;
+        }
+        let fits = LEVELS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&k| pos % (1 << k) == 0 && hi - pos >= 1 << k);
+        Some(match fits {
+            Some(k) => {
+                let piece = Piece::Block(k, pos >> k);
+                pos += 1 << k;
+                piece
+            }
+            None => {
+                let stop = ((pos >> BASE) + 1).saturating_mul(1 << BASE).min(hi);
+                let piece = Piece::Leaves(pos, stop);
+                pos = stop;
+                piece
+            }
+        })
+    })
+}
+
+/// The leaves `[lo, hi)` of ticks `[first, end)`: tick n's trades are in leaf n − 1, and
+/// tick 0 has none.
+fn leaves(first: Seq, end: Seq) -> (u64, u64) {
+    (first.0.max(1) - 1, end.0.saturating_sub(1).min(LAST_TICK))
+}
+
 impl Market {
     /// What the trades of ticks `[first, end)` add up to: O(log n) cached blocks plus at most
     /// 2 × 63 ticks at the ends, once the blocks are cached.
     pub(crate) fn aggregate(&self, id: SymbolId, first: Seq, end: Seq) -> Agg {
-        // Tick n's trades are in leaf n − 1; tick 0 has none.
-        let lo = first.0.max(1) - 1;
-        let hi = end.0.saturating_sub(1).min(LAST_TICK);
+        let (lo, hi) = leaves(first, end);
         let mut acc = Agg::default();
-        let mut pos = lo;
-        while pos < hi {
-            let fits = LEVELS
-                .iter()
-                .rev()
-                .copied()
-                .find(|&k| pos % (1 << k) == 0 && hi - pos >= 1 << k);
-            match fits {
-                Some(k) => {
-                    acc = acc.then(self.block(id, k, pos >> k));
-                    pos += 1 << k;
-                }
-                None => {
-                    // Up to the next base boundary (or the end), tick by tick.
-                    let stop = ((pos >> BASE) + 1).saturating_mul(1 << BASE).min(hi);
-                    self.walk_trading_leaves(id, pos, stop, |t| acc = acc.then(Agg::of(t)));
-                    pos = stop;
+        for piece in pieces(lo, hi) {
+            match piece {
+                Piece::Block(k, index) => acc = acc.then(self.block(id, k, index)),
+                Piece::Leaves(a, b) => {
+                    self.walk_trading_leaves(id, a, b, |t| acc = acc.then(Agg::of(t)));
                 }
             }
         }
         acc
+    }
+
+    /// Adds to `out` the blocks that [`Market::aggregate`] over `[first, end)` computes by
+    /// visiting their ticks (a larger block is the sum of its sub-blocks down to
+    /// [`VISIT_MAX`]): the work that a start-up can spread over every core, by computing
+    /// them with [`Market::fill_block`] before the aggregate, which then finds them cached.
+    pub(crate) fn visited_blocks(
+        &self,
+        id: SymbolId,
+        first: Seq,
+        end: Seq,
+        out: &mut Vec<BlockKey>,
+    ) {
+        let (lo, hi) = leaves(first, end);
+        for piece in pieces(lo, hi) {
+            let Piece::Block(k, index) = piece else {
+                continue;
+            };
+            if k <= VISIT_MAX {
+                out.push(BlockKey { id, k, index });
+            } else {
+                // As `block` divides it: by 2^STEP per level until it is visited.
+                let mut below = k;
+                while below > VISIT_MAX {
+                    below -= STEP;
+                }
+                let shift = k - below;
+                let n = 1u64 << shift;
+                out.extend((0..n).map(|i| BlockKey {
+                    id,
+                    k: below,
+                    index: (index << shift) + i,
+                }));
+            }
+        }
+    }
+
+    /// Computes (and caches) a block that [`Market::visited_blocks`] named.
+    pub(crate) fn fill_block(&self, key: BlockKey) {
+        self.block(key.id, key.k, key.index);
+    }
+
+    /// Whether the block cache holds `blocks` more without dropping any it holds now (with
+    /// room to spare for the larger blocks summed from them).
+    pub(crate) fn cache_holds(&self, blocks: usize) -> bool {
+        blocks.saturating_mul(2) <= self.blocks.max_blocks() / 2
     }
 
     /// Block `index` of level `k`: leaves `[index·2^k, (index+1)·2^k)`, from the cache or
@@ -233,6 +321,57 @@ mod unit {
             assert_eq!(m.aggregate(id, Seq(first), Seq(first + len)), want);
         }
         assert!(m.history_cache_blocks().0 > 0);
+    }
+
+    #[test]
+    fn visited_blocks_tile_the_span_and_are_the_blocks_an_aggregate_visits() {
+        let mut x = 0xB10C_u64;
+        for round in 0..9 {
+            x = mix64(x);
+            let id = SymbolId((x % 5) as u16);
+            let first = 1 + (x >> 20) % 90_000_000;
+            // The last span holds a block of 2^21 leaves, summed from sub-blocks.
+            let len = if round < 8 { x % 300_000 } else { 1 << 22 };
+            let (span_first, span_end) = (Seq(first), Seq(first + len));
+            let m = Market::new(MarketConfig::default()).unwrap();
+            let mut keys = Vec::new();
+            m.visited_blocks(id, span_first, span_end, &mut keys);
+            // Aligned, in order, disjoint, each visited rather than summed, and together all
+            // of the span but the short ends.
+            let (lo, hi) = leaves(span_first, span_end);
+            let mut pos = lo;
+            let mut ends = 0;
+            for key in &keys {
+                assert!(key.k <= VISIT_MAX && key.id == id, "{key:?}");
+                let start = key.index << key.k;
+                assert!(start >= pos, "{key:?} overlaps");
+                ends += start - pos;
+                pos = start + (1 << key.k);
+            }
+            ends += hi.saturating_sub(pos);
+            assert!(
+                pos <= hi.max(lo) && ends < 2 << BASE,
+                "{round}: {ends} leaves left over"
+            );
+            if round == 8 {
+                assert!(keys.len() >= 8, "{keys:?}");
+            }
+            // An aggregate on a fresh market computes exactly these (and sums larger ones).
+            let want = m.aggregate(id, span_first, span_end);
+            for key in &keys {
+                assert!(
+                    m.blocks.get((id.0, key.k as u8, key.index)).is_some(),
+                    "{key:?}"
+                );
+            }
+            // Filled ahead, on a fresh market, they give the same aggregate.
+            let filled = Market::new(MarketConfig::default()).unwrap();
+            for key in &keys {
+                filled.fill_block(*key);
+            }
+            assert_eq!(filled.history_cache_blocks().0, keys.len());
+            assert_eq!(filled.aggregate(id, span_first, span_end), want);
+        }
     }
 
     #[test]

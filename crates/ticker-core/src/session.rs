@@ -19,6 +19,7 @@
 //! visited once, the first time, then cached blocks), and then keeps running statistics,
 //! amortised O(1) per tick (each an O(1) summary of its trades, see `trades.rs`).
 
+use crate::aggregate::BlockKey;
 use crate::calendar::{DayTicks, Phase};
 use crate::candle::{closes_minute, minute_of, vwap, Bar};
 use crate::clock::Seq;
@@ -40,6 +41,13 @@ const JUMP_TICKS: u64 = 1024;
 pub struct SessionTracker {
     id: SymbolId,
     state: Option<State>,
+}
+
+/// Where a step goes: the day, the tick in it, and whether the state can step on to it.
+struct Target {
+    day: DayTicks,
+    target: u64,
+    reusable: bool,
 }
 
 /// What the day's trades add up to so far.
@@ -132,26 +140,16 @@ impl SessionTracker {
     /// tracker's market factor cursor, of the same class) for a one-tick step when it is at
     /// that tick's leaf.
     pub(crate) fn step(&mut self, market: &Market, seq: Seq, lent: Option<&Cursor<Node>>) {
-        let schedule = market.schedule();
-        let seq = Seq(seq.0.min(schedule.last().0));
-        // The common case, a tick of the day the tracker is in, needs no calendar lookup.
-        let current = self
-            .state
-            .as_ref()
-            .map(|s| s.day)
-            .filter(|d| d.contains(seq));
-        let located = current.or_else(|| market.calendar(self.id).locate(schedule, seq).day);
-        let Some(day) = located else {
+        let Some(Target {
+            day,
+            target,
+            reusable,
+        }) = self.target(market, seq)
+        else {
             self.state = None;
             return;
         };
-        let target = seq.0.min(day.end.0 - 1);
         // The state is large (two cursors): keep it in place rather than move it.
-        // Far ahead, jumping there (range aggregates) is cheaper than stepping.
-        let reusable = self
-            .state
-            .as_ref()
-            .is_some_and(|s| s.day == day && s.at <= target && target - s.at <= JUMP_TICKS);
         if !reusable {
             self.state = Some(State::start(market, self.id, day, target));
         }
@@ -160,6 +158,38 @@ impl SessionTracker {
         };
         while state.at < target {
             state.advance(market, self.id, target, lent);
+        }
+    }
+
+    /// Where [`SessionTracker::step`] to `seq` goes: `None` before the symbol's first day.
+    fn target(&self, market: &Market, seq: Seq) -> Option<Target> {
+        let schedule = market.schedule();
+        let seq = Seq(seq.0.min(schedule.last().0));
+        // The common case, a tick of the day the tracker is in, needs no calendar lookup.
+        let current = self
+            .state
+            .as_ref()
+            .map(|s| s.day)
+            .filter(|d| d.contains(seq));
+        let day = current.or_else(|| market.calendar(self.id).locate(schedule, seq).day)?;
+        let target = seq.0.min(day.end.0 - 1);
+        // Far ahead, jumping there (range aggregates) is cheaper than stepping.
+        let reusable = self
+            .state
+            .as_ref()
+            .is_some_and(|s| s.day == day && s.at <= target && target - s.at <= JUMP_TICKS);
+        Some(Target {
+            day,
+            target,
+            reusable,
+        })
+    }
+
+    /// Adds to `out` the blocks that [`SessionTracker::step`] to `seq` would visit tick by
+    /// tick (none when it steps on from where it is).
+    pub(crate) fn visited_blocks(&self, market: &Market, seq: Seq, out: &mut Vec<BlockKey>) {
+        if let Some(t) = self.target(market, seq).filter(|t| !t.reusable) {
+            State::visited_blocks(market, self.id, t.day, t.target, out);
         }
     }
 

@@ -197,6 +197,37 @@ impl Weights {
     }
 }
 
+/// A cascade multiplier `w` and the terms of the volatility feedback that follow from it
+/// (walk.rs, step 5): a table per market computes them once instead of once per split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Cascade {
+    /// The multiplier, mean ½.
+    pub(crate) w: f64,
+    /// The drift of the more volatile half, `c·(2w − 1)` in standard deviations.
+    pub(crate) drift: f64,
+    /// What remains of the noise's standard deviation, `√(1 − c²(2w − 1)²)`.
+    pub(crate) noise: f64,
+}
+
+impl Cascade {
+    /// An even split (above the integral scale), where the feedback plays no part.
+    pub(crate) const EVEN: Self = Self {
+        w: 0.5,
+        drift: 0.0,
+        noise: 1.0,
+    };
+
+    /// The terms for multiplier `w` and leverage `c`, evaluated exactly as a split would.
+    fn new(w: f64, c: f64) -> Self {
+        let g = 2.0 * w - 1.0;
+        Self {
+            w,
+            drift: c * g,
+            noise: libm::sqrt(1.0 - c * c * g * g),
+        }
+    }
+}
+
 /// Everything a split needs that is shared by all walks of one market: the parameters and
 /// their per-level tables. One per activity class (the weights differ).
 #[derive(Debug)]
@@ -204,8 +235,8 @@ pub(crate) struct Shared {
     pub(crate) params: Parameters,
     pub(crate) weights: Weights,
     /// `w` for each value of the top [`CASCADE_BITS`] bits of a hash: a logit-normal
-    /// multiplier, symmetric about ½.
-    cascade: Box<[f64]>,
+    /// multiplier, symmetric about ½, with its volatility-feedback terms.
+    cascade: Box<[Cascade]>,
     /// Splits of nodes at levels `1..=cascade_top` draw `w`; higher ones use ½.
     cascade_top: usize,
     /// Per half level `j`: the extra variance a jump adds to the half that holds it, and to
@@ -240,10 +271,10 @@ impl Shared {
     pub(crate) fn new(params: Parameters, weights: Weights, interval_ms: u64) -> Self {
         let s = 4.0 * libm::sqrt(params.intermittency * core::f64::consts::LN_2);
         let size = 1usize << CASCADE_BITS;
-        let cascade: Box<[f64]> = (0..size)
+        let cascade: Box<[Cascade]> = (0..size)
             .map(|i| {
                 let z = noise::inverse_normal_cdf((i as f64 + 0.5) / size as f64);
-                1.0 / (1.0 + libm::exp(-s * z))
+                Cascade::new(1.0 / (1.0 + libm::exp(-s * z)), params.leverage)
             })
             .collect();
         // Node level l covers 2^l ticks; its split is random when it is no longer than T.
@@ -296,9 +327,9 @@ impl Shared {
 
     /// The multiplier for a hash: its top bits index the table.
     #[inline]
-    pub(crate) fn multiplier(&self, hash: u64) -> f64 {
+    pub(crate) fn multiplier(&self, hash: u64) -> Cascade {
         let i = (hash >> (64 - CASCADE_BITS)) as usize;
-        self.cascade.get(i).copied().unwrap_or(0.5)
+        self.cascade.get(i).copied().unwrap_or(Cascade::EVEN)
     }
 
     /// The Ornstein–Uhlenbeck bridge at `half_level`: `(weight, sd)`.
@@ -347,13 +378,13 @@ mod tests {
         );
         let n = s.cascade.len();
         for i in 0..n {
-            assert!((s.cascade[i] + s.cascade[n - 1 - i] - 1.0).abs() < 1e-12);
+            assert!((s.cascade[i].w + s.cascade[n - 1 - i].w - 1.0).abs() < 1e-12);
         }
         // Var(logit w) = 16·λ²·ln 2 (up to the table's quantisation).
         let var: f64 = s
             .cascade
             .iter()
-            .map(|w| (w / (1.0 - w)).ln().powi(2))
+            .map(|c| (c.w / (1.0 - c.w)).ln().powi(2))
             .sum::<f64>()
             / n as f64;
         let want = 16.0 * 0.05 * std::f64::consts::LN_2;

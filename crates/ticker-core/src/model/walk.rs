@@ -26,7 +26,7 @@ use std::sync::Arc;
 use crate::noise;
 
 use super::draws::{binomial, poisson};
-use super::params::{Shared, YEAR_MS};
+use super::params::{Cascade, Shared, YEAR_MS};
 use super::tree::{Tree, LEVELS};
 
 /// What a node of a unit walk knows about its block.
@@ -187,12 +187,12 @@ impl Walk {
         }
     }
 
-    /// The cascade multiplier of the split at `mid`.
+    /// The cascade multiplier of the split at `mid`, with its feedback terms.
     #[inline]
-    fn multiplier(&self, half_level: usize, mid: u64) -> f64 {
+    fn multiplier(&self, half_level: usize, mid: u64) -> Cascade {
         let sh = &*self.shared;
         if !sh.cascades(half_level) {
-            return 0.5;
+            return Cascade::EVEN;
         }
         let mut hash = noise::bits(self.keys.cascade, mid);
         if let Some(m) = self.follow {
@@ -278,7 +278,8 @@ impl Walk {
     ) -> (Node, Node) {
         let sh = &*self.shared;
         let half = 1u64 << half_level;
-        let w = self.multiplier(half_level, mid);
+        let cascade = self.multiplier(half_level, mid);
+        let w = cascade.w;
         let mut f = self.fraction(w, mid - half, mid, mid + half, variance);
         let (k_l, s_l) = if p.k == 0 {
             (0, 0.0)
@@ -329,12 +330,10 @@ impl Walk {
             // Volatility feedback: the half the cascade made more volatile drifts down by
             // c(2w−1)·sd (the calendar's own imbalance plays no part), and the noise keeps the
             // half's second moment at f(1−f)V.
-            let c = sh.params.leverage;
-            let g = 2.0 * w - 1.0;
             let sd = libm::sqrt(f * (1.0 - f) * p.v);
-            let noise = libm::sqrt(1.0 - c * c * g * g) * noise::gaussian(self.keys.bridge, mid);
+            let noise = cascade.noise * noise::gaussian(self.keys.bridge, mid);
             let d = (p.x_hi - p.x_lo) - (p.s - sh.compensator * p.v);
-            p.x_lo + f * d + sd * (noise - c * g) + (s_l - sh.compensator * v_l)
+            p.x_lo + f * d + sd * (noise - cascade.drift) + (s_l - sh.compensator * v_l)
         };
         (
             Node {
