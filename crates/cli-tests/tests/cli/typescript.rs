@@ -19,6 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use test_support::{or_skip, SDKS};
 
 use crate::support::{
     binary, clean_command, free_ports, repo_root, signal, wait_healthy, Spawned, PATIENCE,
@@ -28,46 +29,9 @@ fn client_dir() -> PathBuf {
     repo_root().join("clients/typescript")
 }
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// `None` (after saying why) when a tool is missing and `ALLOW_SKIP=sdks` allows that.
-fn or_skip<T>(found: Result<T, String>) -> Option<T> {
-    match found {
-        Ok(t) => Some(t),
-        Err(problem)
-            if !under_ci()
-                && std::env::var("ALLOW_SKIP")
-                    .is_ok_and(|l| l.split(',').any(|c| c.trim() == "sdks")) =>
-        {
-            eprintln!("SKIPPED (ALLOW_SKIP=sdks): {problem}");
-            None
-        }
-        Err(problem) => {
-            panic!(
-                "{problem}\nALLOW_SKIP=sdks skips the TypeScript client tests (not under CI=true)"
-            )
-        }
-    }
-}
-
 /// The folder holding `node_modules/typescript` (`scripts/sdk-env.sh typescript node-dir`).
 fn typescript_dir() -> Option<PathBuf> {
-    let out = Command::new("bash")
-        .arg(repo_root().join("scripts/sdk-env.sh"))
-        .args(["typescript", "node-dir"])
-        .output();
-    or_skip(match out {
-        Ok(o) if o.status.success() => Ok(PathBuf::from(
-            String::from_utf8_lossy(&o.stdout).trim().to_owned(),
-        )),
-        Ok(o) => Err(format!(
-            "scripts/sdk-env.sh typescript could not install tsc: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )),
-        Err(e) => Err(format!("cannot run scripts/sdk-env.sh: {e}")),
-    })
+    test_support::sdk_env("typescript", "node-dir")
 }
 
 /// `node`, with the flag Node 20 needs for a global `WebSocket` (22 has it by default).
@@ -83,7 +47,7 @@ fn node() -> Option<Command> {
             .ok_or_else(|| "cannot read `node --version`".to_owned()),
         Ok(_) | Err(_) => Err("no `node` on PATH: install Node.js 20 or newer".to_owned()),
     };
-    let major = or_skip(major)?;
+    let major = or_skip(SDKS, major)?;
     assert!(
         major >= 20,
         "Node.js {major} is too old: the client needs 20 or newer"
