@@ -1,0 +1,63 @@
+/**
+ * Each message once: what was delivered per symbol (the newest quote seq, trade id, bar time
+ * and status seq), so that a resume's or a reconnect's repeats are dropped, and the holes in a
+ * symbol's quote seqs.
+ */
+
+/** The kinds of message delivered once per key. */
+export type Kind = 'quote' | 'trade' | 'bar' | 'status';
+
+/** What was delivered, per kind and key. */
+export class Delivery {
+  /** Per kind, per key (a symbol; for bars, symbol and interval): the newest delivered. */
+  private readonly last: Record<Kind, Map<string, number>> = {
+    quote: new Map(),
+    trade: new Map(),
+    bar: new Map(),
+    status: new Map(),
+  };
+  /** Symbols whose next quote may jump (after a server gap or a new subscription). */
+  private readonly noGapCheck = new Set<string>();
+
+  /** The newest seq delivered of a symbol's quotes. */
+  lastSeqOf(symbol: string): number | undefined {
+    return this.last.quote.get(symbol);
+  }
+
+  /** Whether `n` (a seq, trade id or bar time) of `key` was delivered already. */
+  isRepeat(kind: Kind, key: string, n: number): boolean {
+    const last = this.last[kind].get(key);
+    return last != null && n <= last;
+  }
+
+  /** Records `n` of `key` as delivered. */
+  record(kind: Kind, key: string, n: number): void {
+    this.last[kind].set(key, n);
+  }
+
+  /**
+   * The seqs a symbol's quotes skipped before `seq`, if any: never for a snapshot, nor for the
+   * first quote after the symbol was exempted.
+   */
+  quoteGap(symbol: string, seq: number, snapshot: boolean): { from: number; to: number } | null {
+    const last = this.last.quote.get(symbol);
+    const unchecked = this.noGapCheck.delete(symbol);
+    if (last != null && !snapshot && !unchecked && seq > last + 1) return { from: last + 1, to: seq - 1 };
+    return null;
+  }
+
+  /** Lets these symbols' next quote jump (a new subscription). */
+  exempt(symbols: Iterable<string>): void {
+    for (const s of symbols) this.noGapCheck.add(s);
+  }
+
+  /** Lets every symbol's next quote jump (the server declared a gap). */
+  exemptAll(): void {
+    this.exempt(this.last.quote.keys());
+  }
+
+  /** Forgets everything delivered (the sequence starts over). */
+  clear(): void {
+    for (const map of Object.values(this.last)) map.clear();
+  }
+}
