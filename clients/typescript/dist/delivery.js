@@ -1,7 +1,15 @@
 /**
  * Each message once: what was delivered per symbol (the newest quote seq, trade id, bar time
  * and status seq), so that a resume's or a reconnect's repeats are dropped, and the holes in a
- * symbol's quote seqs.
+ * symbol's quote seqs; and where a reconnect resumes (`since`): after the newest tick received
+ * in full.
+ *
+ * A resume with `since=N` replays whole ticks `N+1 ..` on every subscribed channel
+ * (docs/ws-protocol.md § Resume), and the server sends a connection's ticks in order, each
+ * tick's frames together: its quotes, then its status, trade and bar frames. So a frame of tick
+ * `s` shows every tick before `s` complete, but tick `s` itself may have been cut short (say
+ * after its quotes, before its status): the resume point is `s - 1`, and the frames of tick `s`
+ * that come again are dropped here as repeats.
  */
 /** What was delivered, per kind and key. */
 export class Delivery {
@@ -15,6 +23,21 @@ export class Delivery {
         };
         /** Symbols whose next quote may jump (after a server gap or a new subscription). */
         this.noGapCheck = new Set();
+        /** The newest tick received in full. */
+        this.complete = null;
+    }
+    /** Where a reconnect resumes: after the newest tick received in full (`null`: none yet). */
+    resumePoint() {
+        return this.complete;
+    }
+    /** A frame of tick `seq` arrived: the ticks before it are complete. */
+    sawTick(seq) {
+        this.completeThrough(seq - 1);
+    }
+    /** Tick `seq` is complete (a welcome to a connection that streams nothing: nothing to miss). */
+    completeThrough(seq) {
+        if (seq >= 0 && (this.complete == null || seq > this.complete))
+            this.complete = seq;
     }
     /** The newest seq delivered of a symbol's quotes. */
     lastSeqOf(symbol) {
@@ -49,9 +72,10 @@ export class Delivery {
     exemptAll() {
         this.exempt(this.last.quote.keys());
     }
-    /** Forgets everything delivered (the sequence starts over). */
+    /** Forgets everything delivered and the resume point (the sequence starts over). */
     clear() {
         for (const map of Object.values(this.last))
             map.clear();
+        this.complete = null;
     }
 }

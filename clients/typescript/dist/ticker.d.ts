@@ -4,7 +4,8 @@
  * the options).
  *
  * It keeps one connection open: it reconnects with exponential backoff (equal jitter) and
- * resumes with `?since=<last seq>` (a replay: `?from=<last position>`), so no tick is lost; it
+ * resumes with `?since=` the newest tick received in full (a replay: `?from=<last position>`),
+ * so no tick, nor any frame of a tick cut short, is lost; it
  * delivers each quote once per (symbol, seq), each trade once per (symbol, id), each bar and
  * status once, so none is repeated; and it pings, presuming a socket dead that has been silent
  * for `silenceMs`.
@@ -26,7 +27,10 @@ export { CHANNELS } from './subscriptions.js';
 export declare class TickerClient {
     /** Where the connection stands. */
     state: ConnectionState;
-    /** The newest tick received (any channel); what a reconnect resumes after. */
+    /**
+     * The newest tick received (any channel). A reconnect resumes after the tick before it (the
+     * newest one received in full: the newest may have been cut short), dropping what comes again.
+     */
     seq: number | null;
     /** Every symbol the server streams (from the welcome). */
     symbols: string[];

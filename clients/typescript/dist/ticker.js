@@ -4,7 +4,8 @@
  * the options).
  *
  * It keeps one connection open: it reconnects with exponential backoff (equal jitter) and
- * resumes with `?since=<last seq>` (a replay: `?from=<last position>`), so no tick is lost; it
+ * resumes with `?since=` the newest tick received in full (a replay: `?from=<last position>`),
+ * so no tick, nor any frame of a tick cut short, is lost; it
  * delivers each quote once per (symbol, seq), each trade once per (symbol, id), each bar and
  * status once, so none is repeated; and it pings, presuming a socket dead that has been silent
  * for `silenceMs`.
@@ -28,7 +29,10 @@ export class TickerClient {
     constructor(options) {
         /** Where the connection stands. */
         this.state = 'idle';
-        /** The newest tick received (any channel); what a reconnect resumes after. */
+        /**
+         * The newest tick received (any channel). A reconnect resumes after the tick before it (the
+         * newest one received in full: the newest may have been cut short), dropping what comes again.
+         */
         this.seq = null;
         /** Every symbol the server streams (from the welcome). */
         this.symbols = [];
@@ -135,7 +139,7 @@ export class TickerClient {
     }
     // ---- the socket ----------------------------------------------------------------------------
     url() {
-        this.since = this.replay.active ? null : this.seq;
+        this.since = this.replay.active ? null : this.delivered.resumePoint();
         return streamUrl({
             url: this.opts.url,
             subs: this.subs.params(this.symbols, this.opts),
@@ -344,8 +348,10 @@ export class TickerClient {
         this.delivered.exempt(this.subs.welcome(server, this.symbols));
         // Nothing streamed means nothing to miss: resume from the server's tick.
         const streamed = CHANNELS.some((c) => server[c].size > 0);
-        if (!this.replay.active && !streamed && (this.seq == null || m.seq > this.seq))
+        if (!this.replay.active && !streamed && (this.seq == null || m.seq > this.seq)) {
             this.seq = m.seq;
+            this.delivered.completeThrough(m.seq);
+        }
         this.emit('welcome', m);
         for (const msg of this.subs.sync(server))
             this.send(msg);
@@ -353,6 +359,7 @@ export class TickerClient {
     tick(seq, timestamp) {
         if (this.seq == null || seq > this.seq)
             this.seq = seq;
+        this.delivered.sawTick(seq);
         this.replay.saw(timestamp);
     }
     quote(q, snapshot) {
