@@ -4,7 +4,8 @@
  * the options).
  *
  * It keeps one connection open: it reconnects with exponential backoff (equal jitter) and
- * resumes with `?since=<last seq>` (a replay: `?from=<last position>`), so no tick is lost; it
+ * resumes with `?since=` the newest tick received in full (a replay: `?from=<last position>`),
+ * so no tick, nor any frame of a tick cut short, is lost; it
  * delivers each quote once per (symbol, seq), each trade once per (symbol, id), each bar and
  * status once, so none is repeated; and it pings, presuming a socket dead that has been silent
  * for `silenceMs`.
@@ -17,26 +18,21 @@
  * client.connect();
  * ```
  */
-/** Every channel, in the protocol's order. */
-export const CHANNELS = ['quotes', 'trades', 'bars', 'status'];
-const OPEN = 1;
-function emptySubs() {
-    return { quotes: new Set(), trades: new Set(), bars: new Set(), status: new Set() };
-}
-function copySubs(s) {
-    return {
-        quotes: new Set(s.quotes),
-        trades: new Set(s.trades),
-        bars: new Set(s.bars),
-        status: new Set(s.status),
-    };
-}
+import { OPEN, reconnectDelay, startHeartbeat, streamUrl } from './connection.js';
+import { Delivery } from './delivery.js';
+import { Listeners } from './events.js';
+import { Replay } from './replay.js';
+import { CHANNELS, reported, Subscriptions } from './subscriptions.js';
+export { CHANNELS } from './subscriptions.js';
 /** One logical connection to the stream, kept alive across disconnects. */
 export class TickerClient {
     constructor(options) {
         /** Where the connection stands. */
         this.state = 'idle';
-        /** The newest tick received (any channel); what a reconnect resumes after. */
+        /**
+         * The newest tick received (any channel). A reconnect resumes after the tick before it (the
+         * newest one received in full: the newest may have been cut short), dropping what comes again.
+         */
         this.seq = null;
         /** Every symbol the server streams (from the welcome). */
         this.symbols = [];
@@ -44,7 +40,7 @@ export class TickerClient {
         this.intervalMs = null;
         /** Counters: connections opened, reconnects, messages dropped as repeats, gaps seen. */
         this.stats = { connects: 0, reconnects: 0, duplicates: 0, gaps: 0, serverGaps: 0 };
-        this.listeners = new Map();
+        this.listeners = new Listeners();
         this.ws = null;
         this.attempt = 0;
         this.retryTimer = null;
@@ -53,34 +49,18 @@ export class TickerClient {
         this.stopped = true;
         /** Whether a connection has opened (so {@link TickerOptions.firstParams} are spent). */
         this.firstOpened = false;
-        /** Replay position: the newest tick's time received during a replay. */
-        this.position = null;
-        /** A replay with `then=close` reached its end: its close is not a loss. */
-        this.replayDone = false;
-        /** What the user wants, per channel (expanded once the symbols are known). */
-        this.wanted = emptySubs();
-        this.wantedKnown = false;
-        this.pending = [];
+        /** What the user wants streamed. */
+        this.subs = new Subscriptions();
         /** The `since` the current connection was opened with. */
         this.since = null;
-        this.lastSeq = new Map();
-        this.lastTrade = new Map();
-        this.lastBar = new Map();
-        this.lastStatus = new Map();
-        /** Symbols whose next quote may jump (after a server gap or a new subscription). */
-        this.noGapCheck = new Set();
+        /** What was delivered, so that nothing is delivered twice. */
+        this.delivered = new Delivery();
         this.opts = options;
-        this.replay = options.replay ?? null;
+        this.replay = new Replay(options.replay);
     }
     /** Listens to one kind of event; returns the function that stops listening. */
     on(event, fn) {
-        let set = this.listeners.get(event);
-        if (!set) {
-            set = new Set();
-            this.listeners.set(event, set);
-        }
-        set.add(fn);
-        return () => set?.delete(fn);
+        return this.listeners.on(event, fn);
     }
     /** Opens the connection (and keeps it open until {@link close}). */
     connect() {
@@ -122,7 +102,7 @@ export class TickerClient {
     }
     /** The newest seq received for a symbol's quotes. */
     lastSeqOf(symbol) {
-        return this.lastSeq.get(symbol);
+        return this.delivered.lastSeqOf(symbol);
     }
     /** Pauses a replay. */
     pause() {
@@ -134,8 +114,7 @@ export class TickerClient {
     }
     /** Changes a replay's speed. */
     setSpeed(speed) {
-        if (this.replay)
-            this.replay = { ...this.replay, speed };
+        this.replay.setSpeed(speed);
         this.send({ type: 'replay', action: 'speed', speed });
     }
     /** Moves a replay to another moment (RFC 3339 or Unix ms). */
@@ -152,95 +131,23 @@ export class TickerClient {
     }
     // ---- subscriptions -------------------------------------------------------------------------
     change(op, symbols, channels) {
-        if (!this.wantedKnown) {
-            this.pending.push({ op, symbols, channels });
+        const applied = this.subs.change({ op, symbols, channels }, this.symbols);
+        if (!applied)
             return;
-        }
-        this.apply(op, symbols, channels);
-        const msg = channels ? { type: op, symbols, channels } : { type: op, symbols };
-        this.send(msg);
-    }
-    apply(op, symbols, channels) {
-        const list = symbols.includes('*') ? this.symbols : symbols.map((s) => s.toUpperCase());
-        for (const ch of channels ?? CHANNELS) {
-            for (const sym of list) {
-                if (op === 'subscribe') {
-                    if (ch === 'quotes' && !this.wanted.quotes.has(sym))
-                        this.noGapCheck.add(sym);
-                    this.wanted[ch].add(sym);
-                }
-                else {
-                    this.wanted[ch].delete(sym);
-                }
-            }
-        }
-    }
-    /** The subscription as the server reports it in a welcome or an ack. */
-    static reported(m) {
-        const subs = emptySubs();
-        if (m.channels) {
-            for (const ch of CHANNELS)
-                for (const s of m.channels[ch] ?? [])
-                    subs[ch].add(s);
-        }
-        else {
-            for (const s of m.subscribed ?? m.symbols ?? [])
-                subs.quotes.add(s);
-        }
-        return subs;
-    }
-    /** After a welcome: the server's subscription brought in line with the wanted one. */
-    sync(server) {
-        for (const ch of CHANNELS) {
-            const add = [...this.wanted[ch]].filter((s) => !server[ch].has(s));
-            const drop = [...server[ch]].filter((s) => !this.wanted[ch].has(s));
-            if (add.length)
-                this.send({ type: 'subscribe', symbols: add, channels: [ch] });
-            if (drop.length)
-                this.send({ type: 'unsubscribe', symbols: drop, channels: [ch] });
-        }
+        this.delivered.exempt(applied.added);
+        this.send(applied.msg);
     }
     // ---- the socket ----------------------------------------------------------------------------
     url() {
-        const url = new URL(this.opts.url);
-        for (const p of ['symbols', 'channels', 'format', 'since', 'from', 'speed', 'to', 'then']) {
-            url.searchParams.delete(p);
-        }
-        if (this.wantedKnown) {
-            const all = new Set();
-            const chans = [];
-            for (const ch of CHANNELS) {
-                for (const s of this.wanted[ch])
-                    all.add(s);
-                if (this.wanted[ch].size)
-                    chans.push(ch);
-            }
-            // Market order, as the server lists them.
-            url.searchParams.set('symbols', this.symbols.filter((s) => all.has(s)).join(','));
-            url.searchParams.set('channels', (chans.length ? chans : ['quotes']).join(','));
-        }
-        else {
-            url.searchParams.set('symbols', (this.opts.symbols ?? ['*']).join(','));
-            url.searchParams.set('channels', (this.opts.channels ?? ['quotes']).join(','));
-        }
-        url.searchParams.set('format', this.opts.format ?? 'quote');
-        if (!this.firstOpened) {
-            for (const [k, v] of Object.entries(this.opts.firstParams ?? {}))
-                url.searchParams.set(k, v);
-        }
-        this.since = null;
-        if (this.replay) {
-            url.searchParams.set('from', String(this.position ?? this.replay.from));
-            url.searchParams.set('speed', String(this.replay.speed ?? 1));
-            if (this.replay.to != null)
-                url.searchParams.set('to', String(this.replay.to));
-            url.searchParams.set('then', this.replay.then ?? 'close');
-        }
-        else if (this.seq != null) {
-            url.searchParams.set('since', String(this.seq));
-            this.since = this.seq;
-        }
-        return url.toString();
+        this.since = this.replay.active ? null : this.delivered.resumePoint();
+        return streamUrl({
+            url: this.opts.url,
+            subs: this.subs.params(this.symbols, this.opts),
+            format: this.opts.format,
+            firstParams: this.firstOpened ? undefined : this.opts.firstParams,
+            replay: this.replay.params(),
+            since: this.since,
+        });
     }
     open() {
         this.clearTimers();
@@ -288,7 +195,7 @@ export class TickerClient {
             ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
             this.stopHeartbeat();
             // A replay that ended on purpose (then=close) is finished, not lost.
-            if (code === 1000 && this.replay && this.replayDone) {
+            if (code === 1000 && this.replay.finished) {
                 this.stopped = true;
                 this.setState({ state: 'closed', attempt: this.attempt, code, reason, wasClean });
                 return;
@@ -316,17 +223,14 @@ export class TickerClient {
     }
     /** The connection is gone: try again later, unless told to stop. */
     lost(code, reason, wasClean) {
-        const rc = this.opts.reconnect;
-        const max = rc === false ? 0 : rc?.maxAttempts ?? Infinity;
-        if (this.stopped || this.attempt >= max) {
+        const delayMs = this.stopped
+            ? null
+            : reconnectDelay(this.attempt, this.opts.reconnect, this.opts.random ?? Math.random);
+        if (delayMs == null) {
             this.stopped = true;
             this.setState({ state: 'closed', attempt: this.attempt, code, reason, wasClean });
             return;
         }
-        const base = (rc && rc.baseMs) || 500;
-        const cap = (rc && rc.capMs) || 10000;
-        const exp = Math.min(cap, base * 2 ** this.attempt);
-        const delayMs = Math.round(exp / 2 + (this.opts.random ?? Math.random)() * (exp / 2));
         this.attempt += 1;
         this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs, code, reason, wasClean });
         this.retryTimer = setTimeout(() => {
@@ -336,30 +240,23 @@ export class TickerClient {
         }, delayMs);
     }
     startHeartbeat() {
-        const hb = this.opts.heartbeat;
-        if (hb === false)
-            return;
-        const every = hb?.pingEveryMs ?? 15000;
-        const silence = hb?.silenceMs ?? 45000;
-        let id = 0;
         this.stopHeartbeat();
-        this.pingTimer = setInterval(() => {
-            const ws = this.ws;
-            if (!ws || ws.readyState !== OPEN)
-                return;
-            if (Date.now() - this.lastHeard > silence) {
-                // Silent too long: presumed dead (a half-open TCP connection never says so).
+        this.pingTimer = startHeartbeat(this.opts.heartbeat, {
+            socket: () => this.ws,
+            lastHeard: () => this.lastHeard,
+            ping: (id) => this.send({ type: 'ping', id }),
+            silent: (silence) => {
+                const ws = this.ws;
+                if (!ws)
+                    return;
                 this.ws = null;
                 ws.onclose = null;
                 ws.onmessage = null;
                 ws.close(4000, 'silent');
                 this.stopHeartbeat();
                 this.lost(4000, `no data for ${silence} ms`);
-                return;
-            }
-            id += 1;
-            this.send({ type: 'ping', id });
-        }, Math.min(every, silence));
+            },
+        });
     }
     stopHeartbeat() {
         if (this.pingTimer)
@@ -377,11 +274,7 @@ export class TickerClient {
         this.emit('state', change);
     }
     emit(event, value) {
-        const set = this.listeners.get(event);
-        if (!set)
-            return;
-        for (const fn of [...set])
-            fn(value);
+        this.listeners.emit(event, value);
     }
     // ---- messages ------------------------------------------------------------------------------
     receive(text) {
@@ -421,39 +314,26 @@ export class TickerClient {
                 break;
             case 'gap':
                 this.stats.serverGaps += 1;
-                for (const s of this.lastSeq.keys())
-                    this.noGapCheck.add(s);
+                this.delivered.exemptAll();
                 this.emit('gap', { source: 'server', from: m.from, to: m.to });
                 break;
             case 'error':
                 if (m.code === 'invalid_since') {
                     // The server is behind what we saw (restarted on another clock): start afresh.
                     this.seq = null;
-                    this.lastSeq.clear();
-                    this.lastTrade.clear();
-                    this.lastBar.clear();
-                    this.lastStatus.clear();
+                    this.delivered.clear();
                 }
                 this.emit('error', m);
                 break;
             case 'replay':
                 if (m.action === 'seek') {
                     // The replay jumped: its seqs start over from the new moment.
-                    this.lastSeq.clear();
-                    this.lastTrade.clear();
-                    this.lastBar.clear();
-                    this.lastStatus.clear();
+                    this.delivered.clear();
                     this.seq = null;
                 }
                 break;
             case 'replay_end':
-                if (m.then === 'live') {
-                    this.replay = null;
-                    this.position = null;
-                }
-                else {
-                    this.replayDone = true;
-                }
+                this.replay.end(m.then);
                 break;
             case 'subscribed':
             case 'pong':
@@ -464,83 +344,66 @@ export class TickerClient {
         this.attempt = 0;
         this.symbols = m.symbols.slice();
         this.intervalMs = m.interval_ms;
-        const server = TickerClient.reported(m);
-        if (!this.wantedKnown) {
-            this.wanted = copySubs(server);
-            this.wantedKnown = true;
-            for (const p of this.pending.splice(0))
-                this.apply(p.op, p.symbols, p.channels);
-        }
+        const server = reported(m);
+        this.delivered.exempt(this.subs.welcome(server, this.symbols));
         // Nothing streamed means nothing to miss: resume from the server's tick.
         const streamed = CHANNELS.some((c) => server[c].size > 0);
-        if (!this.replay && !streamed && (this.seq == null || m.seq > this.seq))
+        if (!this.replay.active && !streamed && (this.seq == null || m.seq > this.seq)) {
             this.seq = m.seq;
+            this.delivered.completeThrough(m.seq);
+        }
         this.emit('welcome', m);
-        this.sync(server);
-    }
-    wants(ch, symbol) {
-        return !this.wantedKnown || this.wanted[ch].has(symbol);
+        for (const msg of this.subs.sync(server))
+            this.send(msg);
     }
     tick(seq, timestamp) {
         if (this.seq == null || seq > this.seq)
             this.seq = seq;
-        if (this.replay && (this.position == null || timestamp > this.position))
-            this.position = timestamp;
+        this.delivered.sawTick(seq);
+        this.replay.saw(timestamp);
     }
     quote(q, snapshot) {
-        if (!this.wants('quotes', q.symbol))
+        if (!this.subs.wants('quotes', q.symbol))
             return;
-        const last = this.lastSeq.get(q.symbol);
-        if (last != null && q.seq <= last) {
+        if (this.delivered.isRepeat('quote', q.symbol, q.seq)) {
             this.stats.duplicates += 1;
             return;
         }
-        const unchecked = this.noGapCheck.delete(q.symbol);
-        if (last != null && !snapshot && !unchecked && q.seq > last + 1) {
+        const gap = this.delivered.quoteGap(q.symbol, q.seq, snapshot);
+        if (gap) {
             this.stats.gaps += 1;
-            this.emit('gap', { source: 'client', symbol: q.symbol, from: last + 1, to: q.seq - 1 });
+            this.emit('gap', { source: 'client', symbol: q.symbol, ...gap });
         }
-        this.lastSeq.set(q.symbol, q.seq);
+        this.delivered.record('quote', q.symbol, q.seq);
         this.tick(q.seq, q.timestamp);
         // A frame's own fields (`type`, `dropped`) are not the quote's.
         const { type: _type, dropped: _dropped, ...quote } = q;
         this.emit('quote', quote);
     }
-    trade(t) {
-        if (!this.wants('trades', t.symbol))
-            return;
-        const last = this.lastTrade.get(t.symbol);
-        if (last != null && t.id <= last) {
+    /** Whether `n` of `key` is new (recording it, and the tick); counts a repeat. */
+    once(kind, key, n, seq, timestamp) {
+        if (this.delivered.isRepeat(kind, key, n)) {
             this.stats.duplicates += 1;
-            return;
+            return false;
         }
-        this.lastTrade.set(t.symbol, t.id);
-        this.tick(t.seq, t.timestamp);
-        this.emit('trade', t);
+        this.delivered.record(kind, key, n);
+        this.tick(seq, timestamp);
+        return true;
+    }
+    trade(t) {
+        if (this.subs.wants('trades', t.symbol) && this.once('trade', t.symbol, t.id, t.seq, t.timestamp)) {
+            this.emit('trade', t);
+        }
     }
     bar(b) {
-        if (!this.wants('bars', b.symbol))
-            return;
         const key = `${b.symbol} ${b.interval}`;
-        const last = this.lastBar.get(key);
-        if (last != null && b.bar.timestamp <= last) {
-            this.stats.duplicates += 1;
-            return;
+        if (this.subs.wants('bars', b.symbol) && this.once('bar', key, b.bar.timestamp, b.seq, b.timestamp)) {
+            this.emit('bar', b);
         }
-        this.lastBar.set(key, b.bar.timestamp);
-        this.tick(b.seq, b.timestamp);
-        this.emit('bar', b);
     }
     status(s) {
-        if (!this.wants('status', s.symbol))
-            return;
-        const last = this.lastStatus.get(s.symbol);
-        if (last != null && s.seq <= last) {
-            this.stats.duplicates += 1;
-            return;
+        if (this.subs.wants('status', s.symbol) && this.once('status', s.symbol, s.seq, s.seq, s.timestamp)) {
+            this.emit('status', s);
         }
-        this.lastStatus.set(s.symbol, s.seq);
-        this.tick(s.seq, s.timestamp);
-        this.emit('status', s);
     }
 }

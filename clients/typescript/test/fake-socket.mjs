@@ -1,6 +1,8 @@
 // Drives the compiled client (dist/ticker.js) against a scripted in-process WebSocket, for the
 // behaviour a real server cannot easily provoke on demand: `firstParams` only on the first
-// connection that opens, `reconnectNow` cutting a backoff short, `wasClean` passed through.
+// connection that opens, `reconnectNow` cutting a backoff short, `wasClean` passed through, and
+// a connection cut inside a tick (after its quote, before its status) resuming before that
+// tick, so that its status still comes.
 // Exits non-zero (with the failed assertion) if the client misbehaves.
 import assert from 'node:assert/strict';
 import { TickerClient } from '../dist/ticker.js';
@@ -75,9 +77,10 @@ assert.equal(lost.attempt, 1);
 client.reconnectNow(true);
 const third = sockets[2];
 assert.equal(third.url.searchParams.get('fault_disconnect_ticks'), null, 'first-connection parameters are spent');
-assert.equal(third.url.searchParams.get('since'), '6');
+// Tick 6 may have been cut short: the resume starts after 5, the newest tick seen complete.
+assert.equal(third.url.searchParams.get('since'), '5');
 third.open();
-assert.equal(states.at(-1).resumedAfter, 6);
+assert.equal(states.at(-1).resumedAfter, 5);
 third.feed(welcome(7));
 third.feed(quote(6));
 third.feed(quote(7));
@@ -90,4 +93,46 @@ client.close();
 assert.equal(client.state, 'closed');
 client.reconnectNow();
 assert.equal(sockets.length, 3, 'a closed client stays closed');
+
+// Cut between a tick's quote and that tick's status frame: the resume asks for that tick again,
+// its quote comes again (dropped) and its status comes at last.
+{
+  const statusOf = (seq, status) => ({
+    type: 'status', symbol: 'AAPL', status, previous: 'open', calendar: 'us-equity',
+    timestamp: seq * 1000, seq,
+  });
+  const got = [];
+  const c = new TickerClient({
+    url: 'ws://127.0.0.1:1/ws',
+    symbols: ['AAPL'],
+    channels: ['quotes', 'status'],
+    reconnect: { baseMs: 60_000, capMs: 60_000 },
+    heartbeat: false,
+    WebSocket: FakeSocket,
+    random: () => 0,
+  });
+  c.on('quote', (q) => got.push(['quote', q.seq]));
+  c.on('status', (st) => got.push(['status', st.seq, st.status]));
+  c.connect();
+  const first = sockets.at(-1);
+  first.open();
+  first.feed({ ...welcome(10), channels: { quotes: ['AAPL'], trades: [], bars: [], status: ['AAPL'] } });
+  first.feed(quote(11));
+  first.feed(statusOf(11, 'halted'));
+  first.feed(quote(12)); // tick 12's status frame is still to come when the connection dies
+  first.drop(1006, false);
+  c.reconnectNow();
+  const again = sockets.at(-1);
+  assert.equal(again.url.searchParams.get('since'), '11', 'tick 12 was cut short: resume after 11');
+  again.open();
+  again.feed({ ...welcome(12), channels: { quotes: ['AAPL'], trades: [], bars: [], status: ['AAPL'] } });
+  // The server replays tick 12 whole.
+  again.feed(quote(12));
+  again.feed(statusOf(12, 'open'));
+  assert.deepEqual(got, [
+    ['quote', 11], ['status', 11, 'halted'], ['quote', 12], ['status', 12, 'open'],
+  ], "tick 12's status arrives, and nothing twice");
+  assert.equal(c.stats.duplicates, 1, "tick 12's quote came again and was dropped");
+  c.close();
+}
 console.log('ok');

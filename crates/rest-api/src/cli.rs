@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::faults::FaultMode;
+use ticker_net::faults::{FaultArgs, FaultLimits};
 use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
 use crate::warm::WarmArgs;
@@ -194,22 +194,11 @@ pub struct RestConfig {
 }
 
 /// Fault injection: the switch and its limits (`docs/faults.md`).
+pub type FaultConfig = FaultArgs<RestFaultLimits>;
+
+/// The rest-api's own fault limits.
 #[derive(Debug, Clone, Args)]
-pub struct FaultConfig {
-    /// Inject the faults requests ask for with `fault_*` query parameters or the
-    /// x-ticker-fault header (allow), or refuse every such request with HTTP 400 (off).
-    #[arg(long = "faults", env = "TICKER_FAULTS", value_enum, default_value_t = FaultMode::Off)]
-    pub mode: FaultMode,
-
-    /// Fault parameters every /api/ request gets unless it sets them
-    /// (e.g. `fault_status=503&fault_rate=0.05`); needs --faults allow.
-    #[arg(
-        long = "fault-defaults",
-        value_name = "QUERY",
-        env = "TICKER_REST_FAULT_DEFAULTS"
-    )]
-    pub defaults: Option<String>,
-
+pub struct RestFaultLimits {
     /// Longest `fault_latency_ms` a request may ask for.
     #[arg(
         long = "fault-max-latency-ms",
@@ -227,47 +216,45 @@ pub struct FaultConfig {
         default_value_t = 120_000
     )]
     pub max_hang_ms: u64,
-
-    /// Most clients (`fault_client` ids, or distinct fault parameter sets) whose requests are
-    /// counted for `fault_rate`.
-    #[arg(
-        long = "fault-max-clients",
-        value_name = "N",
-        env = "TICKER_REST_FAULT_MAX_CLIENTS",
-        default_value_t = 10_000
-    )]
-    pub max_clients: usize,
-
-    /// Milliseconds after its last request that a client's count is forgotten.
-    #[arg(
-        long = "fault-client-ttl-ms",
-        value_name = "MS",
-        env = "TICKER_REST_FAULT_CLIENT_TTL_MS",
-        default_value_t = 600_000
-    )]
-    pub client_ttl_ms: u64,
 }
 
-impl Default for FaultConfig {
+impl Default for RestFaultLimits {
     fn default() -> Self {
         Self {
-            mode: FaultMode::Off,
-            defaults: None,
             max_latency_ms: 30_000,
             max_hang_ms: 120_000,
-            max_clients: 10_000,
-            client_ttl_ms: 600_000,
         }
     }
 }
 
-impl FaultConfig {
-    /// Every fault allowed, with the default limits (for tests and examples).
-    pub fn allow() -> Self {
-        Self {
-            mode: FaultMode::Allow,
-            ..Self::default()
+impl FaultLimits for RestFaultLimits {
+    const MODE_HELP: &'static str = "Inject the faults requests ask for with `fault_*` query \
+        parameters or the x-ticker-fault header (allow), or refuse every such request with HTTP \
+        400 (off)";
+    const DEFAULTS_ENV: &'static str = "TICKER_REST_FAULT_DEFAULTS";
+    const DEFAULTS_HELP: &'static str = "Fault parameters every /api/ request gets unless it \
+        sets them (e.g. `fault_status=503&fault_rate=0.05`); needs --faults allow";
+    const MAX_CLIENTS_ENV: &'static str = "TICKER_REST_FAULT_MAX_CLIENTS";
+    const MAX_CLIENTS_HELP: &'static str = "Most clients (`fault_client` ids, or distinct fault \
+        parameter sets) whose requests are counted for `fault_rate`";
+    const CLIENT_TTL_ENV: &'static str = "TICKER_REST_FAULT_CLIENT_TTL_MS";
+    const CLIENT_TTL_HELP: &'static str =
+        "Milliseconds after its last request that a client's count is forgotten";
+
+    fn validate(&self) -> Result<(), String> {
+        if self.max_latency_ms > 3_600_000 {
+            return Err(format!(
+                "--fault-max-latency-ms: {} must be 0..=3600000",
+                self.max_latency_ms
+            ));
         }
+        if self.max_hang_ms > 3_600_000 {
+            return Err(format!(
+                "--fault-max-hang-ms: {} must be 0..=3600000",
+                self.max_hang_ms
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -402,29 +389,7 @@ impl RestConfig {
             return bad("cors-origins", &"(empty)", "must list origins or be *");
         }
         let f = &self.faults;
-        if f.max_latency_ms > 3_600_000 {
-            return bad(
-                "fault-max-latency-ms",
-                &f.max_latency_ms,
-                "must be 0..=3600000",
-            );
-        }
-        if f.max_hang_ms > 3_600_000 {
-            return bad("fault-max-hang-ms", &f.max_hang_ms, "must be 0..=3600000");
-        }
-        if !(1..=1_000_000).contains(&f.max_clients) {
-            return bad("fault-max-clients", &f.max_clients, "must be 1..=1000000");
-        }
-        if f.client_ttl_ms == 0 {
-            return bad("fault-client-ttl-ms", &0, "must be at least 1");
-        }
-        if f.defaults.is_some() && f.mode != FaultMode::Allow {
-            return bad(
-                "fault-defaults",
-                &f.defaults.as_deref().unwrap_or(""),
-                "needs --faults allow",
-            );
-        }
+        f.validate()?;
         crate::faults::Faults::new(f)?;
         self.control.validate()
     }

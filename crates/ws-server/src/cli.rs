@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::faults::FaultMode;
+use ticker_net::faults::{FaultArgs, FaultLimits};
 use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
 
 /// ticker WebSocket server: streams quotes with per-symbol subscriptions.
@@ -173,22 +173,11 @@ pub struct WsConfig {
 }
 
 /// Fault injection: the switch and its limits (`docs/faults.md`).
+pub type FaultConfig = FaultArgs<WsFaultLimits>;
+
+/// The ws-server's own fault limits.
 #[derive(Debug, Clone, Args)]
-pub struct FaultConfig {
-    /// Inject the faults clients ask for with `fault_*` URL parameters (allow), or refuse
-    /// every such parameter with HTTP 400 (off).
-    #[arg(long = "faults", env = "TICKER_FAULTS", value_enum, default_value_t = FaultMode::Off)]
-    pub mode: FaultMode,
-
-    /// Fault parameters every connection gets unless its URL sets them
-    /// (e.g. `fault_drop=0.01&fault_disconnect_ms=60000-300000`); needs --faults allow.
-    #[arg(
-        long = "fault-defaults",
-        value_name = "QUERY",
-        env = "TICKER_WS_FAULT_DEFAULTS"
-    )]
-    pub defaults: Option<String>,
-
+pub struct WsFaultLimits {
     /// Longest `fault_delay_ms` a connection may ask for.
     #[arg(
         long = "fault-max-delay-ms",
@@ -225,48 +214,66 @@ pub struct FaultConfig {
         default_value_t = 64
     )]
     pub max_reorder_window: u64,
-
-    /// Most `fault_client` ids whose upgrade attempts are remembered (for `fault_refuse`).
-    #[arg(
-        long = "fault-max-clients",
-        value_name = "N",
-        env = "TICKER_WS_FAULT_MAX_CLIENTS",
-        default_value_t = 10_000
-    )]
-    pub max_clients: usize,
-
-    /// Milliseconds after its last attempt that a `fault_client` id is forgotten.
-    #[arg(
-        long = "fault-client-ttl-ms",
-        value_name = "MS",
-        env = "TICKER_WS_FAULT_CLIENT_TTL_MS",
-        default_value_t = 600_000
-    )]
-    pub client_ttl_ms: u64,
 }
 
-impl Default for FaultConfig {
+impl Default for WsFaultLimits {
     fn default() -> Self {
         Self {
-            mode: FaultMode::Off,
-            defaults: None,
             max_delay_ms: 30_000,
             max_stall_ms: 120_000,
             max_held_bytes: 1 << 20,
             max_reorder_window: 64,
-            max_clients: 10_000,
-            client_ttl_ms: 600_000,
         }
     }
 }
 
-impl FaultConfig {
-    /// Every fault allowed, with the default limits (for tests and examples).
-    pub fn allow() -> Self {
-        Self {
-            mode: FaultMode::Allow,
-            ..Self::default()
-        }
+impl FaultLimits for WsFaultLimits {
+    const MODE_HELP: &'static str = "Inject the faults clients ask for with `fault_*` URL \
+        parameters (allow), or refuse every such parameter with HTTP 400 (off)";
+    const DEFAULTS_ENV: &'static str = "TICKER_WS_FAULT_DEFAULTS";
+    const DEFAULTS_HELP: &'static str = "Fault parameters every connection gets unless its URL \
+        sets them (e.g. `fault_drop=0.01&fault_disconnect_ms=60000-300000`); needs --faults allow";
+    const MAX_CLIENTS_ENV: &'static str = "TICKER_WS_FAULT_MAX_CLIENTS";
+    const MAX_CLIENTS_HELP: &'static str =
+        "Most `fault_client` ids whose upgrade attempts are remembered (for `fault_refuse`)";
+    const CLIENT_TTL_ENV: &'static str = "TICKER_WS_FAULT_CLIENT_TTL_MS";
+    const CLIENT_TTL_HELP: &'static str =
+        "Milliseconds after its last attempt that a `fault_client` id is forgotten";
+
+    fn validate(&self) -> Result<(), String> {
+        check(
+            self.max_delay_ms <= 3_600_000,
+            "fault-max-delay-ms",
+            &self.max_delay_ms,
+            "must be 0..=3600000",
+        )?;
+        check(
+            self.max_stall_ms <= 3_600_000,
+            "fault-max-stall-ms",
+            &self.max_stall_ms,
+            "must be 0..=3600000",
+        )?;
+        check(
+            (1024..=64 << 20).contains(&self.max_held_bytes),
+            "fault-max-held-bytes",
+            &self.max_held_bytes,
+            "must be 1024..=67108864",
+        )?;
+        check(
+            (2..=4096).contains(&self.max_reorder_window),
+            "fault-max-reorder-window",
+            &self.max_reorder_window,
+            "must be 2..=4096",
+        )
+    }
+}
+
+/// `Ok` if `ok`, else the error naming the flag, the value and the rule it breaks.
+fn check(ok: bool, flag: &str, value: &dyn std::fmt::Display, rule: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("--{flag}: {value} {rule}"))
     }
 }
 
@@ -308,13 +315,6 @@ impl Default for WsConfig {
 impl WsConfig {
     /// Checks the settings; the error names the flag and the value.
     pub fn validate(&self) -> Result<(), String> {
-        let check = |ok: bool, flag: &str, value: &dyn std::fmt::Display, rule: &str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("--{flag}: {value} {rule}"))
-            }
-        };
         check(
             self.max_connections >= 1,
             "max-connections",
@@ -418,48 +418,7 @@ impl WsConfig {
             "must list origins or be *",
         )?;
         let f = &self.faults;
-        check(
-            f.max_delay_ms <= 3_600_000,
-            "fault-max-delay-ms",
-            &f.max_delay_ms,
-            "must be 0..=3600000",
-        )?;
-        check(
-            f.max_stall_ms <= 3_600_000,
-            "fault-max-stall-ms",
-            &f.max_stall_ms,
-            "must be 0..=3600000",
-        )?;
-        check(
-            (1024..=64 << 20).contains(&f.max_held_bytes),
-            "fault-max-held-bytes",
-            &f.max_held_bytes,
-            "must be 1024..=67108864",
-        )?;
-        check(
-            (2..=4096).contains(&f.max_reorder_window),
-            "fault-max-reorder-window",
-            &f.max_reorder_window,
-            "must be 2..=4096",
-        )?;
-        check(
-            (1..=1_000_000).contains(&f.max_clients),
-            "fault-max-clients",
-            &f.max_clients,
-            "must be 1..=1000000",
-        )?;
-        check(
-            f.client_ttl_ms >= 1,
-            "fault-client-ttl-ms",
-            &f.client_ttl_ms,
-            "must be at least 1",
-        )?;
-        check(
-            f.defaults.is_none() || f.mode == FaultMode::Allow,
-            "fault-defaults",
-            &f.defaults.as_deref().unwrap_or(""),
-            "needs --faults allow",
-        )?;
+        f.validate()?;
         crate::faults::Faults::new(f)?;
         check(
             (1..=3_600_000).contains(&self.gateway_auth_timeout_ms),

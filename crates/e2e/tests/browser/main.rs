@@ -45,16 +45,6 @@ pub(crate) type TestResult<T> = Result<T, Box<dyn std::error::Error + Send + Syn
 /// The whole scenario must finish well within a minute.
 pub(crate) const SCENARIO_TIMEOUT: Duration = Duration::from_secs(55);
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Whether the user explicitly allowed skipping `check` (never under CI).
-fn skip_allowed(check: &str) -> bool {
-    !in_ci()
-        && std::env::var("ALLOW_SKIP").is_ok_and(|list| list.split(',').any(|c| c.trim() == check))
-}
-
 /// Where screenshots go: `<target dir>/e2e/`.
 pub(crate) fn screenshot_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -72,7 +62,7 @@ fn skip(test: &str, why: &str) {
 pub(crate) fn chromium_or_skip(test: &str) -> TestResult<Option<PathBuf>> {
     match chromium::binary() {
         Ok(path) => Ok(Some(path)),
-        Err(path) if skip_allowed("chromium") => {
+        Err(path) if test_support::skip_allowed("chromium") => {
             skip(
                 test,
                 &format!("no Chromium at {} (allowed by ALLOW_SKIP)", path.display()),

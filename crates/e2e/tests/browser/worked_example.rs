@@ -211,11 +211,14 @@ async fn dashboard_shows_a_halt_and_a_disconnect_and_misses_no_tick() -> TestRes
         // The connection ends right after that tick; two more happen before the page can be
         // back (its first retry waits at least 250 ms).
         let missed_to = services.advance(2);
+        // The client resumes after the newest tick it received in full: the one before the
+        // last it saw, whose status, trade and bar frames may have been cut off.
+        let resumed_after = disconnect_at - 1;
         cdp.wait_for(
             "the page to reconnect and resume after the disconnect",
             &format!(
                 "window.__ticker.reconnects === 1 && window.__ticker.phase === 'resumed' \
-                 && window.__ticker.state === 'connected' && window.__ticker.resumedAfter === {disconnect_at}"
+                 && window.__ticker.state === 'connected' && window.__ticker.resumedAfter === {resumed_after}"
             ),
             Duration::from_secs(10),
         )
@@ -244,15 +247,15 @@ async fn dashboard_shows_a_halt_and_a_disconnect_and_misses_no_tick() -> TestRes
             .unwrap_or_default();
         let log = story.get("log").map(Value::to_string).unwrap_or_default();
         let closed = "stream closed (1006): connection lost";
-        let resumed = format!("reconnected (#1); resuming after seq {disconnect_at}");
+        let resumed = format!("reconnected (#1); resuming after seq {resumed_after}");
         if phases != ["connecting", "live", "reconnecting", "resumed"]
             || story.pointer("/closes/0/code").and_then(Value::as_u64) != Some(1006)
             || story.pointer("/closes/0/wasClean") != Some(&Value::Bool(false))
             || text(&story, "counter") != "1"
             || text(&story, "counterText") != "1"
             || text(&story, "status") != "resumed"
-            || text(&story, "resumedAfter") != disconnect_at.to_string()
-            || text(&story, "statusText") != format!("Resumed after seq {disconnect_at}")
+            || text(&story, "resumedAfter") != resumed_after.to_string()
+            || text(&story, "statusText") != format!("Resumed after seq {resumed_after}")
             || !events.contains(&closed)
             || !events.contains(&resumed.as_str())
             || !log.contains(closed)

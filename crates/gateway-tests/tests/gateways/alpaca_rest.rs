@@ -39,7 +39,7 @@ async fn requests(stack: &Stack) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alpaca_py_reads_bars_trades_quotes_and_snapshots_like_the_native_api() {
-    let Some(python) = harness::python().await else {
+    let Some(python) = harness::python() else {
         return;
     };
     let stack = Stack::spawn().await;

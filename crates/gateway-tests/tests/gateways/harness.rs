@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
+use test_support::sdk_env;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
@@ -17,45 +18,6 @@ const BINANCE_GROUP: &str = "finnhub-binance";
 /// The longest an SDK script may run.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-fn skip_allowed() -> bool {
-    !under_ci()
-        && std::env::var("ALLOW_SKIP").is_ok_and(|l| l.split(',').any(|c| c.trim() == "sdks"))
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `scripts/sdk-env.sh <group> <what>`; `None` (after saying why) when the SDKs cannot be
-/// had and `ALLOW_SKIP=sdks` allows that.
-async fn sdk_env(group: &str, what: &str) -> Option<PathBuf> {
-    let out = Command::new("bash")
-        .arg(workspace().join("scripts/sdk-env.sh"))
-        .args([group, what])
-        .stderr(Stdio::piped())
-        .output()
-        .await;
-    let problem = match out {
-        Ok(o) if o.status.success() => {
-            return Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        }
-        Ok(o) => format!(
-            "scripts/sdk-env.sh {group} could not install the pinned SDKs: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => format!("cannot run scripts/sdk-env.sh: {e}"),
-    };
-    if skip_allowed() {
-        eprintln!("SKIPPED (ALLOW_SKIP=sdks): {problem}");
-        return None;
-    }
-    panic!("{problem}\nALLOW_SKIP=sdks skips the SDK tests (not under CI=true)");
-}
-
 /// A script runner: the SDK group's Python or Node.
 pub enum Sdk {
     /// The virtualenv's python.
@@ -64,19 +26,19 @@ pub enum Sdk {
     Node(PathBuf),
 }
 
-/// The Python SDKs, or `None` when skipped.
-pub async fn python() -> Option<Sdk> {
-    sdk_env(GROUP, "python").await.map(Sdk::Python)
+/// The Python SDKs, or `None` when skipped (the rule of `test_support::sdk_env`).
+pub fn python() -> Option<Sdk> {
+    sdk_env(GROUP, "python").map(Sdk::Python)
 }
 
 /// The Node SDKs, or `None` when skipped.
-pub async fn node() -> Option<Sdk> {
-    sdk_env(GROUP, "node-dir").await.map(Sdk::Node)
+pub fn node() -> Option<Sdk> {
+    sdk_env(GROUP, "node-dir").map(Sdk::Node)
 }
 
 /// The Node clients of Finnhub and Binance (`@binance/spot`), or `None` when skipped.
-pub async fn binance_node() -> Option<Sdk> {
-    sdk_env(BINANCE_GROUP, "node-dir").await.map(Sdk::Node)
+pub fn binance_node() -> Option<Sdk> {
+    sdk_env(BINANCE_GROUP, "node-dir").map(Sdk::Node)
 }
 
 impl Sdk {

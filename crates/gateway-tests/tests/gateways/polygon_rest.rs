@@ -92,7 +92,7 @@ async fn check(sdk: &Sdk, script: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polygon_api_client_pages_aggregates_and_reads_the_last_trade_like_the_native_api() {
-    let Some(python) = harness::python().await else {
+    let Some(python) = harness::python() else {
         return;
     };
     let out = check(&python, "polygon_rest.py").await;
@@ -115,7 +115,7 @@ async fn polygon_api_client_pages_aggregates_and_reads_the_last_trade_like_the_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polygon_client_js_follows_absolute_next_urls_to_the_native_bars() {
-    let Some(node) = harness::node().await else {
+    let Some(node) = harness::node() else {
         return;
     };
     check(&node, "polygon_rest.mjs").await;

@@ -131,7 +131,7 @@ fn row(v: &Value) -> [f64; 8] {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alpaca_py_streams_msgpack_trades_quotes_and_bars_equal_to_the_native_api() {
-    let Some(python) = harness::python().await else {
+    let Some(python) = harness::python() else {
         return;
     };
     let stack = Stack::spawn().await;
@@ -191,7 +191,7 @@ async fn alpaca_py_streams_msgpack_trades_quotes_and_bars_equal_to_the_native_ap
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alpaca_trade_api_js_streams_msgpack_trades_and_quotes_to_the_nanosecond() {
-    let Some(node) = harness::node().await else {
+    let Some(node) = harness::node() else {
         return;
     };
     let stack = Stack::spawn().await;
@@ -244,7 +244,7 @@ async fn alpaca_trade_api_js_streams_msgpack_trades_and_quotes_to_the_nanosecond
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polygon_api_client_streams_trades_quotes_and_aggregates_equal_to_the_native_api() {
-    let Some(python) = harness::python().await else {
+    let Some(python) = harness::python() else {
         return;
     };
     let stack = Stack::spawn().await;

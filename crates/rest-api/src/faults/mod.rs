@@ -247,7 +247,13 @@ impl Faults {
         };
         let hang_ms = p
             .get("fault_hang_ms")?
-            .map(|v| number("fault_hang_ms", v, 1..=self.config.max_hang_ms.max(1)))
+            .map(|v| {
+                number(
+                    "fault_hang_ms",
+                    v,
+                    1..=self.config.limits.max_hang_ms.max(1),
+                )
+            })
             .transpose()?;
         let truncate = p
             .get("fault_truncate")?
@@ -255,7 +261,14 @@ impl Faults {
             .transpose()?;
         let latency_ms = p
             .get("fault_latency_ms")?
-            .map(|v| Span::parse("fault_latency_ms", v, self.config.max_latency_ms, "ms"))
+            .map(|v| {
+                Span::parse(
+                    "fault_latency_ms",
+                    v,
+                    self.config.limits.max_latency_ms,
+                    "ms",
+                )
+            })
             .transpose()?;
         if hang_ms.is_some() && (status.is_some() || truncate.is_some()) {
             return Err(invalid(

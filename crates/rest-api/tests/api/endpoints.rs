@@ -276,7 +276,7 @@ async fn metrics_count_requests_by_route_and_status_in_prometheus_text() {
 }
 
 #[tokio::test]
-async fn assets_serve_the_committed_typescript_client() {
+async fn assets_serve_the_committed_typescript_client_and_every_module_it_imports() {
     let app = spawn_app().await;
     let resp = app.get("/assets/ticker.js").await;
     assert_eq!(resp.status, 200);
@@ -291,6 +291,35 @@ async fn assets_serve_the_committed_typescript_client() {
     .unwrap();
     assert_eq!(resp.text(), committed, "byte for byte the committed module");
     assert!(committed.contains("export class TickerClient"));
+    // `ticker.js` imports the client's other modules relatively: every module of `dist/` is
+    // served beside it, byte for byte.
+    let dist =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/typescript/dist");
+    let mut modules = 0;
+    for entry in std::fs::read_dir(&dist).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.ends_with(".js") {
+            continue;
+        }
+        let resp = app.get(&format!("/assets/{name}")).await;
+        assert_eq!(resp.status, 200, "/assets/{name}");
+        assert_eq!(
+            resp.header("content-type"),
+            Some("text/javascript; charset=utf-8"),
+            "/assets/{name}"
+        );
+        let committed = std::fs::read_to_string(dist.join(&name)).unwrap();
+        assert_eq!(
+            resp.text(),
+            committed,
+            "/assets/{name}: byte for byte dist/{name}"
+        );
+        modules += 1;
+    }
+    assert!(
+        modules > 1,
+        "the client's modules are in clients/typescript/dist"
+    );
     let missing = app.get("/assets/nope.js").await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.header("content-type"), Some("application/json"));

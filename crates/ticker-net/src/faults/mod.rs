@@ -12,8 +12,10 @@
 //!   (seed, what is decided, index), never of time or of the order connections arrive in: the
 //!   same URL gives the same faults at the same ticks (or the same request numbers);
 //! * [`Clients`], the bounded, expiring table of client ids (attempts per client);
-//! * [`FaultCounts`], the per-kind counters behind each service's `/metrics`.
+//! * [`FaultCounts`], the per-kind counters behind each service's `/metrics`;
+//! * [`FaultArgs`], the flags both services share, around each one's [`FaultLimits`].
 
+mod args;
 mod clients;
 mod draw;
 
@@ -22,6 +24,7 @@ use http::StatusCode;
 use crate::error::ApiError;
 use crate::query::{shorten, Query};
 
+pub use args::{FaultArgs, FaultLimits};
 pub use clients::{Clients, FaultCounts};
 pub use draw::{chance, draw, fraction, hash, number, Span};
 

@@ -5,44 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-fn skip_allowed() -> bool {
-    !under_ci()
-        && std::env::var("ALLOW_SKIP").is_ok_and(|l| l.split(',').any(|c| c.trim() == "sdks"))
-}
-
-/// The workspace root.
-pub(crate) fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The Python of SDK group `group` (installing it on first use); `None`, after saying why,
 /// when it cannot be had and `ALLOW_SKIP=sdks` allows that.
 pub(crate) fn sdk_python(group: &str) -> Option<PathBuf> {
-    let out = Command::new("bash")
-        .arg(workspace().join("scripts/sdk-env.sh"))
-        .args([group, "python"])
-        .stderr(Stdio::piped())
-        .output();
-    let problem = match out {
-        Ok(o) if o.status.success() => {
-            let python = String::from_utf8_lossy(&o.stdout).trim().to_owned();
-            return Some(PathBuf::from(python));
-        }
-        Ok(o) => format!(
-            "scripts/sdk-env.sh {group} could not install the pinned SDKs: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => format!("cannot run scripts/sdk-env.sh: {e}"),
-    };
-    if skip_allowed() {
-        eprintln!("SKIPPED (ALLOW_SKIP=sdks): {problem}");
-        return None;
-    }
-    panic!("{problem}\nALLOW_SKIP=sdks skips the SDK tests (not under CI=true)");
+    test_support::sdk_env(group, "python")
 }
 
 /// Runs `script` with `python`, `args` after it and `input` on stdin; returns its stdout.

@@ -38,7 +38,7 @@ fn decode(vendor: &str, bytes: &[u8]) -> Option<Vec<Value>> {
         std::thread::current().id()
     ));
     std::fs::write(&file, bytes).unwrap();
-    let script = harness::workspace().join("scripts/sdk/decode_frames.py");
+    let script = test_support::workspace_root().join("scripts/sdk/decode_frames.py");
     let out = harness::run_python(&python, &script, &[vendor, file.to_str().unwrap()], b"");
     let _ = std::fs::remove_file(&file);
     Some(

@@ -211,8 +211,9 @@ impl Spec {
 }
 
 impl Spec {
-    /// The faults `p` asks for, within `limits`; `400 invalid_fault` names a bad parameter.
-    pub fn parse(p: &FaultParams, limits: &FaultConfig) -> Result<Self, ApiError> {
+    /// The faults `p` asks for, within `config`'s limits; `400 invalid_fault` names a bad
+    /// parameter.
+    pub fn parse(p: &FaultParams, config: &FaultConfig) -> Result<Self, ApiError> {
         p.check_known(KNOWN)?;
         let fraction = |name: &str| -> Result<f64, ApiError> {
             p.get(name)?.map_or(Ok(0.0), |v| faults::fraction(name, v))
@@ -233,10 +234,14 @@ impl Spec {
         needs("fault_refuse_status", "fault_refuse")?;
         needs("fault_retry_after", "fault_refuse")?;
         let reorder_window = match p.get("fault_reorder_window")? {
-            Some(v) => number("fault_reorder_window", v, 2..=limits.max_reorder_window)?,
+            Some(v) => number(
+                "fault_reorder_window",
+                v,
+                2..=config.limits.max_reorder_window,
+            )?,
             None => 2,
         };
-        let stall = match span("fault_stall_ms", limits.max_stall_ms, "ms")? {
+        let stall = match span("fault_stall_ms", config.limits.max_stall_ms, "ms")? {
             Some(length) => {
                 let at =
                     span("fault_stall_after_ms", MAX_AT_MS, "ms")?.unwrap_or(Span { lo: 0, hi: 0 });
@@ -270,7 +275,7 @@ impl Spec {
             reorder: fraction("fault_reorder")?,
             reorder_window,
             malformed: fraction("fault_malformed")?,
-            delay_ms: span("fault_delay_ms", limits.max_delay_ms, "ms")?,
+            delay_ms: span("fault_delay_ms", config.limits.max_delay_ms, "ms")?,
             stall,
             disconnect_ms,
             disconnect_ticks,

@@ -301,7 +301,7 @@ async fn serve_session(
             message_burst: f64::from(st.config.message_burst.max(1)),
             stall_timeout: WsConfig::ms(st.config.stall_timeout_ms),
             queue_ticks: st.config.queue_ticks,
-            fault_held_bytes: st.config.faults.max_held_bytes,
+            fault_held_bytes: st.config.faults.limits.max_held_bytes,
             replay: ReplayLimits {
                 max_speed: st.config.max_replay_speed,
                 max_range_ms: st.config.max_replay_range_ms,

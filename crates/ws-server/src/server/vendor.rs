@@ -249,7 +249,7 @@ pub(super) fn upgrade(st: &Arc<State>, mut req: Request<Incoming>) -> Response<B
                 message_burst: f64::from(st2.config.message_burst.max(1)),
                 stall_timeout: WsConfig::ms(st2.config.stall_timeout_ms),
                 queue_ticks: st2.config.queue_ticks,
-                fault_held_bytes: st2.config.faults.max_held_bytes,
+                fault_held_bytes: st2.config.faults.limits.max_held_bytes,
                 replay: ReplayLimits {
                     max_speed: st2.config.max_replay_speed,
                     max_range_ms: st2.config.max_replay_range_ms,

@@ -16,32 +16,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::helpers::{config, TestServer, INTERVAL_MS};
 
-fn skip_allowed() -> bool {
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    !ci && std::env::var("ALLOW_SKIP").is_ok_and(|l| l.split(',').any(|c| c.trim() == "sdks"))
-}
-
 /// The Python of the `finnhub-binance` SDK group, or `None` when it cannot be had and the
 /// skip is allowed.
 pub fn python() -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sdk-env.sh");
-    let out = std::process::Command::new("bash")
-        .arg(script)
-        .args(["finnhub-binance", "python"])
-        .stderr(Stdio::piped())
-        .output();
-    let problem = match out {
-        Ok(o) if o.status.success() => {
-            return Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        }
-        Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-        Err(e) => e.to_string(),
-    };
-    if skip_allowed() {
-        eprintln!("SKIPPED (ALLOW_SKIP=sdks): scripts/sdk-env.sh: {problem}");
-        return None;
-    }
-    panic!("scripts/sdk-env.sh could not provide the SDKs: {problem}\nALLOW_SKIP=sdks skips (not under CI=true)");
+    test_support::sdk_env("finnhub-binance", "python")
 }
 
 /// A market of two busy 24/7 pairs (about one trade every 10 ms tick).
