@@ -278,7 +278,7 @@ impl Conn {
         memo.prepare(ticks, &link.stream, &hub.market);
         if let Some(shared) = link.stream.shared(ticks, memo, gather) {
             let (bytes, frames) = match shared {
-                Shared::One(frame) => (frame, 1),
+                Shared::One(frames, count) => (frames, count),
                 Shared::Gathered(n) => (gather.as_slice(), n),
             };
             return match write_now(&self.socket, bytes) {
