@@ -38,7 +38,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::outbox::{write_now, Outbox, PING};
+use crate::outbox::{write_now, Direct, Outbox, PING};
 
 mod duplex;
 
@@ -278,10 +278,10 @@ impl Conn {
         memo.prepare(ticks, &link.stream, &hub.market);
         if let Some(shared) = link.stream.shared(ticks, memo, gather) {
             let (bytes, frames) = match shared {
-                Shared::One(frame) => (frame, 1),
+                Shared::One(frames, count) => (frames, count),
                 Shared::Gathered(n) => (gather.as_slice(), n),
             };
-            return match write_now(&self.socket, bytes) {
+            return match write_now(&Direct(&self.socket), bytes) {
                 Ok(wrote) if wrote == bytes.len() => Delivery::Sent(frames),
                 Ok(wrote) => {
                     link.out.keep(bytes, frames, wrote);

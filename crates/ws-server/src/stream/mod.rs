@@ -143,9 +143,10 @@ impl QuoteStream {
     }
 
     /// The fast path: the shared frames of the live `ticks` (oldest first) this connection has
-    /// not had, as one borrowed frame or gathered into `gather`; `None` when it needs bytes of
-    /// its own (a `dropped` count, a frame the memo does not hold, a very large subscription).
-    /// On `Some`, they count as sent.
+    /// not had, as one borrowed frame (a single frame, or the memo's copy of the frames every
+    /// connection at this position with this subscription gets) or gathered into `gather`;
+    /// `None` when it needs bytes of its own (a `dropped` count, a frame the memo does not
+    /// hold, a very large subscription). On `Some`, they count as sent.
     pub fn shared<'t>(
         &mut self,
         ticks: &'t [Arc<Tick>],
@@ -158,6 +159,44 @@ impl QuoteStream {
         if self.extra.has_extra() {
             return None;
         }
+        let shared = match self.memoised(ticks, memo) {
+            Some((frames, count, newest)) => Some((Shared::One(frames, count), newest)),
+            None => self
+                .gather(ticks, memo, gather)
+                .map(|(first, count, newest)| match first {
+                    Some(one) if count == 1 => (Shared::One(one, 1), newest),
+                    _ => (Shared::Gathered(count), newest),
+                }),
+        };
+        let (shared, newest) = shared?;
+        if newest > self.last_seq {
+            self.last_seq = newest;
+            self.left.clear();
+        }
+        Some(shared)
+    }
+
+    /// The memo's gathered frames for this connection's position and subscription, if it has
+    /// them: (frames, how many, the newest tick among them).
+    fn memoised<'t>(&self, ticks: &[Arc<Tick>], memo: &'t Memo) -> Option<(&'t [u8], u64, Seq)> {
+        if self.dropped > 0 || self.format != Format::Quote {
+            return None;
+        }
+        let newest = ticks.last().map(|t| t.seq).filter(|&n| n > self.last_seq)?;
+        let (frames, count) = memo.gathered(self.last_seq, newest, &self.key)?;
+        Some((frames, count, newest))
+    }
+
+    /// The shared frames of `ticks` this connection has not had, without moving its position:
+    /// the first frame (borrowed), how many there are and the newest tick among them; from the
+    /// second frame on, all of them are copied back to back into `gather`. `None` when the
+    /// connection needs bytes of its own (see [`QuoteStream::shared`]).
+    pub(super) fn gather<'t>(
+        &self,
+        ticks: &'t [Arc<Tick>],
+        memo: &'t Memo,
+        gather: &mut Vec<u8>,
+    ) -> Option<(Option<&'t [u8]>, u64, Seq)> {
         let mut first: Option<&'t [u8]> = None;
         let mut count = 0;
         let mut add = |frame: &'t [u8]| -> bool {
@@ -199,14 +238,7 @@ impl QuoteStream {
             }
             newest = tick.seq;
         }
-        if newest > self.last_seq {
-            self.last_seq = newest;
-            self.left.clear();
-        }
-        Some(match (count, first) {
-            (1, Some(one)) => Shared::One(one),
-            _ => Shared::Gathered(count),
-        })
+        Some((first, count, newest))
     }
 
     /// Live tick frames, built into the outbox: each (symbol, seq) at most once.

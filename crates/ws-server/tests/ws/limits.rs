@@ -187,6 +187,66 @@ async fn a_peer_that_never_answers_pings_is_dropped_after_two_intervals() {
 }
 
 #[tokio::test]
+async fn pings_are_spread_over_the_interval_and_each_client_gets_one_per_interval() {
+    const PING_MS: u64 = 400;
+    const CLIENTS: usize = 20;
+    const INTERVALS: u64 = 4;
+    let server = TestServer::spawn(WsConfig {
+        ping_interval_ms: PING_MS,
+        ..config()
+    })
+    .await;
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let mut ws = connect(&server, "/ws?symbols=").await;
+        recv_type(&mut ws, "welcome").await;
+        clients.push(ws);
+    }
+    // Every client reads (answering pings) for a few intervals and notes when each came.
+    let started = Instant::now();
+    let window = Duration::from_millis(INTERVALS * PING_MS);
+    let readers: Vec<_> = clients
+        .into_iter()
+        .map(|mut ws| {
+            tokio::spawn(async move {
+                let mut pings = Vec::new();
+                while let Ok(msg) = timeout(
+                    window.saturating_sub(started.elapsed()),
+                    futures_util::StreamExt::next(&mut ws),
+                )
+                .await
+                {
+                    match msg {
+                        Some(Ok(Message::Ping(_))) => pings.push(started.elapsed()),
+                        Some(Ok(_)) => {}
+                        other => panic!("a client was closed: {other:?}"),
+                    }
+                }
+                pings
+            })
+        })
+        .collect();
+    let mut firsts = Vec::new();
+    for reader in readers {
+        let pings = reader.await.unwrap();
+        // Once per interval: not one per slice of it, and none left out.
+        assert!(
+            (INTERVALS - 1..=INTERVALS + 1).contains(&(pings.len() as u64)),
+            "{} pings in {INTERVALS} intervals: {pings:?}",
+            pings.len()
+        );
+        firsts.push(pings[0]);
+    }
+    // Not all at once: the clients' pings are spread over the interval.
+    let spread = *firsts.iter().max().unwrap() - *firsts.iter().min().unwrap();
+    assert!(
+        spread >= Duration::from_millis(PING_MS / 4),
+        "every client was pinged within {spread:?} of the others"
+    );
+    assert_eq!(server.metric("ticker_ws_closed_heartbeat_total").await, 0);
+}
+
+#[tokio::test]
 async fn shutdown_closes_every_client_with_1001_and_run_returns_within_the_grace_period() {
     const GRACE_MS: u64 = 500;
     const REPLAY: u64 = 600;

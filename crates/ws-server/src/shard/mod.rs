@@ -8,7 +8,9 @@
 //! as long as it lags (see [`crate::conn`]), so one slow client never holds up the shard.
 //!
 //! Shards also run the heartbeat: one timer per shard, not per connection, pings every
-//! connection each `--ping-interval-ms` and ends the ones not heard from for two intervals.
+//! connection once each `--ping-interval-ms` and ends the ones not heard from for two
+//! intervals. The pings are spread over the interval (`shard/sweep.rs`): a slice of the connections
+//! at a time, so that ten thousand pongs never arrive within one tick.
 //! A shard holds its connections weakly: a session that ends frees its socket at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,6 +25,10 @@ use crate::conn::{Conn, Delivery};
 use crate::session::stopping;
 use crate::stream::Memo;
 use crate::ticker::Hub;
+
+mod sweep;
+
+use sweep::Sweep;
 
 /// Connections whose memory a shard reaches ahead of writing to them.
 const PREFETCH: usize = 16;
@@ -50,7 +56,10 @@ impl Writers {
     ) -> (Self, Vec<JoinHandle<()>>) {
         let mut inboxes = Vec::new();
         let mut tasks = Vec::new();
+        let interval_ms = u64::try_from(ping_interval.as_millis()).unwrap_or(u64::MAX);
         for _ in 0..count.max(1) {
+            // As before the pings were spread: none in the server's first interval.
+            let (sweep, slice_ms) = Sweep::new(interval_ms, hub.uptime_ms() + interval_ms);
             let inbox = Arc::new(Inbox::default());
             let shard = Shard {
                 hub: hub.clone(),
@@ -59,8 +68,14 @@ impl Writers {
                 memo: Memo::default(),
                 gather: Vec::new(),
                 seen: hub.latest().seq,
+                sweep,
             };
-            tasks.push(tokio::spawn(shard.run(ping_interval, shutdown.clone())));
+            let heartbeat = Heartbeat {
+                first: ping_interval,
+                slice: Duration::from_millis(slice_ms),
+                silence_ms: interval_ms.saturating_mul(2),
+            };
+            tasks.push(tokio::spawn(shard.run(heartbeat, shutdown.clone())));
             inboxes.push(inbox);
         }
         let writers = Self {
@@ -98,15 +113,27 @@ struct Shard {
     gather: Vec<u8>,
     /// The newest tick this shard has fanned out.
     seen: ticker_core::Seq,
+    /// The heartbeat's cursor.
+    sweep: Sweep,
+}
+
+/// A shard's heartbeat timing.
+struct Heartbeat {
+    /// When the first slice is pinged: one interval after the start.
+    first: Duration,
+    /// How often the next slice of connections is pinged.
+    slice: Duration,
+    /// Silence that ends a connection: two ping intervals.
+    silence_ms: u64,
 }
 
 impl Shard {
-    async fn run(mut self, ping_interval: Duration, mut shutdown: watch::Receiver<bool>) {
+    async fn run(mut self, heartbeat: Heartbeat, mut shutdown: watch::Receiver<bool>) {
         let mut published = self.hub.watch();
-        let mut ping =
-            tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
+        let slice = heartbeat.slice;
+        let first = tokio::time::Instant::now() + heartbeat.first;
+        let mut ping = tokio::time::interval_at(first, slice);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let silence_ms = 2 * ping_interval.as_millis() as u64;
         loop {
             tokio::select! {
                 biased;
@@ -118,7 +145,7 @@ impl Shard {
                     self.fan_out().await;
                 }
                 () = self.inbox.ready.notified() => self.adopt(),
-                _ = ping.tick() => self.heartbeat(silence_ms),
+                _ = ping.tick() => self.heartbeat(heartbeat.silence_ms),
             }
         }
     }
@@ -144,7 +171,10 @@ impl Shard {
         };
         self.memo.clear();
         let mut sent = 0;
-        // Live connections are compacted to the front as the pass goes (`kept`).
+        // Live connections are compacted to the front as the pass goes (`kept`), in order; the
+        // heartbeat's cursor follows the ones it points at.
+        let cursor = self.sweep.at();
+        let mut gone_before_cursor = 0;
         let (mut kept, mut at) = (0, 0);
         let mut next: Vec<Option<Arc<Conn>>> = Vec::with_capacity(PREFETCH);
         while at < self.conns.len() {
@@ -163,6 +193,8 @@ impl Shard {
                     sent += frames;
                     self.conns.swap(kept, at + offset);
                     kept += 1;
+                } else if at + offset < cursor {
+                    gone_before_cursor += 1;
                 }
                 // Give the rest of the runtime (reads, accepts, health checks) a turn now and
                 // then; a no-op until this task's budget is spent.
@@ -171,6 +203,7 @@ impl Shard {
             at = end;
         }
         self.conns.truncate(kept);
+        self.sweep.removed_before(gone_before_cursor);
         self.seen = newest;
         self.hub
             .stats
@@ -178,13 +211,28 @@ impl Shard {
             .fetch_add(sent, Ordering::Relaxed);
     }
 
+    /// One slice of the heartbeat: pings the next connections the sweep says are due, and
+    /// ends those silent for `silence_ms`.
     fn heartbeat(&mut self, silence_ms: u64) {
         self.adopt();
+        let sweep = &mut self.sweep;
         let now = self.hub.uptime_ms();
-        self.conns.retain(|weak| {
-            weak.upgrade().is_some_and(|conn| {
-                conn.heartbeat(now, silence_ms, &self.hub.stats) != Delivery::Finished
-            })
-        });
+        for _ in 0..sweep.due(self.conns.len(), now) {
+            let Some(i) = sweep.next(self.conns.len()) else {
+                break;
+            };
+            let alive = self
+                .conns
+                .get(i)
+                .and_then(Weak::upgrade)
+                .is_some_and(|conn| {
+                    conn.heartbeat(now, silence_ms, &self.hub.stats) != Delivery::Finished
+                });
+            if !alive {
+                // In order: the cursor's place among the others stays meaningful.
+                self.conns.remove(i);
+                sweep.removed_before(1);
+            }
+        }
     }
 }
