@@ -310,9 +310,14 @@ startup_row() { # label path target service args...
 for svc in rest-api ws-server; do
   startup_row "exec → /health 200" /health "target < 100 ms" "$svc"
 done
+# The work depends on how far into the day the clock is (and on the day: some trade far more
+# than others), so the clock is pinned late in a fixed day, at real speed: the same figure
+# whenever the bench runs. BENCH_STARTUP_AT picks another moment.
+startup_at=${BENCH_STARTUP_AT:-2026-11-29T22:55:00Z}
+pinned=(--clock virtual --clock-start "$startup_at" --clock-speed 1 --clock-anchor now)
 for ms in 1000 1; do
-  startup_row "$ms ms ticks, exec → first quotes of all symbols" "/api/v1/latest?symbols=$all_symbols" "target < 200 ms" rest-api --interval-ms "$ms"
-  startup_row "$ms ms ticks, exec → ready (/health, then the first frame)" /health "target < 200 ms" ws-server --interval-ms "$ms"
+  startup_row "$ms ms ticks at $startup_at, exec → first quotes of all symbols" "/api/v1/latest?symbols=$all_symbols" "target < 200 ms" rest-api --interval-ms "$ms" "${pinned[@]}"
+  startup_row "$ms ms ticks at $startup_at, exec → ready (/health, then the first frame)" /health "target < 200 ms" ws-server --interval-ms "$ms" "${pinned[@]}"
 done
 
 # --- 7. A generated universe of 5 000 symbols: memory, tick cost, start-up ----------------
