@@ -8,6 +8,7 @@
 //! `docs/scenarios.md` lists every kind with its parameters and charts the built-ins.
 
 pub mod builtin;
+mod check;
 mod plan;
 mod resolve;
 mod spec;

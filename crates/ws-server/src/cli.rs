@@ -1,12 +1,17 @@
 //! The ws-server command line. Every flag has a `TICKER_*` environment variable; market flags
 //! are shared with the rest-api through [`MarketArgs`]. `docs/config.md` lists them all.
+//! The rules each setting must follow are in `validate`, the fault-injection flags in `faults`.
 
 use std::time::Duration;
 
 use clap::{Args, Parser};
 use ticker_core::MarketArgs;
-use ticker_net::faults::{FaultArgs, FaultLimits};
 use ticker_net::{ControlArgs, GatewayKeys, HeadLimits};
+
+mod faults;
+mod validate;
+
+pub use faults::{FaultConfig, WsFaultLimits};
 
 /// ticker WebSocket server: streams quotes with per-symbol subscriptions.
 #[derive(Debug, Parser)]
@@ -172,111 +177,6 @@ pub struct WsConfig {
     pub faults: FaultConfig,
 }
 
-/// Fault injection: the switch and its limits (`docs/faults.md`).
-pub type FaultConfig = FaultArgs<WsFaultLimits>;
-
-/// The ws-server's own fault limits.
-#[derive(Debug, Clone, Args)]
-pub struct WsFaultLimits {
-    /// Longest `fault_delay_ms` a connection may ask for.
-    #[arg(
-        long = "fault-max-delay-ms",
-        value_name = "MS",
-        env = "TICKER_WS_FAULT_MAX_DELAY_MS",
-        default_value_t = 30_000
-    )]
-    pub max_delay_ms: u64,
-
-    /// Longest `fault_stall_ms` a connection may ask for.
-    #[arg(
-        long = "fault-max-stall-ms",
-        value_name = "MS",
-        env = "TICKER_WS_FAULT_MAX_STALL_MS",
-        default_value_t = 120_000
-    )]
-    pub max_stall_ms: u64,
-
-    /// Most bytes of ticks one connection's delay and reorder faults may hold back; beyond, the
-    /// oldest are dropped (and reported with `dropped`).
-    #[arg(
-        long = "fault-max-held-bytes",
-        value_name = "BYTES",
-        env = "TICKER_WS_FAULT_MAX_HELD_BYTES",
-        default_value_t = 1 << 20
-    )]
-    pub max_held_bytes: usize,
-
-    /// Largest `fault_reorder_window` (ticks) a connection may ask for.
-    #[arg(
-        long = "fault-max-reorder-window",
-        value_name = "TICKS",
-        env = "TICKER_WS_FAULT_MAX_REORDER_WINDOW",
-        default_value_t = 64
-    )]
-    pub max_reorder_window: u64,
-}
-
-impl Default for WsFaultLimits {
-    fn default() -> Self {
-        Self {
-            max_delay_ms: 30_000,
-            max_stall_ms: 120_000,
-            max_held_bytes: 1 << 20,
-            max_reorder_window: 64,
-        }
-    }
-}
-
-impl FaultLimits for WsFaultLimits {
-    const MODE_HELP: &'static str = "Inject the faults clients ask for with `fault_*` URL \
-        parameters (allow), or refuse every such parameter with HTTP 400 (off)";
-    const DEFAULTS_ENV: &'static str = "TICKER_WS_FAULT_DEFAULTS";
-    const DEFAULTS_HELP: &'static str = "Fault parameters every connection gets unless its URL \
-        sets them (e.g. `fault_drop=0.01&fault_disconnect_ms=60000-300000`); needs --faults allow";
-    const MAX_CLIENTS_ENV: &'static str = "TICKER_WS_FAULT_MAX_CLIENTS";
-    const MAX_CLIENTS_HELP: &'static str =
-        "Most `fault_client` ids whose upgrade attempts are remembered (for `fault_refuse`)";
-    const CLIENT_TTL_ENV: &'static str = "TICKER_WS_FAULT_CLIENT_TTL_MS";
-    const CLIENT_TTL_HELP: &'static str =
-        "Milliseconds after its last attempt that a `fault_client` id is forgotten";
-
-    fn validate(&self) -> Result<(), String> {
-        check(
-            self.max_delay_ms <= 3_600_000,
-            "fault-max-delay-ms",
-            &self.max_delay_ms,
-            "must be 0..=3600000",
-        )?;
-        check(
-            self.max_stall_ms <= 3_600_000,
-            "fault-max-stall-ms",
-            &self.max_stall_ms,
-            "must be 0..=3600000",
-        )?;
-        check(
-            (1024..=64 << 20).contains(&self.max_held_bytes),
-            "fault-max-held-bytes",
-            &self.max_held_bytes,
-            "must be 1024..=67108864",
-        )?;
-        check(
-            (2..=4096).contains(&self.max_reorder_window),
-            "fault-max-reorder-window",
-            &self.max_reorder_window,
-            "must be 2..=4096",
-        )
-    }
-}
-
-/// `Ok` if `ok`, else the error naming the flag, the value and the rule it breaks.
-fn check(ok: bool, flag: &str, value: &dyn std::fmt::Display, rule: &str) -> Result<(), String> {
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("--{flag}: {value} {rule}"))
-    }
-}
-
 impl Default for WsConfig {
     fn default() -> Self {
         Self {
@@ -313,146 +213,6 @@ impl Default for WsConfig {
 }
 
 impl WsConfig {
-    /// Checks the settings; the error names the flag and the value.
-    pub fn validate(&self) -> Result<(), String> {
-        check(
-            self.max_connections >= 1,
-            "max-connections",
-            &self.max_connections,
-            "must be at least 1",
-        )?;
-        check(
-            (128..=16 << 20).contains(&self.max_message_bytes),
-            "max-message-bytes",
-            &self.max_message_bytes,
-            "must be 128..=16777216",
-        )?;
-        check(
-            self.max_symbols >= 1,
-            "max-symbols",
-            &self.max_symbols,
-            "must be at least 1",
-        )?;
-        check(
-            self.finnhub_max_symbols >= 1,
-            "finnhub-max-symbols",
-            &self.finnhub_max_symbols,
-            "must be at least 1",
-        )?;
-        check(
-            self.finnhub_ping_ms >= 100,
-            "finnhub-ping-ms",
-            &self.finnhub_ping_ms,
-            "must be at least 100",
-        )?;
-        check(
-            self.binance_max_streams >= 1,
-            "binance-max-streams",
-            &self.binance_max_streams,
-            "must be at least 1",
-        )?;
-        check(
-            self.binance_max_messages >= 1,
-            "binance-max-messages",
-            &self.binance_max_messages,
-            "must be at least 1",
-        )?;
-        check(
-            self.max_message_rate >= 1,
-            "max-message-rate",
-            &self.max_message_rate,
-            "must be at least 1",
-        )?;
-        check(
-            self.message_burst >= 1,
-            "message-burst",
-            &self.message_burst,
-            "must be at least 1",
-        )?;
-        check(
-            self.ping_interval_ms >= 10,
-            "ping-interval-ms",
-            &self.ping_interval_ms,
-            "must be at least 10",
-        )?;
-        check(
-            self.stall_timeout_ms >= 10,
-            "stall-timeout-ms",
-            &self.stall_timeout_ms,
-            "must be at least 10",
-        )?;
-        check(
-            self.handshake_timeout_ms >= 10,
-            "handshake-timeout-ms",
-            &self.handshake_timeout_ms,
-            "must be at least 10",
-        )?;
-        check(
-            (1..=4096).contains(&self.queue_ticks),
-            "queue-ticks",
-            &self.queue_ticks,
-            "must be 1..=4096",
-        )?;
-        check(
-            (1..=1_000_000).contains(&self.replay_ticks),
-            "replay-ticks",
-            &self.replay_ticks,
-            "must be 1..=1000000",
-        )?;
-        check(
-            (256..=1 << 20).contains(&self.read_buffer_bytes),
-            "read-buffer-bytes",
-            &self.read_buffer_bytes,
-            "must be 256..=1048576",
-        )?;
-        check(
-            self.writers <= 1024,
-            "writers",
-            &self.writers,
-            "must be 0 (one per core) ..= 1024",
-        )?;
-        check(
-            !self.allowed_origins.is_empty(),
-            "allowed-origins",
-            &"(empty)",
-            "must list origins or be *",
-        )?;
-        let f = &self.faults;
-        f.validate()?;
-        crate::faults::Faults::new(f)?;
-        check(
-            (1..=3_600_000).contains(&self.gateway_auth_timeout_ms),
-            "gateway-auth-timeout-ms",
-            &self.gateway_auth_timeout_ms,
-            "must be 1..=3600000",
-        )?;
-        check(
-            self.gateway_max_sessions_per_key >= 1,
-            "gateway-max-sessions-per-key",
-            &self.gateway_max_sessions_per_key,
-            "must be at least 1",
-        )?;
-        check(
-            self.max_replays <= 100_000,
-            "max-replays",
-            &self.max_replays,
-            "must be 0 (no replays) ..= 100000",
-        )?;
-        check(
-            self.max_replay_speed.is_finite() && (1.0..=100_000.0).contains(&self.max_replay_speed),
-            "max-replay-speed",
-            &self.max_replay_speed,
-            "must be 1..=100000",
-        )?;
-        check(
-            self.max_replay_range_ms >= 1000,
-            "max-replay-range-ms",
-            &self.max_replay_range_ms,
-            "must be at least 1000",
-        )?;
-        self.control.validate()
-    }
-
     /// Limits of the HTTP upgrade request. Only `/control/clock` takes a body, and only when
     /// a control token enables it.
     pub fn head_limits(&self) -> HeadLimits {
@@ -497,19 +257,6 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn defaults_validate_and_bad_values_name_the_flag() {
-        WsConfig::default().validate().unwrap();
-        let cfg = WsConfig {
-            queue_ticks: 0,
-            ..WsConfig::default()
-        };
-        assert_eq!(
-            cfg.validate().unwrap_err(),
-            "--queue-ticks: 0 must be 1..=4096"
-        );
     }
 
     #[test]

@@ -85,3 +85,25 @@ impl PageToken {
         parts.next().is_none().then_some(Self { symbol, at, skip })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeframes_follow_alpacas_bounds() {
+        assert_eq!(Timeframe::parse("1Min"), Some(Timeframe::Minutes(1)));
+        assert_eq!(Timeframe::parse("59Min"), Some(Timeframe::Minutes(59)));
+        assert_eq!(Timeframe::parse("15T"), Some(Timeframe::Minutes(15)));
+        assert_eq!(Timeframe::parse("23Hour"), Some(Timeframe::Hours(23)));
+        assert_eq!(Timeframe::parse("1Day"), Some(Timeframe::Day));
+        assert_eq!(Timeframe::parse("1Week"), Some(Timeframe::Week));
+        assert_eq!(Timeframe::parse("12Month"), Some(Timeframe::Months(12)));
+        for bad in [
+            "60Min", "0Min", "24Hour", "2Day", "2Week", "5Month", "Min", "1min", "1Sec", "-1Min",
+            "",
+        ] {
+            assert_eq!(Timeframe::parse(bad), None, "{bad}");
+        }
+    }
+}

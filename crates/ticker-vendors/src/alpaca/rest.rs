@@ -5,16 +5,19 @@
 //! the multi-symbol form (`/v2/stocks/bars?symbols=AAPL`), the JS SDK and `curl` users the
 //! single-symbol one (`/v2/stocks/AAPL/bars`). The responses differ in shape
 //! ([`super::body`]). Pagination is stateless: [`PageToken`] names where the next page
-//! starts, so any replica can serve it.
+//! starts, so any replica can serve it. The credential check is [`authorize`] (`rest/auth.rs`).
 
 use ticker_core::Symbol;
 
 pub use super::params::{PageToken, Sort, Timeframe};
 
 use super::errors::RestError;
-use super::stream::Credentials;
 use crate::nanos::{parse_instant, DayEdge, Nanos};
 use crate::query::Params;
+
+mod auth;
+
+pub use auth::{authorize, RequestAuth};
 
 /// Alpaca's page size bounds: `limit` is 1–10 000, 1 000 by default.
 pub const MAX_LIMIT: usize = 10_000;
@@ -97,35 +100,6 @@ pub enum Request {
 pub struct RestLimits {
     /// The most symbols in one `symbols=` list.
     pub max_symbols: usize,
-}
-
-/// The credentials a request carried.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RequestAuth<'a> {
-    /// `APCA-API-KEY-ID`.
-    pub key_id: Option<&'a str>,
-    /// `APCA-API-SECRET-KEY`.
-    pub secret: Option<&'a str>,
-    /// `Authorization` (OAuth `Bearer …` or broker `Basic …`).
-    pub authorization: Option<&'a str>,
-}
-
-/// Checks a request's credentials: none at all is 401; with configured credentials, anything
-/// but them is 403 (a token or Basic header cannot match a configured key pair).
-pub fn authorize(auth: RequestAuth<'_>, configured: Option<&Credentials>) -> Result<(), RestError> {
-    let pair = match (auth.key_id, auth.secret) {
-        (Some(k), Some(s)) if !k.is_empty() && !s.is_empty() => Some((k, s)),
-        _ => None,
-    };
-    let token = auth.authorization.filter(|a| {
-        a.len() > "Basic ".len() && (a.starts_with("Bearer ") || a.starts_with("Basic "))
-    });
-    match (pair, token, configured) {
-        (None, None, _) => Err(RestError::unauthorized()),
-        (_, _, None) => Ok(()),
-        (Some((k, s)), _, Some(c)) if k == c.key && s == c.secret => Ok(()),
-        _ => Err(RestError::forbidden()),
-    }
 }
 
 /// Parses a request under the gateway's prefix: `path` is e.g. `/v2/stocks/AAPL/bars`,
@@ -281,23 +255,6 @@ mod tests {
 
     fn sym(s: &str) -> Symbol {
         Symbol::parse(s).unwrap()
-    }
-
-    #[test]
-    fn timeframes_follow_alpacas_bounds() {
-        assert_eq!(Timeframe::parse("1Min"), Some(Timeframe::Minutes(1)));
-        assert_eq!(Timeframe::parse("59Min"), Some(Timeframe::Minutes(59)));
-        assert_eq!(Timeframe::parse("15T"), Some(Timeframe::Minutes(15)));
-        assert_eq!(Timeframe::parse("23Hour"), Some(Timeframe::Hours(23)));
-        assert_eq!(Timeframe::parse("1Day"), Some(Timeframe::Day));
-        assert_eq!(Timeframe::parse("1Week"), Some(Timeframe::Week));
-        assert_eq!(Timeframe::parse("12Month"), Some(Timeframe::Months(12)));
-        for bad in [
-            "60Min", "0Min", "24Hour", "2Day", "2Week", "5Month", "Min", "1min", "1Sec", "-1Min",
-            "",
-        ] {
-            assert_eq!(Timeframe::parse(bad), None, "{bad}");
-        }
     }
 
     #[test]
@@ -470,43 +427,5 @@ mod tests {
         for bad in ["", "0", "zz", "41", &"41".repeat(100), "4141413a313a313a31"] {
             assert_eq!(PageToken::decode(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn credentials_sandbox_and_configured() {
-        let none = RequestAuth::default();
-        let pair = RequestAuth {
-            key_id: Some("PK"),
-            secret: Some("s"),
-            authorization: None,
-        };
-        let bearer = RequestAuth {
-            authorization: Some("Bearer tok"),
-            ..RequestAuth::default()
-        };
-        let configured = Credentials {
-            key: "PK".into(),
-            secret: "s".into(),
-        };
-        let wrong = Credentials {
-            key: "PK".into(),
-            secret: "other".into(),
-        };
-        assert_eq!(authorize(none, None).unwrap_err().status, 401);
-        assert_eq!(authorize(none, Some(&configured)).unwrap_err().status, 401);
-        assert!(authorize(pair, None).is_ok());
-        assert!(authorize(bearer, None).is_ok());
-        assert!(authorize(pair, Some(&configured)).is_ok());
-        assert_eq!(authorize(pair, Some(&wrong)).unwrap_err().status, 403);
-        assert_eq!(
-            authorize(bearer, Some(&configured)).unwrap_err().status,
-            403
-        );
-        let empty = RequestAuth {
-            key_id: Some(""),
-            secret: Some("s"),
-            authorization: None,
-        };
-        assert_eq!(authorize(empty, None).unwrap_err().status, 401);
     }
 }

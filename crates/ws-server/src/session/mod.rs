@@ -18,30 +18,33 @@
 //! A connection with faults ([`crate::faults`]) is pinned to its task: the task takes every
 //! tick, live or replayed, through its fault [`Layer`], and also wakes at the layer's
 //! deadlines.
+//!
+//! This file starts the session and runs its loop; `incoming` answers the client's messages,
+//! `replaying` drives a replay, and `close` ends the connection.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::StreamExt;
 use ticker_core::{Seq, SymbolSet};
-use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::channel::ChannelMask;
 use crate::conn::{Conn, Driver, Duplex, End};
 use crate::faults::{Faults, Layer, Spec};
-use crate::protocol::{self, Command, ProtocolError};
+use crate::protocol::ProtocolError;
 use crate::replay::{Replay, ReplayLimits, ReplayRequest};
 use crate::shard::Writers;
 use crate::stats::Stats;
 use crate::stream::{Format, QuoteStream};
 use crate::ticker::Hub;
 
+mod close;
+mod incoming;
 mod replaying;
 
 /// While more than this is unwritten the task stops reading, so a client that sends but does
@@ -89,24 +92,6 @@ pub struct Limits {
 /// Resolves once the server is shutting down.
 pub async fn stopping(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
-}
-
-fn end_of(e: &WsError, stats: &Stats) -> End {
-    match e {
-        WsError::Capacity(_) => {
-            Stats::bump(&stats.closed_oversize);
-            End::Close(CloseCode::Size, "message too big")
-        }
-        WsError::Utf8(_) => {
-            Stats::bump(&stats.closed_protocol);
-            End::Close(CloseCode::Invalid, "text frame is not valid UTF-8")
-        }
-        WsError::Protocol(_) => {
-            Stats::bump(&stats.closed_protocol);
-            End::Close(CloseCode::Protocol, "WebSocket protocol violation")
-        }
-        _ => End::Gone,
-    }
 }
 
 struct Session {
@@ -335,192 +320,5 @@ impl Session {
             }
             Err(_) => Err(End::Gone),
         }
-    }
-
-    /// Token bucket over client messages.
-    fn admit(&mut self) -> Result<(), End> {
-        let now = Instant::now();
-        let refill = now.duration_since(self.refilled).as_secs_f64() * self.limits.message_rate;
-        self.tokens = (self.tokens + refill).min(self.limits.message_burst);
-        self.refilled = now;
-        if self.tokens < 1.0 {
-            Stats::bump(&self.hub.stats.closed_rate);
-            return Err(End::Close(CloseCode::Policy, "message rate limit exceeded"));
-        }
-        self.tokens -= 1.0;
-        Ok(())
-    }
-
-    async fn on_incoming(&mut self, msg: Option<Result<Message, WsError>>) -> Result<(), End> {
-        let msg = match msg {
-            None => return Err(End::Gone),
-            Some(Err(e)) => return Err(end_of(&e, &self.hub.stats)),
-            Some(Ok(msg)) => msg,
-        };
-        self.conn.heard(self.hub.uptime_ms());
-        let command = match msg {
-            Message::Text(text) => {
-                Stats::bump(&self.hub.stats.client_messages);
-                self.admit()?;
-                protocol::parse_command(text.as_str(), &self.hub.market, self.limits.max_symbols)
-            }
-            Message::Binary(_) => {
-                Stats::bump(&self.hub.stats.client_messages);
-                self.admit()?;
-                Err(ProtocolError::new(
-                    "unsupported_binary",
-                    "binary messages are not supported; send JSON text",
-                ))
-            }
-            // tungstenite has queued the pong; hand it to the outbox now if it fits (it goes
-            // out with the next read otherwise). Pings count against the rate limit so a ping
-            // flood cannot make us write without bound.
-            Message::Ping(_) => {
-                self.admit()?;
-                let _ = self.ws.flush().now_or_never();
-                return Ok(());
-            }
-            Message::Pong(_) | Message::Frame(_) => return Ok(()),
-            Message::Close(_) => {
-                // tungstenite has queued the close reply; send it and stop.
-                self.conn.close();
-                let _ = self.ws.flush().now_or_never();
-                self.flush_within(Duration::from_secs(1)).await;
-                return Err(End::Gone);
-            }
-        };
-        if let Ok(Command::Replay(cmd)) = command {
-            if self.replay.is_some() {
-                return self.replay_command(cmd).await;
-            }
-        }
-        if let (Ok(Command::Subscribe(sel)), Some(replay)) = (&command, self.replay.as_mut()) {
-            // A replay computes only what it streams: the new symbols join it first.
-            let ids: SymbolSet = if sel.all {
-                self.hub.market.ids().collect()
-            } else {
-                sel.ids.iter().copied().collect()
-            };
-            // More than the limit is refused below anyway: not worth computing.
-            if ids.len() <= self.limits.max_symbols {
-                if let Err(e) = replay.want(&ids).await {
-                    tracing::error!(error = %e, "could not add symbols to a replay");
-                    return Err(End::Gone);
-                }
-            }
-        }
-        let mut guard = self.conn.lock();
-        let link = &mut *guard;
-        let current = self.replay.as_ref().map(|r| &**r.current());
-        match command {
-            Ok(Command::Resume(_)) if current.is_some() => link.stream.error(
-                &self.hub,
-                &ProtocolError::new(
-                    "replaying",
-                    "`resume` picks up the live stream; this connection replays the past (use \
-                     {\"type\":\"replay\",\"action\":\"seek\"} to move in it)",
-                ),
-                &mut link.out,
-            ),
-            Ok(cmd) => link.stream.command(
-                &self.hub,
-                self.limits.max_symbols,
-                cmd,
-                current,
-                &mut link.out,
-            ),
-            Err(e) => link.stream.error(&self.hub, &e, &mut link.out),
-        }
-        self.conn
-            .flush(link, &self.hub.stats)
-            .map(|_| ())
-            .map_err(|_| End::Gone)
-    }
-
-    /// Waits (at most `limit`) until everything queued is written; false if it was not.
-    async fn flush_within(&self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            {
-                let mut link = self.conn.lock();
-                match self.conn.flush(&mut link, &self.hub.stats) {
-                    Ok(_) if link.out.is_empty() => return true,
-                    Ok(_) => {}
-                    Err(_) => return false,
-                }
-            }
-            match tokio::time::timeout_at(deadline, self.conn.writable()).await {
-                Ok(Ok(())) => {}
-                _ => return false,
-            }
-        }
-    }
-
-    /// Sends the close frame (briefly: the peer may be gone or stuck) and, if it went out,
-    /// gives the client a moment to answer the close handshake before the socket drops.
-    async fn finish(&mut self, end: End) {
-        let queued = self.conn.close();
-        let partial = {
-            let mut guard = self.conn.lock();
-            let link = &mut *guard;
-            // A faulted stall ends with the session: the close frame must get out.
-            link.hold = false;
-            if end == End::Slow {
-                // Every tick queued behind the stuck write is lost to this client.
-                link.stream.lagged(queued, &self.hub.stats);
-            }
-            link.out.cut()
-        };
-        if end == End::Gone {
-            return;
-        }
-        if partial {
-            // A frame is half written. A client that is still reading (shutdown caught the
-            // write mid-way) gets the rest of that frame, then its close frame; a stuck one gets
-            // nothing more, since a close frame spliced into a partial frame would corrupt its
-            // stream. Frames queued after it are dropped: the client can resume with `since`.
-            if end == End::Slow || !self.flush_within(Duration::from_millis(500)).await {
-                return;
-            }
-        }
-        let (code, reason, wait) = match end {
-            End::Gone => return,
-            End::Slow => (
-                CloseCode::Policy,
-                "consumer too slow",
-                Duration::from_millis(100),
-            ),
-            End::Close(code, reason) => (code, reason, Duration::from_secs(1)),
-        };
-        let frame = CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        };
-        let sent = tokio::time::timeout(wait, self.ws.send(Message::Close(Some(frame)))).await;
-        if !matches!(sent, Ok(Ok(()))) || !self.flush_within(wait).await {
-            return;
-        }
-        let _ = tokio::time::timeout(wait, async {
-            while let Some(Ok(m)) = self.ws.next().await {
-                if matches!(m, Message::Close(_)) {
-                    break;
-                }
-            }
-        })
-        .await;
-        // End the write side (FIN after the close frame), then read what the client still
-        // sends (such as the rest of an oversize frame) until it closes too. Dropping the
-        // socket with input unread makes the kernel reset the connection, and a reset can
-        // discard output not yet transmitted: the client would lose its close frame.
-        if self.conn.shutdown_write().is_err() {
-            return;
-        }
-        let io = self.ws.get_mut();
-        let _ = tokio::time::timeout(wait, async {
-            let mut sink = [0u8; 1024];
-            while io.read(&mut sink).await? > 0 {}
-            Ok::<_, std::io::Error>(())
-        })
-        .await;
     }
 }
