@@ -57,7 +57,6 @@ const ASSETS: usize = 23;
 const OPENAPI: usize = 24;
 const DOCS: usize = 25;
 
-/// The path below a vendor's prefix (`/finnhub/api/v1//quote` → `//quote`).
 /// The metrics label of a path.
 pub fn label(path: &str, debug_routes: bool) -> usize {
     if path == REJECTED_PATH {
