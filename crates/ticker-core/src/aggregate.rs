@@ -251,11 +251,6 @@ impl Market {
         self.blocks.insert(key, acc);
         acc
     }
-
-    /// The number of aggregate blocks this market's cache holds, and the most it will hold.
-    pub fn history_cache_blocks(&self) -> (usize, usize) {
-        (self.blocks.len(), self.blocks.max_blocks())
-    }
 }
 
 #[cfg(test)]
@@ -320,7 +315,7 @@ mod unit {
             // Again, from the cache.
             assert_eq!(m.aggregate(id, Seq(first), Seq(first + len)), want);
         }
-        assert!(m.history_cache_blocks().0 > 0);
+        assert!(m.history_cache_stats().blocks > 0);
     }
 
     #[test]
@@ -369,7 +364,7 @@ mod unit {
             for key in &keys {
                 filled.fill_block(*key);
             }
-            assert_eq!(filled.history_cache_blocks().0, keys.len());
+            assert_eq!(filled.history_cache_stats().blocks, keys.len());
             assert_eq!(filled.aggregate(id, span_first, span_end), want);
         }
     }
@@ -387,12 +382,18 @@ mod unit {
         assert_eq!(want.len(), 21);
         assert_eq!(small.candles(SymbolId(3), day, from, to, now), want);
         assert_eq!(off.candles(SymbolId(3), day, from, to, now), want);
-        assert_eq!(small.history_cache_blocks().1, 100);
-        assert!(small.history_cache_blocks().0 <= 100);
-        assert_eq!(off.history_cache_blocks(), (0, 0));
-        assert!(cached.history_cache_blocks().0 > 100);
+        assert_eq!(small.history_cache_stats().max_blocks, 100);
+        assert!(small.history_cache_stats().blocks <= 100);
         assert_eq!(
-            cached.history_cache_blocks().1,
+            (
+                off.history_cache_stats().blocks,
+                off.history_cache_stats().max_blocks
+            ),
+            (0, 0)
+        );
+        assert!(cached.history_cache_stats().blocks > 100);
+        assert_eq!(
+            cached.history_cache_stats().max_blocks,
             DEFAULT_CACHE_BYTES / BLOCK_BYTES / 2 * 2
         );
     }

@@ -207,7 +207,7 @@ mod tests {
             let mut trackers: Vec<SessionTracker> = m.ids().map(SessionTracker::new).collect();
             warm_up(&m, &mut trackers, seq);
             // The blocks were computed ahead (they are what the trackers read).
-            assert!(m.history_cache_blocks().0 > 0, "{at}");
+            assert!(m.history_cache_stats().blocks > 0, "{at}");
             let got: Vec<Quote> = trackers.iter().map(|t| t.quote_at(&m, seq)).collect();
             assert_eq!(got, want, "{at}");
             // A warm tracker steps on, and stepping on warms nothing ahead.
