@@ -28,8 +28,6 @@ use crate::idle;
 /// The most `--history-warm-days`: ten years.
 pub const MAX_WARM_DAYS: u32 = 3660;
 
-const DAY_MS: i64 = 86_400_000;
-
 /// `--history-warm-days`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct WarmArgs {
@@ -189,7 +187,7 @@ impl HistoryWarm {
         let until = market.schedule().tick_at(now_ms);
         let today = day.floor(now_ms);
         for back in 0..i64::from(self.days) {
-            let start = today - back * DAY_MS;
+            let start = today - back * day.ms();
             if market.candle_ticks(day, start, start + 1, until).is_empty() {
                 return Stop::Epoch;
             }
