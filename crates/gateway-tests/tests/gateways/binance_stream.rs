@@ -58,22 +58,14 @@ async fn binance_spot_js_streams_trades_and_live_subscribed_book_tickers_equal_t
     let from = trades[0]["T"].as_i64().unwrap();
     let to = trades[trades.len() - 1]["T"].as_i64().unwrap() + 1;
     let native = stack
-        .native(&format!(
-            "/api/v1/trades/{SYMBOL}?from={from}&to={to}&limit=50000"
-        ))
+        .native_trades(SYMBOL, (from, to), ids[0]..=ids[ids.len() - 1])
         .await;
-    let native: Vec<&Value> = native["trades"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| (ids[0]..=ids[ids.len() - 1]).contains(&t["id"].as_u64().unwrap()))
-        .collect();
     assert_eq!(
         native.len(),
         trades.len(),
         "the SDK's trades are the native ones"
     );
-    for (t, n) in trades.iter().zip(native) {
+    for (t, n) in trades.iter().zip(&native) {
         assert_eq!(t["e"], "trade");
         assert_eq!(t["s"], SYMBOL);
         assert_eq!(t["t"], n["id"]);

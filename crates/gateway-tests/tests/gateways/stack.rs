@@ -137,6 +137,24 @@ impl Stack {
         assert_eq!(status, 200, "GET {target}: {body}");
         body
     }
+
+    /// The native trades of `symbol` whose ids are in `ids`, oldest first, read from
+    /// `/api/v1/trades` over `[from_ms, to_ms)`.
+    pub async fn native_trades(
+        &self,
+        symbol: &str,
+        (from_ms, to_ms): (i64, i64),
+        ids: std::ops::RangeInclusive<u64>,
+    ) -> Vec<Value> {
+        let mut native = self
+            .native(&format!(
+                "/api/v1/trades/{symbol}?from={from_ms}&to={to_ms}&limit=50000"
+            ))
+            .await;
+        let trades = native["trades"].as_array_mut().unwrap();
+        trades.retain(|t| ids.contains(&t["id"].as_u64().unwrap()));
+        std::mem::take(trades)
+    }
 }
 
 /// One HTTP/1.1 GET with `Connection: close`: status and body.

@@ -63,22 +63,14 @@ async fn assert_trades(stack: &Stack, sdk: &[(u64, f64, f64, i64)], time_unit_ns
     let from = sdk[0].3 / 1_000_000;
     let to = sdk[sdk.len() - 1].3 / 1_000_000 + 1;
     let native = stack
-        .native(&format!(
-            "/api/v1/trades/{SYMBOL}?from={from}&to={to}&limit=50000"
-        ))
+        .native_trades(SYMBOL, (from, to), sdk[0].0..=sdk[sdk.len() - 1].0)
         .await;
-    let native: Vec<&Value> = native["trades"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| (sdk[0].0..=sdk[sdk.len() - 1].0).contains(&t["id"].as_u64().unwrap()))
-        .collect();
     assert_eq!(
         native.len(),
         sdk.len(),
         "the SDK's trades are the native ones"
     );
-    for (s, n) in sdk.iter().zip(native) {
+    for (s, n) in sdk.iter().zip(&native) {
         assert_eq!(s.0, n["id"].as_u64().unwrap());
         assert_eq!(s.1, f(&n["price"]), "trade {} price", s.0);
         assert_eq!(s.2, f(&n["size"]), "trade {} size", s.0);
