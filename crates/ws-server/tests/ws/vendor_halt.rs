@@ -17,18 +17,23 @@ use crate::helpers::{config, connect, next_message, send_json, TestServer, Ws};
 /// Monday 2026-11-23 09:30 New York: the session opens with the clock.
 const START: &str = "2026-11-23T14:30:00Z";
 
-/// A server on the `halt-resume` market, its clock a minute after the halt ended; AAPL's id
-/// and its halt.
-async fn halted_server() -> (TestServer, SymbolId, HaltStatus) {
+/// The default market under the built-in `scenario`, on a manual clock from [`START`].
+fn scenario_market(scenario: &str) -> Arc<Market> {
     let market_config = MarketArgs {
-        scenario: Some("halt-resume".into()),
+        scenario: Some(scenario.into()),
         clock: Some("manual".into()),
         clock_start: Some(START.into()),
         ..MarketArgs::default()
     }
     .resolve()
     .unwrap();
-    let market = Arc::new(Market::new(market_config).unwrap());
+    Arc::new(Market::new(market_config).unwrap())
+}
+
+/// A server on the `halt-resume` market, its clock a minute after the halt ended; AAPL's id
+/// and its halt.
+async fn halted_server() -> (TestServer, SymbolId, HaltStatus) {
+    let market = scenario_market("halt-resume");
     let aapl = market.lookup("AAPL").unwrap();
     let [halt] = market.halts(aapl).try_into().unwrap();
     let clock = Arc::new(ManualClock::new(halt.until_ms + 60_000));
@@ -208,15 +213,7 @@ async fn polygon_sends_no_trade_or_quote_while_the_symbol_is_halted() {
 #[tokio::test]
 async fn binance_book_tickers_stop_while_a_pair_is_halted() {
     // A market-wide breaker halts the 24/7 pairs too.
-    let market_config = MarketArgs {
-        scenario: Some("circuit-breaker".into()),
-        clock: Some("manual".into()),
-        clock_start: Some(START.into()),
-        ..MarketArgs::default()
-    }
-    .resolve()
-    .unwrap();
-    let market = Arc::new(Market::new(market_config).unwrap());
+    let market = scenario_market("circuit-breaker");
     let Some(pair) = market.ids().find(|id| {
         ticker_vendors::instruments::binance(&market, market.symbol(*id).as_str()).is_some()
     }) else {
