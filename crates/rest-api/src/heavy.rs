@@ -61,7 +61,7 @@ impl Heavy {
                     .clone()
                     .acquire_owned()
                     .await
-                    .map_err(|e| unavailable(&e))?
+                    .map_err(|e| internal(&e))?
             }
         };
         self.ran.fetch_add(1, Ordering::Relaxed);
@@ -70,7 +70,7 @@ impl Heavy {
             work()
         })
         .await
-        .map_err(|e| unavailable(&e))
+        .map_err(|e| internal(&e))
     }
 
     /// Heavy requests running now.
@@ -111,11 +111,13 @@ impl Heavy {
     }
 }
 
-fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
+/// The computation panicked (or the runtime is going away): the error the blocking pool's
+/// failures have always answered with.
+fn internal(e: &dyn std::fmt::Display) -> ApiError {
     ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        format!("the computation did not finish: {e}"),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        e.to_string(),
     )
 }
 
