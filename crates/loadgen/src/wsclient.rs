@@ -3,6 +3,8 @@
 //! as much CPU per frame as the server does, and client and server share the same two cores,
 //! so a heavy client would measure itself.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -18,12 +20,25 @@ pub(crate) struct Client {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// When the last read returned, Unix µs: the arrival time of every frame it completed.
+    read_at_us: i64,
 }
 
 /// One server frame, borrowed from the client's buffer.
 pub(crate) struct Frame<'a> {
     pub(crate) opcode: u8,
     pub(crate) payload: &'a [u8],
+    /// When the read that completed this frame returned, Unix µs. Frames that arrived in one
+    /// read share it: they reached the client together, whatever order they are parsed in.
+    pub(crate) at_us: i64,
+}
+
+/// The wall clock in Unix µs.
+pub(crate) fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
 }
 
 impl Client {
@@ -69,6 +84,7 @@ impl Client {
                     buf,
                     start: 0,
                     end,
+                    read_at_us: now_us(),
                 });
             }
             if buf.len() > 16 * 1024 {
@@ -102,7 +118,11 @@ impl Client {
                 self.start += head + len;
                 let opcode = self.buf.get(at).map_or(0, |b| b & 0x0f);
                 let payload = self.buf.get(at + head..at + head + len).unwrap_or_default();
-                return Some(Frame { opcode, payload });
+                return Some(Frame {
+                    opcode,
+                    payload,
+                    at_us: self.read_at_us,
+                });
             }
             // Move the partial frame to the front (growing only for a frame larger than the
             // buffer), then read more after it.
@@ -117,7 +137,10 @@ impl Client {
                 .read(self.buf.get_mut(self.end..).unwrap_or_default())
                 .await;
             match read {
-                Ok(n) if n > 0 => self.end += n,
+                Ok(n) if n > 0 => {
+                    self.end += n;
+                    self.read_at_us = now_us();
+                }
                 _ => return None,
             }
         }
