@@ -10,7 +10,7 @@
 #   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
 #   scripts/bench.sh --scale    # plus 50 000 clients over 3 ws-server processes (~2 more minutes;
 #                               # scripts/bench-scale.sh, SCALE_* variables to resize it)
-#   BENCH_FANOUT_ROUNDS=4 scripts/bench.sh   # more interleaved fan-out rounds (default 2)
+#   BENCH_FANOUT_ROUNDS=4 scripts/bench.sh   # more interleaved fan-out rounds (default 3: the median of three shrugs off one noisy round)
 #
 # Needs: wrk (Debian package), python3, curl. Client and server share this machine's cores:
 # CPU time of each is printed so the split is visible.
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=${BENCH_QUICK:-0}
-hold=10; fanout="1000 5000 10000"; fan_rounds=${BENCH_FANOUT_ROUNDS:-2}; idle_n=19000; wrk_d=3s
+hold=10; fanout="1000 5000 10000"; fan_rounds=${BENCH_FANOUT_ROUNDS:-3}; idle_n=19000; wrk_d=3s
 if [ "$quick" = 1 ]; then hold=3; fanout="1000 2000"; fan_rounds=1; idle_n=5000; wrk_d=3s; fi
 scale=0
 for arg in "$@"; do
