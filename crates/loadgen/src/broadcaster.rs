@@ -10,7 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ticker_core::{Market, MarketConfig, Seq, SessionTracker, SymbolSet};
+use ticker_core::{Clock, Market, MarketConfig, Seq, SessionTracker, SymbolSet, SystemClock};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use ws_server::ticker::Tick;
 
@@ -119,9 +119,11 @@ fn broadcast(market: &Market, framing: Framing, clients: &Mutex<Vec<TcpStream>>)
     let all = SymbolSet::all(market.len());
     let mut bytes = Vec::with_capacity(64 * 1024);
     loop {
-        let wait = schedule.time_of(Seq(last.0 + 1)) - now_ms();
-        if wait > 0 {
-            std::thread::sleep(Duration::from_millis(wait as u64));
+        // To the microsecond, as the ws-server's tick loop does: a wait counted from a clock
+        // read in whole milliseconds would start each tick up to one late.
+        let wait_us = SystemClock.wall_us_until(schedule.time_of(Seq(last.0 + 1)));
+        if let Some(wait_us) = wait_us.filter(|&us| us > 0) {
+            std::thread::sleep(Duration::from_micros(wait_us as u64));
             continue;
         }
         // Every tick that fell due since the last write (several only after a stall, at most

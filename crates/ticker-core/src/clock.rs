@@ -30,6 +30,18 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
         Some(at_ms - self.now_ms())
     }
 
+    /// The current time in microseconds since the Unix epoch, as precisely as the clock
+    /// knows it (a clock that only knows milliseconds gives whole ones).
+    fn now_us(&self) -> i64 {
+        self.now_ms().saturating_mul(1000)
+    }
+
+    /// [`Clock::wall_ms_until`] in microseconds, for a loop that wakes at the tick rather than
+    /// up to a millisecond after it (a clock read in whole milliseconds is up to one late).
+    fn wall_us_until(&self, at_ms: i64) -> Option<i64> {
+        self.wall_ms_until(at_ms).map(|ms| ms.saturating_mul(1000))
+    }
+
     /// Moves the clock forward to `at_ms` and returns the new time. Only a manual clock can
     /// be moved, and only forward: a market never runs backwards.
     fn move_to(&self, at_ms: i64) -> Result<i64, ClockError> {
@@ -48,6 +60,17 @@ impl Clock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0)
+    }
+
+    fn now_us(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
+
+    fn wall_us_until(&self, at_ms: i64) -> Option<i64> {
+        Some(at_ms.saturating_mul(1000) - self.now_us())
     }
 }
 
@@ -276,6 +299,8 @@ mod tests {
         c.set(1);
         assert_eq!(c.now_ms(), 1);
         assert_eq!(c.wall_ms_until(100), None, "only a command moves it");
+        assert_eq!(c.wall_us_until(100), None);
+        assert_eq!(c.now_us(), 1000, "whole milliseconds");
         assert_eq!(c.info().kind, ClockKind::Manual);
         assert_eq!(c.info().start_ms, Some(5));
     }
@@ -300,5 +325,19 @@ mod tests {
         let real = SystemClock.now_ms();
         let until = SystemClock.wall_ms_until(real + 10_000).unwrap();
         assert!((9_000..=10_000).contains(&until), "{until}");
+    }
+
+    #[test]
+    fn the_system_clock_counts_down_to_a_tick_in_microseconds() {
+        // Bracketed by two readings, so the exact figure is known to within their distance.
+        let at_ms = SystemClock.now_ms() + 250;
+        let before = SystemClock.now_us();
+        let until = SystemClock.wall_us_until(at_ms).unwrap();
+        let after = SystemClock.now_us();
+        assert!(
+            at_ms * 1000 - after <= until && until <= at_ms * 1000 - before,
+            "{until} µs to {at_ms} ms, read between {before} and {after} µs"
+        );
+        assert!(before / 1000 <= SystemClock.now_ms() && before > 0);
     }
 }

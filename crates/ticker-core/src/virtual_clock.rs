@@ -236,6 +236,10 @@ impl Clock for VirtualClock {
     fn wall_ms_until(&self, at_ms: i64) -> Option<i64> {
         Some(self.timeline.wall_at(at_ms) - self.wall.now_ms())
     }
+
+    fn wall_us_until(&self, at_ms: i64) -> Option<i64> {
+        Some(self.timeline.wall_at(at_ms).saturating_mul(1000) - self.wall.now_us())
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +262,7 @@ mod tests {
             "a wall second is a market minute"
         );
         assert_eq!(clock.wall_ms_until(start + 120_000), Some(1000));
+        assert_eq!(clock.wall_us_until(start + 120_000), Some(1_000_000));
         wall.set(T0 - 10);
         assert_eq!(
             clock.now_ms(),

@@ -1,4 +1,4 @@
-//! The tick loop. One task, driven by the market clock: at each tick boundary it computes
+//! The tick loop. One thread, driven by the market clock: at each tick boundary it computes
 //! every symbol's quote once, serialises each once, appends the resulting [`Tick`] to the
 //! replay ring and wakes the writer shards ([`crate::shard`]), which fan it out. Each frame is
 //! stored as a complete WebSocket frame ([`crate::wire`]): connections never serialise or
@@ -10,7 +10,7 @@
 //! client can resume across a server restart.
 //!
 //! The loop follows the market clock, whatever its kind: it sleeps the *wall* time until the
-//! next tick ([`Clock::wall_ms_until`]; a virtual clock at 60× publishes 60 one-second ticks per
+//! next tick ([`Clock::wall_us_until`]; a virtual clock at 60× publishes 60 one-second ticks per
 //! wall second), and polls a manual clock. When the market's configured manual clock
 //! (`--clock manual`, stepped by `/control/clock`) is moved by at most `--queue-ticks` ticks,
 //! every tick in between is published, so clients see the sequence they would have seen live;
@@ -21,19 +21,24 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use ticker_core::{Clock, ClockKind, Market, Seq, SessionTracker};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::stats::Stats;
 pub use crate::tick::{with_dropped, Tick};
 
 /// Most missed ticks the loop publishes after a stall before it skips ahead.
 const MAX_CATCH_UP: u64 = 1000;
-/// Longest sleep of the loop, so a clock that jumps (or a test clock) is noticed quickly.
+/// Longest sleep of the loop, so a clock that jumps (or a test clock) and shutdown are noticed
+/// quickly.
 const MAX_NAP: Duration = Duration::from_millis(50);
+/// Shortest sleep of a pass that published nothing, in µs.
+const MIN_NAP_US: i64 = 50;
+/// The name of the tick loop's thread (in `top -H`, `perf`, core dumps).
+pub const TICK_THREAD: &str = "tick-loop";
 
 /// The newest ticks a writer has not delivered yet ([`Hub::after`]).
 #[derive(Debug, Default)]
@@ -221,19 +226,53 @@ impl Hub {
         self.published.send_replace(tick.seq);
     }
 
-    /// The tick loop: publishes every tick as its time comes, until `shutdown`.
+    /// The tick loop: publishes every tick as its time comes, until `shutdown` says so or its
+    /// sender is gone. The loop runs on a thread of its own ([`TICK_THREAD`]): a thread sleeps
+    /// to within tens of microseconds of the tick, where the runtime's timer rounds every wait
+    /// up to its next millisecond (so ticks went out up to two milliseconds late, one more for
+    /// a clock read in whole milliseconds), and no busy task of the runtime can delay it.
     pub async fn run(
         self: Arc<Self>,
-        mut trackers: Vec<SessionTracker>,
-        mut shutdown: watch::Receiver<bool>,
+        trackers: Vec<SessionTracker>,
+        shutdown: watch::Receiver<bool>,
     ) {
+        let (done, finished) = oneshot::channel::<()>();
+        let job = Arc::new(Mutex::new(Some((self, trackers, shutdown, done))));
+        let take =
+            |job: &Mutex<Option<_>>| job.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let on_thread = job.clone();
+        let spawned = std::thread::Builder::new()
+            .name(TICK_THREAD.to_owned())
+            .spawn(move || {
+                if let Some((hub, trackers, shutdown, done)) = take(&on_thread) {
+                    hub.tick_loop(trackers, &shutdown);
+                    let _ = done.send(());
+                }
+            });
+        if let Err(error) = spawned {
+            // Not one thread to spare: the blocking pool keeps the ticks coming all the same.
+            tracing::warn!(%error, "no thread for the tick loop; it runs on the blocking pool");
+            if let Some((hub, trackers, shutdown, done)) = take(&job) {
+                drop(tokio::task::spawn_blocking(move || {
+                    hub.tick_loop(trackers, &shutdown);
+                    let _ = done.send(());
+                }));
+            }
+        }
+        let _ = finished.await;
+    }
+
+    /// The loop itself (see [`Hub::run`]).
+    fn tick_loop(&self, mut trackers: Vec<SessionTracker>, shutdown: &watch::Receiver<bool>) {
+        let stopping = || *shutdown.borrow() || shutdown.has_changed().is_err();
         let schedule = *self.market.schedule();
         // Only the configured manual kind jumps: the clock's own kind alone cannot tell a
         // command's step from a test clock standing in for time that runs.
         let manual = self.market.config().clock.kind() == ClockKind::Manual
             && self.clock.info().kind == ClockKind::Manual;
         let mut last = self.latest().seq;
-        loop {
+        while !stopping() {
+            let before = last;
             let due = schedule.tick_at(self.clock.now_ms());
             if manual && due.0 > last.0 + self.queue_ticks as u64 {
                 // Moved further than a connection can take at once: the new tick alone.
@@ -266,12 +305,13 @@ impl Hub {
                 last = due;
             }
             let next = schedule.time_of(Seq(last.0 + 1));
-            let nap = MAX_NAP.as_millis() as i64;
-            let wait = self.clock.wall_ms_until(next).unwrap_or(nap).clamp(0, nap);
-            tokio::select! {
-                _ = shutdown.wait_for(|stop| *stop) => return,
-                () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+            let nap = MAX_NAP.as_micros() as i64;
+            let mut wait = self.clock.wall_us_until(next).unwrap_or(nap).clamp(0, nap);
+            if last == before {
+                // Nothing was due: never spin on a clock whose rounding says "now" early.
+                wait = wait.max(MIN_NAP_US);
             }
+            std::thread::sleep(Duration::from_micros(wait as u64));
         }
     }
 }
@@ -391,6 +431,39 @@ mod tests {
         stop.send_replace(true);
         looping.await.unwrap();
         hub
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn ticks_go_out_while_the_runtime_is_busy_and_the_loop_ends_with_its_sender() {
+        let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
+        let clock = Arc::new(ManualClock::new(market.schedule().time_of(Seq(1000))));
+        let (hub, trackers) = Hub::warm_up(
+            market.clone(),
+            clock.clone(),
+            4,
+            50,
+            Arc::new(Stats::default()),
+        );
+        let hub = Arc::new(hub);
+        let (stop, stopped) = watch::channel(false);
+        let looping = tokio::spawn(hub.clone().run(trackers, stopped));
+        tokio::task::yield_now().await; // the loop starts its thread
+        clock.advance(3 * market.schedule().interval_ms() as i64);
+        // Block the runtime's only thread: a loop that were one of its tasks could not tick.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while hub.latest().seq < Seq(1003) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            hub.latest().seq,
+            Seq(1003),
+            "published with the runtime blocked"
+        );
+        drop(stop);
+        tokio::time::timeout(Duration::from_secs(5), looping)
+            .await
+            .expect("the loop ends once its shutdown sender is gone")
+            .unwrap();
     }
 
     #[tokio::test]
