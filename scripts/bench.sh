@@ -5,7 +5,7 @@
 # it with the document). Ratios are against baselines measured in the same run, because
 # machines (and shared CI hosts) are noisy.
 #
-#   scripts/bench.sh            # full run (~10 minutes, plus the universe's start-up: up to a
+#   scripts/bench.sh            # full run (~12 minutes, plus the universe's start-up: up to a
 #                               # minute or two late in the UTC day, see bench-universe.sh)
 #   BENCH_QUICK=1 scripts/bench.sh   # shorter holds and smaller fleets, for a sanity check
 #   scripts/bench.sh --scale    # plus 50 000 clients over 3 ws-server processes (~2 more minutes;

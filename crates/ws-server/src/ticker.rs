@@ -20,8 +20,8 @@
 //! followed as time is: every tick in between, up to the catch-up limit.
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use ticker_core::{Clock, ClockKind, Market, Seq, SessionTracker};
@@ -49,6 +49,27 @@ pub struct Batch {
     pub ticks: Vec<Arc<Tick>>,
     /// Published ticks between `after` and the first of `ticks` that are left out.
     pub lost: u64,
+}
+
+/// The running tick loop ([`Hub::start`]). Dropping it stops the loop within one nap
+/// (`MAX_NAP`), so no thread outlives its server.
+#[derive(Debug)]
+pub struct Ticking {
+    stop: Arc<AtomicBool>,
+    finished: oneshot::Receiver<()>,
+}
+
+impl Ticking {
+    /// Waits until the loop has ended (after shutdown, or its sender is gone).
+    pub async fn finished(mut self) {
+        let _ = (&mut self.finished).await;
+    }
+}
+
+impl Drop for Ticking {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The shared side of the stream: the latest ticks, and the signal that a new one is out.
@@ -226,45 +247,36 @@ impl Hub {
         self.published.send_replace(tick.seq);
     }
 
-    /// The tick loop: publishes every tick as its time comes, until `shutdown` says so or its
-    /// sender is gone. The loop runs on a thread of its own ([`TICK_THREAD`]): a thread sleeps
-    /// to within tens of microseconds of the tick, where the runtime's timer rounds every wait
-    /// up to its next millisecond (so ticks went out up to two milliseconds late, one more for
-    /// a clock read in whole milliseconds), and no busy task of the runtime can delay it.
-    pub async fn run(
-        self: Arc<Self>,
+    /// Starts the tick loop: it publishes every tick as its time comes, until `shutdown` says
+    /// so, its sender is gone, or the returned [`Ticking`] is dropped. The loop runs on a thread
+    /// of its own ([`TICK_THREAD`]): a thread sleeps to within tens of microseconds of the
+    /// tick, where the runtime's timer rounds every wait up to its next millisecond (so ticks
+    /// went out up to two milliseconds late, one more for a clock read in whole milliseconds),
+    /// and no busy task of the runtime can delay it. Fails only if the thread cannot be made.
+    pub fn start(
+        self: &Arc<Self>,
         trackers: Vec<SessionTracker>,
         shutdown: watch::Receiver<bool>,
-    ) {
+    ) -> std::io::Result<Ticking> {
         let (done, finished) = oneshot::channel::<()>();
-        let job = Arc::new(Mutex::new(Some((self, trackers, shutdown, done))));
-        let take =
-            |job: &Mutex<Option<_>>| job.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let on_thread = job.clone();
-        let spawned = std::thread::Builder::new()
+        let stop = Arc::new(AtomicBool::new(false));
+        let (hub, stopped) = (self.clone(), stop.clone());
+        std::thread::Builder::new()
             .name(TICK_THREAD.to_owned())
             .spawn(move || {
-                if let Some((hub, trackers, shutdown, done)) = take(&on_thread) {
-                    hub.tick_loop(trackers, &shutdown);
-                    let _ = done.send(());
-                }
-            });
-        if let Err(error) = spawned {
-            // Not one thread to spare: the blocking pool keeps the ticks coming all the same.
-            tracing::warn!(%error, "no thread for the tick loop; it runs on the blocking pool");
-            if let Some((hub, trackers, shutdown, done)) = take(&job) {
-                drop(tokio::task::spawn_blocking(move || {
-                    hub.tick_loop(trackers, &shutdown);
-                    let _ = done.send(());
-                }));
-            }
-        }
-        let _ = finished.await;
+                let stopping = || {
+                    stopped.load(Ordering::Relaxed)
+                        || *shutdown.borrow()
+                        || shutdown.has_changed().is_err()
+                };
+                hub.tick_loop(trackers, stopping);
+                let _ = done.send(());
+            })?;
+        Ok(Ticking { stop, finished })
     }
 
-    /// The loop itself (see [`Hub::run`]).
-    fn tick_loop(&self, mut trackers: Vec<SessionTracker>, shutdown: &watch::Receiver<bool>) {
-        let stopping = || *shutdown.borrow() || shutdown.has_changed().is_err();
+    /// The loop itself (see [`Hub::start`]), until `stopping` says so.
+    fn tick_loop(&self, mut trackers: Vec<SessionTracker>, stopping: impl Fn() -> bool) {
         let schedule = *self.market.schedule();
         // Only the configured manual kind jumps: the clock's own kind alone cannot tell a
         // command's step from a test clock standing in for time that runs.
@@ -418,7 +430,7 @@ mod tests {
         );
         let hub = Arc::new(hub);
         let (stop, stopped) = watch::channel(false);
-        let looping = tokio::spawn(hub.clone().run(trackers, stopped));
+        let looping = hub.start(trackers, stopped).unwrap();
         clock.advance(10 * market.schedule().interval_ms() as i64);
         let mut published = hub.watch();
         tokio::time::timeout(
@@ -429,7 +441,7 @@ mod tests {
         .unwrap()
         .unwrap();
         stop.send_replace(true);
-        looping.await.unwrap();
+        looping.finished().await;
         hub
     }
 
@@ -446,8 +458,7 @@ mod tests {
         );
         let hub = Arc::new(hub);
         let (stop, stopped) = watch::channel(false);
-        let looping = tokio::spawn(hub.clone().run(trackers, stopped));
-        tokio::task::yield_now().await; // the loop starts its thread
+        let looping = hub.start(trackers, stopped).unwrap();
         clock.advance(3 * market.schedule().interval_ms() as i64);
         // Block the runtime's only thread: a loop that were one of its tasks could not tick.
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -460,10 +471,42 @@ mod tests {
             "published with the runtime blocked"
         );
         drop(stop);
-        tokio::time::timeout(Duration::from_secs(5), looping)
+        tokio::time::timeout(Duration::from_secs(5), looping.finished())
             .await
-            .expect("the loop ends once its shutdown sender is gone")
-            .unwrap();
+            .expect("the loop ends once its shutdown sender is gone");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn dropping_the_handle_stops_the_loop() {
+        let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
+        let clock = Arc::new(ManualClock::new(market.schedule().time_of(Seq(1000))));
+        let (hub, trackers) = Hub::warm_up(
+            market.clone(),
+            clock.clone(),
+            4,
+            50,
+            Arc::new(Stats::default()),
+        );
+        let hub = Arc::new(hub);
+        let (_stop, stopped) = watch::channel(false);
+        drop(hub.start(trackers, stopped).unwrap());
+        // The loop's thread holds the hub until it ends: then only this reference is left.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&hub) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            Arc::strong_count(&hub),
+            1,
+            "the loop ended and let go of the hub"
+        );
+        clock.advance(3 * market.schedule().interval_ms() as i64);
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(
+            hub.latest().seq,
+            Seq(1000),
+            "nothing published after the drop"
+        );
     }
 
     #[tokio::test]

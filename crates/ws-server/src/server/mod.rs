@@ -122,7 +122,7 @@ pub async fn run(
         "replay window ready"
     );
     let (stop_tx, stop_rx) = watch::channel(false);
-    let ticking = tokio::spawn(hub.clone().run(trackers, stop_rx.clone()));
+    let ticking = hub.start(trackers, stop_rx.clone())?;
     let shards = match config.writers {
         0 => Writers::per_core(),
         n => n,
@@ -214,7 +214,7 @@ pub async fn run(
         Ok(_) => tracing::info!("all sessions closed"),
         Err(_) => tracing::warn!("grace period over; dropping remaining sessions"),
     }
-    ticking.abort();
+    drop(ticking);
     for shard in writing {
         shard.abort();
     }

@@ -14,8 +14,9 @@ use ws_server::{Settings, WsConfig};
 
 use super::raw::{http_get, try_http_get};
 
-/// Milliseconds between ticks of the test market: short, so the tick loop (which sleeps at
-/// most one interval) publishes within a few milliseconds of the clock moving.
+/// Milliseconds between ticks of the test market: short, so that on a running clock the tick
+/// loop (which sleeps at most one interval) publishes within a few milliseconds; a manual
+/// clock it polls every 50 ms.
 pub const INTERVAL_MS: u64 = 10;
 /// How long any single await may take before the test fails instead of hanging.
 pub const PATIENCE: Duration = Duration::from_secs(5);
