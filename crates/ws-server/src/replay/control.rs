@@ -114,21 +114,14 @@ impl Replay {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
-    use ticker_core::{Seq, SymbolSet};
-    use tokio::sync::Semaphore;
+    use ticker_core::Seq;
     use tokio::time::Instant;
 
-    use crate::replay::tests::hub;
-    use crate::replay::{Replay, ReplayLimits, ReplayRequest, Step, Then};
+    use crate::replay::tests::{hub, started, LIMITS};
+    use crate::replay::{ReplayRequest, Step, Then};
     use crate::wire::payload;
-
-    const LIMITS: ReplayLimits = ReplayLimits {
-        max_speed: 1000.0,
-        max_range_ms: 86_400_000,
-    };
 
     #[tokio::test(start_paused = true)]
     async fn pause_speed_and_seek_move_the_replay_clock() {
@@ -140,10 +133,7 @@ mod tests {
             speed: 10.0,
             then: Then::Close,
         };
-        let permit = Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap();
-        let mut replay = Replay::start(&hub, req, &SymbolSet::all(hub.market.len()), permit)
-            .await
-            .unwrap();
+        let mut replay = started(&hub, req).await;
         let t0 = replay.base;
         tokio::time::sleep(Duration::from_millis(250)).await;
         replay.pause(Instant::now());

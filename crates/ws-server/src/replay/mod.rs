@@ -261,11 +261,25 @@ mod tests {
     use super::*;
     use crate::stats::Stats;
 
+    /// Replay limits for the tests: 1000× at most, a day at most.
+    pub(super) const LIMITS: ReplayLimits = ReplayLimits {
+        max_speed: 1000.0,
+        max_range_ms: 86_400_000,
+    };
+
     pub(super) fn hub() -> Hub {
         let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
         let now = market.schedule().time_of(Seq(100_000));
         let clock = Arc::new(ManualClock::new(now));
         Hub::warm_up(market, clock, 4, 10, Arc::new(Stats::default())).0
+    }
+
+    /// A replay of every symbol started on `hub`, with a permit of its own.
+    pub(super) async fn started(hub: &Hub, req: ReplayRequest) -> Replay {
+        let permit = Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap();
+        Replay::start(hub, req, &SymbolSet::all(hub.market.len()), permit)
+            .await
+            .unwrap()
     }
 
     #[tokio::test(start_paused = true)]
@@ -279,14 +293,7 @@ mod tests {
             speed: 100.0,
             then: Then::Close,
         };
-        let mut replay = Replay::start(
-            &hub,
-            req,
-            &SymbolSet::all(hub.market.len()),
-            Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap(),
-        )
-        .await
-        .unwrap();
+        let mut replay = started(&hub, req).await;
         assert_eq!(replay.current().seq, Seq(90_000));
         let t0 = replay.base;
         let mut got = Vec::new();
@@ -330,10 +337,7 @@ mod tests {
             speed: 100.0,
             then: Then::Close,
         };
-        let permit = Arc::new(Semaphore::new(1)).try_acquire_owned().unwrap();
-        let mut replay = Replay::start(&hub, req, &SymbolSet::all(hub.market.len()), permit)
-            .await
-            .unwrap();
+        let mut replay = started(&hub, req).await;
         let t0 = replay.base;
         let mut ticks = 0;
         let mut last = Duration::ZERO;

@@ -160,25 +160,9 @@ impl ReplayRequest {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use ticker_core::{ManualClock, Market, MarketConfig, Seq};
-
     use super::*;
-    use crate::stats::Stats;
+    use crate::replay::tests::{hub, LIMITS};
     use crate::ticker::Hub;
-
-    const LIMITS: ReplayLimits = ReplayLimits {
-        max_speed: 1000.0,
-        max_range_ms: 86_400_000,
-    };
-
-    fn hub() -> Hub {
-        let market = Arc::new(Market::new(MarketConfig::default()).unwrap());
-        let now = market.schedule().time_of(Seq(100_000));
-        let clock = Arc::new(ManualClock::new(now));
-        Hub::warm_up(market, clock, 4, 10, Arc::new(Stats::default())).0
-    }
 
     fn request(hub: &Hub, query: &str) -> Result<Option<ReplayRequest>, ApiError> {
         let q = Query::parse(Some(query)).unwrap();
