@@ -8,7 +8,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ticker_core::{Clock, Market, MarketConfig, Seq, SessionTracker, SymbolSet, SystemClock};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -29,13 +29,6 @@ pub(crate) enum Framing {
 }
 
 type Clients = Arc<Mutex<Vec<TcpStream>>>;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// Serves on 127.0.0.1:`port` until killed.
 pub(crate) fn serve(
@@ -114,7 +107,7 @@ fn handshake(stream: &mut TcpStream, interval_ms: u64) -> std::io::Result<()> {
 fn broadcast(market: &Market, framing: Framing, clients: &Mutex<Vec<TcpStream>>) {
     let schedule = *market.schedule();
     let mut trackers: Vec<SessionTracker> = market.ids().map(SessionTracker::new).collect();
-    let mut last = schedule.tick_at(now_ms());
+    let mut last = schedule.tick_at(SystemClock.now_ms());
     ticker_core::warm_up(market, &mut trackers, last);
     let all = SymbolSet::all(market.len());
     let mut bytes = Vec::with_capacity(64 * 1024);
@@ -128,7 +121,7 @@ fn broadcast(market: &Market, framing: Framing, clients: &Mutex<Vec<TcpStream>>)
         }
         // Every tick that fell due since the last write (several only after a stall, at most
         // the server's default queue of 16), in one write, as the server does.
-        let due = schedule.tick_at(now_ms());
+        let due = schedule.tick_at(SystemClock.now_ms());
         bytes.clear();
         for seq in due.0.saturating_sub(MAX_BEHIND - 1).max(last.0 + 1)..=due.0 {
             let tick = Tick::build(market, &mut trackers, Seq(seq));

@@ -8,12 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use ticker_core::{Clock, SystemClock};
 use tokio::net::TcpSocket;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::histogram::Histogram;
 use crate::scan::{integer_field, scan, Kind};
-use crate::wsclient::{now_us, Client, CLOSE, PING, TEXT};
+use crate::wsclient::{Client, CLOSE, PING, TEXT};
 
 const PONG: u8 = 0xA;
 
@@ -150,7 +151,7 @@ impl Seqs {
         let found = (0..n)
             .map(|k| (self.at + 1 + k) % n)
             .find(|&i| self.last.get(i).is_some_and(|(s, _)| &**s == symbol));
-        let Some((i, last)) = found.and_then(|i| Some((i, &mut self.last.get_mut(i)?.1))) else {
+        let Some((i, (_, last))) = found.and_then(|i| Some((i, self.last.get_mut(i)?))) else {
             self.at = n;
             self.last.push((symbol.into(), seq));
             return (0, false);
@@ -243,7 +244,9 @@ async fn client(
                 .unwrap_or_else(PoisonError::into_inner);
             if let Some((_, end)) = window {
                 stop_us = end * 1000 + DRAIN.as_micros() as i64;
-                let left = Duration::from_micros(u64::try_from(stop_us - now_us()).unwrap_or(0));
+                let left = Duration::from_micros(
+                    u64::try_from(stop_us - SystemClock.now_us()).unwrap_or(0),
+                );
                 timer.as_mut().reset(tokio::time::Instant::now() + left);
             }
         }
@@ -369,7 +372,7 @@ pub(crate) async fn peak_during_window(
     };
     let mut peak = None;
     loop {
-        let now = now_us() / 1000;
+        let now = SystemClock.now_us() / 1000;
         if now >= end {
             return peak;
         }
@@ -417,7 +420,7 @@ pub(crate) async fn run(
     on_connected();
     // Start a little in the future: every tick stamped inside the window is then published
     // after every client already knows the window, so none is missed at its edge.
-    let start = now_us() / 1000 + 300;
+    let start = SystemClock.now_us() / 1000 + 300;
     *progress
         .window
         .lock()

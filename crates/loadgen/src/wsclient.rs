@@ -3,8 +3,7 @@
 //! as much CPU per frame as the server does, and client and server share the same two cores,
 //! so a heavy client would measure itself.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use ticker_core::{Clock, SystemClock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -31,14 +30,6 @@ pub(crate) struct Frame<'a> {
     /// When the read that completed this frame returned, Unix µs. Frames that arrived in one
     /// read share it: they reached the client together, whatever order they are parsed in.
     pub(crate) at_us: i64,
-}
-
-/// The wall clock in Unix µs.
-pub(crate) fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
 }
 
 impl Client {
@@ -84,7 +75,7 @@ impl Client {
                     buf,
                     start: 0,
                     end,
-                    read_at_us: now_us(),
+                    read_at_us: SystemClock.now_us(),
                 });
             }
             if buf.len() > 16 * 1024 {
@@ -139,7 +130,7 @@ impl Client {
             match read {
                 Ok(n) if n > 0 => {
                     self.end += n;
-                    self.read_at_us = now_us();
+                    self.read_at_us = SystemClock.now_us();
                 }
                 _ => return None,
             }
